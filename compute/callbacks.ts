@@ -1,0 +1,51 @@
+/**
+ * The functions' entry points, as Pulumi serializes them. Each factory runs once per Lambda
+ * container: it builds the AWS clients and the logger, then returns the handler, which only
+ * delegates to `handlers/`. npm packages are `require`d inside the factory so that the serializer
+ * emits them as `require(...)` calls (see ../shared/README.md).
+ *
+ * Runtime configuration comes from the environment, set by `compute/index.ts`: see `FUNCTION_ENV`.
+ */
+import type { Context, S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import { handleIngest, type IngestResult } from "../handlers/ingest";
+import { handleProcessorBatch } from "../handlers/processor";
+import { convertObject } from "../handlers/convert";
+
+/** Environment variable names the functions read. */
+export const FUNCTION_ENV = {
+  ingestTopicArn: "INGEST_TOPIC_ARN",
+  lakeBucket: "LAKE_BUCKET",
+  /** "true" for emulators (moto, LocalStack) that serve S3 only path-style. */
+  s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
+} as const;
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  return value;
+}
+
+export function ingestCallbackFactory(): (event: S3Event, context: Context) => Promise<IngestResult> {
+  const { SNSClient } = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
+  const { Logger } = require("@aws-lambda-powertools/logger") as typeof import("@aws-lambda-powertools/logger");
+  const sns = new SNSClient({});
+  const logger = new Logger({ serviceName: "ingest" });
+  const topicArn = requiredEnv(FUNCTION_ENV.ingestTopicArn);
+  return async (event, context) => {
+    logger.addContext(context);
+    return handleIngest(event, { sns, topicArn, logger });
+  };
+}
+
+export function processorCallbackFactory(): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { Logger } = require("@aws-lambda-powertools/logger") as typeof import("@aws-lambda-powertools/logger");
+  const s3Config: S3ClientConfig = { forcePathStyle: process.env[FUNCTION_ENV.s3ForcePathStyle] === "true" };
+  const s3 = new S3Client(s3Config);
+  const logger = new Logger({ serviceName: "processor" });
+  return async (event, context) => {
+    logger.addContext(context);
+    return handleProcessorBatch(event, { s3, logger, convert: convertObject });
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * Compute layer: the ingest and processor functions as Pulumi callback functions, each with its own
+ * least-privilege role and log group, wired to S3 and SQS explicitly.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { ComputeSettings, FunctionSettings } from "../config";
+import { awsContext } from "../iam/context";
+import { LAMBDA_ASSUME_ROLE_POLICY, PolicyDocument } from "../iam/documents";
+import { ZONES } from "../storage/zones";
+import { FUNCTION_ENV, ingestCallbackFactory, processorCallbackFactory } from "./callbacks";
+import { ingestPolicy, processorPolicy } from "./policies";
+
+export interface ComputeArgs {
+  readonly settings: ComputeSettings;
+  readonly logRetentionDays: number;
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly lambdaSecurityGroupId: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly lakeBucketName: pulumi.Input<string>;
+  readonly lakeBucketArn: pulumi.Input<string>;
+  readonly ingestTopicArn: pulumi.Input<string>;
+  readonly processingQueueArn: pulumi.Input<string>;
+}
+
+/** What observability takes from compute. */
+export interface ComputeOutputs {
+  readonly ingestFunctionName: pulumi.Output<string>;
+  readonly ingestFunctionArn: pulumi.Output<string>;
+  readonly processorFunctionName: pulumi.Output<string>;
+  readonly processorFunctionArn: pulumi.Output<string>;
+  readonly logGroupNames: pulumi.Output<string>[];
+}
+
+/**
+ * AWS SDK v3 clients ship with the Lambda Node.js runtime: leaving them out of the upload keeps the
+ * artifact small. Exact package names, as `computeCodePaths` matches them.
+ */
+export const RUNTIME_PROVIDED_PACKAGES = [
+  "@aws-sdk/client-athena",
+  "@aws-sdk/client-s3",
+  "@aws-sdk/client-sns",
+  "@aws-sdk/client-sqs",
+] as const;
+
+/** Every function runs on Graviton: cheaper per GB-second for this workload. */
+export const ARCHITECTURE = "arm64";
+
+interface FunctionRoleArgs {
+  readonly policy: pulumi.Input<PolicyDocument>;
+  readonly partition: pulumi.Input<string>;
+}
+
+export class Compute extends pulumi.ComponentResource implements ComputeOutputs {
+  readonly ingestFunctionName: pulumi.Output<string>;
+  readonly ingestFunctionArn: pulumi.Output<string>;
+  readonly processorFunctionName: pulumi.Output<string>;
+  readonly processorFunctionArn: pulumi.Output<string>;
+  readonly logGroupNames: pulumi.Output<string>[];
+
+  constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datalake:compute:Compute", name, {}, opts);
+    const { settings } = args;
+    const context = awsContext(this);
+    const stack = pulumi.getStack();
+
+    const functionRole = (functionName: string, roleArgs: FunctionRoleArgs) => {
+      const role = new aws.iam.Role(
+        `${name}-${functionName}`,
+        { assumeRolePolicy: JSON.stringify(LAMBDA_ASSUME_ROLE_POLICY), description: `The ${functionName} function of the ${stack} data lake` },
+        { parent: this },
+      );
+      const inline = new aws.iam.RolePolicy(
+        `${name}-${functionName}`,
+        { role: role.id, policy: pulumi.output(roleArgs.policy).apply((document) => JSON.stringify(document)) },
+        { parent: role },
+      );
+      // Network interfaces in the VPC and writing to the function's log group.
+      const vpcAccess = new aws.iam.RolePolicyAttachment(
+        `${name}-${functionName}-vpc-access`,
+        {
+          role: role.name,
+          policyArn: pulumi.interpolate`arn:${roleArgs.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
+        },
+        { parent: role },
+      );
+      return { role, grants: [inline, vpcAccess] };
+    };
+
+    const logGroup = (functionName: string) =>
+      new aws.cloudwatch.LogGroup(
+        `${name}-${functionName}`,
+        { name: `/datalake/${stack}/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+        { parent: this },
+      );
+
+    const commonFunctionArgs = (functionSettings: FunctionSettings, logs: aws.cloudwatch.LogGroup) => ({
+      runtime: settings.runtime,
+      architectures: [ARCHITECTURE],
+      memorySize: functionSettings.memoryMb,
+      timeout: functionSettings.timeoutSeconds,
+      vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.lambdaSecurityGroupId] },
+      loggingConfig: { logFormat: "JSON", logGroup: logs.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      kmsKeyArn: args.kmsKeyArn,
+      codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES] },
+    });
+
+    // Ingest: S3 ObjectCreated on raw/ → one SNS message per object.
+    const ingestLogs = logGroup("ingest");
+    const ingestRole = functionRole("ingest", {
+      partition: context.partition,
+      policy: pulumi
+        .all([args.ingestTopicArn, args.kmsKeyArn])
+        .apply(([ingestTopicArn, kmsKeyArn]) => ingestPolicy({ ingestTopicArn, kmsKeyArn })),
+    });
+    const ingest = new aws.lambda.CallbackFunction(
+      `${name}-ingest`,
+      {
+        ...commonFunctionArgs(settings.ingest, ingestLogs),
+        description: `Publishes objects landed under ${ZONES.raw} of the ${stack} lake`,
+        role: ingestRole.role.arn,
+        environment: { variables: { [FUNCTION_ENV.ingestTopicArn]: args.ingestTopicArn, POWERTOOLS_SERVICE_NAME: "ingest" } },
+        callbackFactory: ingestCallbackFactory,
+      },
+      { parent: this, dependsOn: [...ingestRole.grants, ingestLogs] },
+    );
+    const invokeFromLake = new aws.lambda.Permission(
+      `${name}-ingest-from-lake`,
+      {
+        action: "lambda:InvokeFunction",
+        function: ingest.name,
+        principal: "s3.amazonaws.com",
+        sourceArn: args.lakeBucketArn,
+        sourceAccount: context.accountId,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketNotification(
+      `${name}-raw-objects`,
+      {
+        bucket: args.lakeBucketName,
+        lambdaFunctions: [{ lambdaFunctionArn: ingest.arn, events: ["s3:ObjectCreated:*"], filterPrefix: ZONES.raw }],
+      },
+      { parent: this, dependsOn: [invokeFromLake] },
+    );
+
+    // Processor: SQS batches → Parquet in processed/, rejects in rejected/.
+    const processorLogs = logGroup("processor");
+    const processorRole = functionRole("processor", {
+      partition: context.partition,
+      policy: pulumi
+        .all([args.lakeBucketArn, args.processingQueueArn, args.kmsKeyArn])
+        .apply(([lakeBucketArn, processingQueueArn, kmsKeyArn]) => processorPolicy({ lakeBucketArn, processingQueueArn, kmsKeyArn })),
+    });
+    const processor = new aws.lambda.CallbackFunction(
+      `${name}-processor`,
+      {
+        ...commonFunctionArgs(settings.processor, processorLogs),
+        description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
+        role: processorRole.role.arn,
+        environment: { variables: { [FUNCTION_ENV.lakeBucket]: args.lakeBucketName, POWERTOOLS_SERVICE_NAME: "processor" } },
+        callbackFactory: processorCallbackFactory,
+      },
+      { parent: this, dependsOn: [...processorRole.grants, processorLogs] },
+    );
+    new aws.lambda.EventSourceMapping(
+      `${name}-processor-queue`,
+      {
+        eventSourceArn: args.processingQueueArn,
+        functionName: processor.arn,
+        batchSize: settings.processor.batchSize,
+        maximumBatchingWindowInSeconds: settings.processor.batchWindowSeconds,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+      },
+      { parent: this },
+    );
+
+    this.ingestFunctionName = ingest.name;
+    this.ingestFunctionArn = ingest.arn;
+    this.processorFunctionName = processor.name;
+    this.processorFunctionArn = processor.arn;
+    this.logGroupNames = [ingestLogs.name, processorLogs.name];
+
+    this.registerOutputs({
+      ingestFunctionName: this.ingestFunctionName,
+      processorFunctionName: this.processorFunctionName,
+    });
+  }
+}

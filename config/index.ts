@@ -1,0 +1,25 @@
+/**
+ * Reads the stack configuration from the Pulumi runtime once and turns it into typed `Settings`.
+ * Only this module touches `pulumi.Config`; the layers receive `Settings`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE } from "./schema";
+import { RawConfig, Settings, parseSettings } from "./settings";
+
+export * from "./settings";
+export { schema, CONFIG_NAMESPACE } from "./schema";
+
+/** The project's keys from the runtime config, unqualified (`datalake:vpcCidr` → `vpcCidr`). */
+export function readRawConfig(all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): RawConfig {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw: Record<string, string> = {};
+  for (const [qualifiedKey, value] of Object.entries(all)) {
+    if (qualifiedKey.startsWith(prefix)) raw[qualifiedKey.slice(prefix.length)] = value;
+  }
+  return raw;
+}
+
+/** Settings of the stack being deployed; throws `ConfigError` naming every invalid key. */
+export function loadSettings(): Settings {
+  return parseSettings(readRawConfig(), pulumi.getStack());
+}

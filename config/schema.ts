@@ -1,0 +1,171 @@
+/**
+ * Every project configuration key (`datalake:<key>`), with its type, description, default and what
+ * it accepts. This is the single source of truth: `Pulumi.yaml`'s `config:` block and the README's
+ * configuration reference are generated from it (`npm run config:sync`) and tests fail when they
+ * drift.
+ */
+import {
+  EMAIL_PATTERN,
+  booleanKey,
+  enumKey,
+  integerKey,
+  isCanonicalIpv4Cidr,
+  stringArrayKey,
+  stringKey,
+} from "./keys";
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export const NAT_STRATEGIES = ["None", "Single", "OnePerAz"] as const;
+export const LAMBDA_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
+
+export const schema = {
+  // General
+  environment: enumKey({
+    description: "Environment this stack deploys; `prod` turns on the production rules (alert email required, buckets never force-destroyed).",
+    default: "dev",
+    values: ENVIRONMENTS,
+  }),
+  logRetentionDays: integerKey({
+    description: "Retention of every CloudWatch log group the stack creates, in days.",
+    default: 30,
+    min: 1,
+    max: 3653,
+    oneOf: LOG_RETENTION_DAYS,
+  }),
+
+  // Network
+  vpcCidr: stringKey({
+    description: "IPv4 CIDR block of the VPC.",
+    default: "10.0.0.0/16",
+    pattern: /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/,
+    accepts: "an IPv4 network in CIDR notation with no host bits set and a prefix from /16 to /24, e.g. 10.0.0.0/16",
+    check: (value) => {
+      const prefix = Number(value.split("/")[1]);
+      return isCanonicalIpv4Cidr(value) && prefix >= 16 && prefix <= 24;
+    },
+  }),
+  availabilityZones: integerKey({
+    description: "Number of availability zones the VPC's subnets span.",
+    default: 2,
+    min: 2,
+    max: 6,
+  }),
+  natStrategy: enumKey({
+    description: "NAT gateways for the private subnets: `Single` (cheap, one AZ), `OnePerAz` (resilient) or `None` (VPC endpoints only).",
+    default: "Single",
+    values: NAT_STRATEGIES,
+  }),
+  publicSubnetCidrMask: integerKey({
+    description: "Prefix length of each public subnet (one per AZ).",
+    default: 24,
+    min: 16,
+    max: 28,
+  }),
+  privateSubnetCidrMask: integerKey({
+    description: "Prefix length of each private subnet (one per AZ), where the Lambdas run.",
+    default: 20,
+    min: 16,
+    max: 28,
+  }),
+  dataSubnetCidrMask: integerKey({
+    description: "Prefix length of each isolated data subnet (one per AZ).",
+    default: 22,
+    min: 16,
+    max: 28,
+  }),
+
+  // Storage
+  forceDestroy: booleanKey({
+    description: "Let `pulumi destroy` delete non-empty buckets. Never allowed in prod.",
+    default: false,
+  }),
+
+  // Messaging
+  maxReceiveCount: integerKey({
+    description: "Receives of a processing message before it moves to the dead-letter queue.",
+    default: 3,
+    min: 1,
+    max: 1000,
+  }),
+  queueRetentionDays: integerKey({
+    description: "How long the processing queue keeps an unprocessed message, in days.",
+    default: 14,
+    min: 1,
+    max: 14,
+  }),
+  alertEmails: stringArrayKey({
+    description: "Email addresses subscribed to the alerts topic. At least one in prod.",
+    default: [],
+    item: stringKey({
+      description: "email address",
+      default: "",
+      pattern: EMAIL_PATTERN,
+      accepts: "email addresses such as oncall@example.com",
+    }),
+    unique: true,
+  }),
+
+  // Compute
+  lambdaRuntime: enumKey({
+    description: "Node.js runtime of every function.",
+    default: "nodejs22.x",
+    values: LAMBDA_RUNTIMES,
+  }),
+  ingestMemoryMb: integerKey({
+    description: "Memory of the ingest function, in MB.",
+    default: 256,
+    min: 128,
+    max: 10240,
+  }),
+  ingestTimeoutSeconds: integerKey({
+    description: "Timeout of the ingest function, in seconds.",
+    default: 30,
+    min: 1,
+    max: 900,
+  }),
+  processorMemoryMb: integerKey({
+    description: "Memory of the processor function, in MB.",
+    default: 1024,
+    min: 128,
+    max: 10240,
+  }),
+  processorTimeoutSeconds: integerKey({
+    description: "Timeout of the processor function, in seconds; the processing queue's visibility timeout is 6 times this.",
+    default: 300,
+    min: 1,
+    max: 900,
+  }),
+  processorBatchSize: integerKey({
+    description: "Messages the processor receives per invocation.",
+    default: 10,
+    min: 1,
+    max: 10000,
+  }),
+  processorBatchWindowSeconds: integerKey({
+    description: "Seconds the event source mapping waits to fill a batch; at least 1 when the batch size is above 10.",
+    default: 0,
+    min: 0,
+    max: 300,
+  }),
+
+  // Analytics
+  athenaBytesScannedCutoffMb: integerKey({
+    description: "Largest amount of data one Athena query in the workgroup may scan, in MB.",
+    default: 1024,
+    min: 10,
+    max: 10_485_760,
+  }),
+} as const;
+
+export type Schema = typeof schema;
+export type ConfigKey = keyof Schema;
+/** The parsed value of every key. */
+export type ConfigValues = { readonly [K in ConfigKey]: Schema[K]["default"] };
+
+/** The Pulumi config namespace of the project's keys. */
+export const CONFIG_NAMESPACE = "datalake";

@@ -1,0 +1,237 @@
+/**
+ * The typed settings every layer receives. `parseSettings` reads the raw stack configuration once,
+ * checks every key and the rules that span keys, and either returns `Settings` or throws a
+ * `ConfigError` that lists every problem, each naming the key, the value and what is accepted.
+ *
+ * @example
+ * ```ts
+ * const settings = parseSettings({ environment: "prod", alertEmails: '["oncall@example.com"]' }, "prod");
+ * settings.compute.processor.timeoutSeconds; // 300
+ * ```
+ */
+import { CONFIG_NAMESPACE, ConfigKey, ConfigValues, schema } from "./schema";
+
+export type Environment = ConfigValues["environment"];
+export type NatStrategy = ConfigValues["natStrategy"];
+export type LambdaRuntime = ConfigValues["lambdaRuntime"];
+
+export interface NetworkSettings {
+  readonly vpcCidr: string;
+  readonly availabilityZones: number;
+  readonly natStrategy: NatStrategy;
+  readonly publicSubnetCidrMask: number;
+  readonly privateSubnetCidrMask: number;
+  readonly dataSubnetCidrMask: number;
+}
+
+export interface StorageSettings {
+  readonly forceDestroy: boolean;
+  /** Keep the lake's bucket and key when the stack is destroyed or they are replaced. */
+  readonly protectData: boolean;
+}
+
+export interface MessagingSettings {
+  readonly maxReceiveCount: number;
+  readonly queueRetentionSeconds: number;
+  /** Derived from the processor's timeout: one source for both values. */
+  readonly queueVisibilityTimeoutSeconds: number;
+  readonly alertEmails: readonly string[];
+}
+
+export interface FunctionSettings {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+export interface ProcessorSettings extends FunctionSettings {
+  readonly batchSize: number;
+  readonly batchWindowSeconds: number;
+}
+
+export interface ComputeSettings {
+  readonly runtime: LambdaRuntime;
+  readonly ingest: FunctionSettings;
+  readonly processor: ProcessorSettings;
+}
+
+export interface AnalyticsSettings {
+  readonly bytesScannedCutoffPerQuery: number;
+}
+
+export interface Settings {
+  /** The Pulumi stack name, used to scope names that must be unique per account (Glue, Athena). */
+  readonly stack: string;
+  readonly environment: Environment;
+  readonly isProduction: boolean;
+  readonly logRetentionDays: number;
+  readonly network: NetworkSettings;
+  readonly storage: StorageSettings;
+  readonly messaging: MessagingSettings;
+  readonly compute: ComputeSettings;
+  readonly analytics: AnalyticsSettings;
+}
+
+/** AWS recommends a queue visibility timeout of six times the consuming function's timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** One problem with one key (or a rule spanning several keys, named first). */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+/** Thrown when the stack configuration is invalid; its message lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((problem) => `  - ${problem.key}: ${problem.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Raw stack configuration: unqualified key → the string the CLI passes (JSON for arrays).
+ * Keys from other namespaces must not be included.
+ */
+export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+const qualified = (key: string): string => `${CONFIG_NAMESPACE}:${key}`;
+
+function parseValues(raw: RawConfig, problems: ConfigProblem[]): ConfigValues {
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    if (!(key in schema)) {
+      problems.push({
+        key: qualified(key),
+        message: `is not a known key; known keys are ${Object.keys(schema).join(", ")}`,
+      });
+    }
+  }
+  for (const [key, definition] of Object.entries(schema) as [ConfigKey, (typeof schema)[ConfigKey]][]) {
+    const rawValue = raw[key];
+    if (rawValue === undefined) {
+      values[key] = definition.default;
+      continue;
+    }
+    const result = definition.parse(rawValue);
+    if (result.ok) {
+      values[key] = result.value;
+    } else {
+      values[key] = definition.default;
+      problems.push({ key: qualified(key), message: `${JSON.stringify(rawValue)} is not accepted; expected ${result.expected}` });
+    }
+  }
+  return values as ConfigValues;
+}
+
+/**
+ * Whether one subnet of each prefix length, per zone, fits in the VPC the way awsx's "Auto" layout
+ * places them: the VPC is split evenly between zones (rounded up to a power of two), and within a
+ * zone subnets are placed in order, each aligned to its own size.
+ */
+export function subnetsFit(vpcPrefix: number, masksInOrder: readonly number[], zones: number): boolean {
+  const zonePrefix = vpcPrefix + Math.ceil(Math.log2(zones));
+  let offset = 0;
+  for (const mask of masksInOrder) {
+    if (mask < zonePrefix) return false;
+    const size = 2 ** (32 - mask);
+    offset = Math.ceil(offset / size) * size + size;
+  }
+  return offset <= 2 ** (32 - zonePrefix);
+}
+
+function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): void {
+  const isProduction = values.environment === "prod";
+  if (isProduction && values.alertEmails.length === 0) {
+    problems.push({
+      key: qualified("alertEmails"),
+      message: `[] is not accepted when environment is prod; expected at least one email address so that alarms reach someone`,
+    });
+  }
+  if (isProduction && values.forceDestroy) {
+    problems.push({
+      key: qualified("forceDestroy"),
+      message: `true is not accepted when environment is prod; expected false so that the lake's data is never deleted with the stack`,
+    });
+  }
+  const vpcPrefix = Number(values.vpcCidr.split("/")[1]);
+  {
+    const masks = [values.publicSubnetCidrMask, values.privateSubnetCidrMask, values.dataSubnetCidrMask];
+    if (!subnetsFit(vpcPrefix, masks, values.availabilityZones)) {
+      problems.push({
+        key: `${qualified("publicSubnetCidrMask")}, ${qualified("privateSubnetCidrMask")}, ${qualified("dataSubnetCidrMask")}`,
+        message:
+          `/${masks.join(", /")} subnets in ${values.availabilityZones} availability zones do not fit in ` +
+          `${qualified("vpcCidr")} ${values.vpcCidr}; expected longer prefixes, fewer zones or a larger VPC`,
+      });
+    }
+  }
+  if (values.processorBatchSize > 10 && values.processorBatchWindowSeconds < 1) {
+    problems.push({
+      key: qualified("processorBatchWindowSeconds"),
+      message: `${values.processorBatchWindowSeconds} is not accepted when ${qualified("processorBatchSize")} is ${values.processorBatchSize}; SQS event sources need a batching window of at least 1 second for batches above 10`,
+    });
+  }
+  if (values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR > 43_200) {
+    problems.push({
+      key: qualified("processorTimeoutSeconds"),
+      message: `${values.processorTimeoutSeconds} is not accepted; the queue's visibility timeout (${VISIBILITY_TIMEOUT_FACTOR}x) may not exceed 12 hours`,
+    });
+  }
+}
+
+/**
+ * Parses and validates the raw stack configuration.
+ *
+ * @param raw - unqualified key → raw string value, as the CLI passes them; missing keys take the
+ *   schema's default (the CLI applies Pulumi.yaml's defaults, which tests keep equal to the schema's).
+ * @param stack - the Pulumi stack name.
+ * @throws ConfigError listing every invalid key and broken cross-key rule.
+ */
+export function parseSettings(raw: RawConfig, stack: string): Settings {
+  const problems: ConfigProblem[] = [];
+  const values = parseValues(raw, problems);
+  if (problems.length === 0) checkCrossKeyRules(values, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const isProduction = values.environment === "prod";
+  return {
+    stack,
+    environment: values.environment,
+    isProduction,
+    logRetentionDays: values.logRetentionDays,
+    network: {
+      vpcCidr: values.vpcCidr,
+      availabilityZones: values.availabilityZones,
+      natStrategy: values.natStrategy,
+      publicSubnetCidrMask: values.publicSubnetCidrMask,
+      privateSubnetCidrMask: values.privateSubnetCidrMask,
+      dataSubnetCidrMask: values.dataSubnetCidrMask,
+    },
+    storage: {
+      forceDestroy: values.forceDestroy,
+      protectData: isProduction,
+    },
+    messaging: {
+      maxReceiveCount: values.maxReceiveCount,
+      queueRetentionSeconds: values.queueRetentionDays * 86_400,
+      queueVisibilityTimeoutSeconds: values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+      alertEmails: values.alertEmails,
+    },
+    compute: {
+      runtime: values.lambdaRuntime,
+      ingest: { memoryMb: values.ingestMemoryMb, timeoutSeconds: values.ingestTimeoutSeconds },
+      processor: {
+        memoryMb: values.processorMemoryMb,
+        timeoutSeconds: values.processorTimeoutSeconds,
+        batchSize: values.processorBatchSize,
+        batchWindowSeconds: values.processorBatchWindowSeconds,
+      },
+    },
+    analytics: {
+      bytesScannedCutoffPerQuery: values.athenaBytesScannedCutoffMb * 1024 * 1024,
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Processor: consumes the processing queue in batches. Each message names one raw object; each is
+ * handled on its own so that one failure never retries the others.
+ */
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { LogSink } from "./log";
+import type { ObjectLandedMessage } from "./ingest";
+import { PermanentError, isPermanent } from "./errors";
+import { findDataset, type DatasetDefinition } from "./datasets";
+import { datasetPrefix } from "../storage/zones";
+
+export interface ProcessorDependencies {
+  readonly s3: Pick<S3Client, "send">;
+  readonly logger: LogSink;
+  /** Converts one raw object of a known dataset; throws `PermanentError` for data that can never be read. */
+  readonly convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => Promise<void>;
+}
+
+/** Parses and checks a queue message; a malformed message is permanent. */
+export function parseObjectLandedMessage(body: string): ObjectLandedMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new PermanentError("Message body is not JSON", "malformed_message");
+  }
+  if (typeof parsed !== "object" || parsed === null) throw new PermanentError("Message body is not an object", "malformed_message");
+  const candidate = parsed as Record<string, unknown>;
+  for (const field of ["bucket", "key", "dataset", "etag", "eventTime"] as const) {
+    if (typeof candidate[field] !== "string") {
+      throw new PermanentError(`Message field ${field} is missing or not a string`, "malformed_message");
+    }
+  }
+  if (typeof candidate.size !== "number") throw new PermanentError("Message field size is missing or not a number", "malformed_message");
+  return candidate as unknown as ObjectLandedMessage;
+}
+
+/** Key of the record kept in `rejected/` for an object rejected whole. */
+export function rejectedObjectKey(message: Pick<ObjectLandedMessage, "dataset" | "key" | "etag">): string {
+  const name = message.key.split("/").pop() ?? "object";
+  return `${datasetPrefix("rejected", message.dataset || "_unknown")}_objects/${name}.${message.etag.replace(/"/g, "") || "noetag"}.json`;
+}
+
+async function processRecord(record: SQSRecord, deps: ProcessorDependencies): Promise<void> {
+  const message = parseObjectLandedMessage(record.body);
+  const dataset = findDataset(message.dataset);
+  if (dataset === undefined) throw new PermanentError(`Unknown dataset ${message.dataset}`, "unknown_dataset");
+  await deps.convert(message, dataset);
+}
+
+async function recordRejectedObject(record: SQSRecord, error: PermanentError, deps: ProcessorDependencies): Promise<void> {
+  let message: Pick<ObjectLandedMessage, "dataset" | "key" | "etag" | "bucket"> = { dataset: "_unknown", key: record.messageId, etag: "", bucket: "" };
+  try {
+    message = parseObjectLandedMessage(record.body);
+  } catch {
+    // a malformed body is kept verbatim below
+  }
+  const target = message.bucket || undefined;
+  if (target === undefined) {
+    deps.logger.error("Rejected malformed message", { messageId: record.messageId, reason: error.reason, body: record.body });
+    return;
+  }
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: target,
+      Key: rejectedObjectKey(message),
+      ContentType: "application/json",
+      Body: JSON.stringify({ source: message, reason: error.reason, detail: error.message, rejectedAt: new Date().toISOString() }),
+    }),
+  );
+  deps.logger.warn("Rejected object", { key: message.key, reason: error.reason, detail: error.message });
+}
+
+/**
+ * Handles one SQS batch and returns the messages to retry.
+ *
+ * @example
+ * ```ts
+ * const response = await handleProcessorBatch(event, { s3, logger, convert });
+ * // response.batchItemFailures lists only the transiently failed messages
+ * ```
+ */
+export async function handleProcessorBatch(event: SQSEvent, deps: ProcessorDependencies): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+  for (const record of event.Records) {
+    try {
+      await processRecord(record, deps);
+    } catch (error) {
+      if (isPermanent(error)) {
+        try {
+          await recordRejectedObject(record, error, deps);
+          continue;
+        } catch (writeError) {
+          deps.logger.error("Could not record rejected object", { messageId: record.messageId, error: String(writeError) });
+        }
+      } else {
+        deps.logger.error("Transient failure; message will be retried", { messageId: record.messageId, error: String(error) });
+      }
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}

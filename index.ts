@@ -1,0 +1,62 @@
+/**
+ * The datalake program: reads the stack's settings once and composes the six layers, each taking
+ * what the previous ones export. Stack outputs are what a user or CI needs to use the lake.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadSettings } from "./config";
+import { Network } from "./network";
+import { Storage } from "./storage";
+import { Messaging } from "./messaging";
+import { Compute } from "./compute";
+import { Analytics } from "./analytics";
+import { Observability } from "./observability";
+
+const settings = loadSettings();
+const name = "datalake";
+
+const network = new Network(name, { settings: settings.network });
+const storage = new Storage(name, { settings: settings.storage });
+const messaging = new Messaging(name, { settings: settings.messaging, kmsKeyArn: storage.kmsKeyArn });
+const compute = new Compute(name, {
+  settings: settings.compute,
+  logRetentionDays: settings.logRetentionDays,
+  privateSubnetIds: network.privateSubnetIds,
+  lambdaSecurityGroupId: network.lambdaSecurityGroupId,
+  kmsKeyArn: storage.kmsKeyArn,
+  lakeBucketName: storage.lakeBucketName,
+  lakeBucketArn: storage.lakeBucketArn,
+  ingestTopicArn: messaging.ingestTopicArn,
+  processingQueueArn: messaging.processingQueueArn,
+});
+const analytics = new Analytics(name, {
+  settings: settings.analytics,
+  stack: settings.stack,
+  lakeBucketName: storage.lakeBucketName,
+  resultsBucketName: storage.resultsBucketName,
+  kmsKeyArn: storage.kmsKeyArn,
+});
+const observability = new Observability(name, {
+  stack: settings.stack,
+  alertsTopicArn: messaging.alertsTopicArn,
+  deadLetterQueueName: messaging.deadLetterQueueName,
+  processingQueueName: messaging.processingQueueName,
+  ingestFunctionName: compute.ingestFunctionName,
+  processorFunctionName: compute.processorFunctionName,
+});
+
+export const environment = settings.environment;
+export const vpcId = network.vpcId;
+export const privateSubnetIds = network.privateSubnetIds;
+export const lakeBucketName = storage.lakeBucketName;
+export const athenaResultsBucketName = storage.resultsBucketName;
+export const kmsKeyArn = storage.kmsKeyArn;
+export const ingestTopicArn = messaging.ingestTopicArn;
+export const processingQueueUrl = messaging.processingQueueUrl;
+export const deadLetterQueueUrl = messaging.deadLetterQueueUrl;
+export const alertsTopicArn = messaging.alertsTopicArn;
+export const ingestFunctionName = compute.ingestFunctionName;
+export const processorFunctionName = compute.processorFunctionName;
+export const glueDatabaseName = analytics.glueDatabaseName;
+export const athenaWorkgroupName = analytics.workgroupName;
+export const dashboardName = observability.dashboardName;
+export const rawPrefix = pulumi.output(storage.zones.raw);

@@ -1,0 +1,40 @@
+/**
+ * The lake's zones and partition layout, shared by the storage layer, the handlers and analytics.
+ * Pure module: no Pulumi or AWS imports, so Lambda closures can capture it.
+ */
+
+/** Top-level prefixes of the lake bucket. */
+export const ZONES = {
+  /** Objects as they land, one folder per dataset: `raw/<dataset>/…`. */
+  raw: "raw/",
+  /** Validated records as Parquet: `processed/<dataset>/year=YYYY/month=MM/day=DD/…`. */
+  processed: "processed/",
+  /** Aggregates built from `processed/` by the scheduled job. */
+  curated: "curated/",
+  /** Records that failed validation, as JSON Lines with their reason. */
+  rejected: "rejected/",
+} as const;
+
+export type Zone = keyof typeof ZONES;
+
+/** `<zone>/<dataset>/` */
+export function datasetPrefix(zone: Zone, dataset: string): string {
+  return `${ZONES[zone]}${dataset}/`;
+}
+
+/** Hive-style daily partition of a UTC instant: `year=YYYY/month=MM/day=DD/`. */
+export function dailyPartition(instant: Date): string {
+  const year = instant.getUTCFullYear().toString().padStart(4, "0");
+  const month = (instant.getUTCMonth() + 1).toString().padStart(2, "0");
+  const day = instant.getUTCDate().toString().padStart(2, "0");
+  return `year=${year}/month=${month}/day=${day}/`;
+}
+
+/** The dataset of a raw object key (`raw/<dataset>/…`), or undefined when the key is not in a dataset folder. */
+export function datasetOfRawKey(key: string): string | undefined {
+  if (!key.startsWith(ZONES.raw)) return undefined;
+  const rest = key.slice(ZONES.raw.length);
+  const slash = rest.indexOf("/");
+  if (slash <= 0 || slash === rest.length - 1) return undefined;
+  return rest.slice(0, slash);
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs the whole Pulumi program under mocks for a stack, with that stack's configuration as the CLI
+ * passes it, and returns every registered resource and the stack outputs.
+ *
+ * @example
+ * ```ts
+ * const dev = await runProgram("dev");
+ * const queue = dev.one("aws:sqs/queue:Queue", "datalake-processing");
+ * expect(queue.inputs.receiveWaitTimeSeconds).toBe(20);
+ * ```
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { join } from "node:path";
+import { PROJECT_NAME, PROJECT_ROOT, stackConfig } from "./stack-config";
+import { RecordedCall, RecordedResource, createMocks } from "./mocks";
+
+export interface ProgramRun {
+  readonly stack: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly resources: readonly RecordedResource[];
+  readonly calls: readonly RecordedCall[];
+  /** Stack outputs, resolved. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** The program module itself, e.g. to reach a resource object. */
+  readonly program: Record<string, unknown>;
+  /** Every resource of a type, optionally only those whose name equals `name`. */
+  all(type: string, name?: string): RecordedResource[];
+  /** The one resource of a type and name; throws when there is not exactly one. */
+  one(type: string, name?: string): RecordedResource;
+}
+
+let failure: unknown;
+let guardInstalled = false;
+
+/** A failed closure serialization surfaces only as an unhandled rejection: record it so the run fails instead of hanging. */
+function installRejectionGuard(): void {
+  if (guardInstalled) return;
+  guardInstalled = true;
+  process.on("unhandledRejection", (reason) => {
+    failure = reason;
+  });
+}
+
+function isProjectModule(path: string): boolean {
+  return path.startsWith(PROJECT_ROOT) && !path.includes(`${join(PROJECT_ROOT, "node_modules")}`) && !path.includes(`${join("tests", "harness")}`);
+}
+
+async function resolveOutput(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return new Promise((resolve) => (value as pulumi.Output<unknown>).apply((resolved) => resolve(resolved)));
+  }
+  return value;
+}
+
+const DEADLINE_MS = 45_000;
+
+/**
+ * @param stack - a stack with a `Pulumi.<stack>.yaml` file.
+ * @param overrides - qualified config keys to set (any JSON value) or remove (`undefined`).
+ * @throws the program's own error (e.g. `ConfigError`), or any unhandled rejection during the run.
+ */
+export async function runProgram(stack: string, overrides: Readonly<Record<string, unknown>> = {}): Promise<ProgramRun> {
+  installRejectionGuard();
+  failure = undefined;
+  const config = stackConfig(stack, overrides);
+  const region = config["aws:region"] ?? "us-east-1";
+  const availabilityZones = Number(config["datalake:availabilityZones"] ?? "2");
+  const resources: RecordedResource[] = [];
+  const calls: RecordedCall[] = [];
+
+  pulumi.runtime.setAllConfig(config);
+  await pulumi.runtime.setMocks(createMocks(resources, calls, { region, availabilityZones }), PROJECT_NAME, stack, false);
+  for (const path of Object.keys(require.cache)) if (isProjectModule(path)) delete require.cache[path];
+
+  const program = require(join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
+  const settled = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Program for stack ${stack} did not settle in ${DEADLINE_MS} ms`)), DEADLINE_MS);
+  });
+  try {
+    await Promise.race([settled, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+  // Let rejections raised during the last RPCs reach the guard.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (failure !== undefined) throw failure;
+
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program)) outputs[key] = await resolveOutput(value);
+
+  const all = (type: string, name?: string) => resources.filter((resource) => resource.type === type && (name === undefined || resource.name === name));
+  return {
+    stack,
+    config,
+    resources,
+    calls,
+    outputs,
+    program,
+    all,
+    one(type, name) {
+      const found = all(type, name);
+      if (found.length !== 1) {
+        throw new Error(`Expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+      }
+      return found[0]!;
+    },
+  };
+}
