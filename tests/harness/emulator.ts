@@ -1,10 +1,16 @@
 /**
  * The local AWS endpoint for integration tests. By default starts `moto_server` on a free
- * 127.0.0.1 port; with `DATALAKE_AWS_ENDPOINT` set (LocalStack, or a real AWS endpoint with
+ * 127.0.0.1 port, over TLS with a certificate made for the run: the lake's policies deny every
+ * request without TLS, and moto enforces bucket policies, so plain HTTP would be refused exactly as
+ * AWS refuses it. With `DATALAKE_AWS_ENDPOINT` set (LocalStack, or a real AWS endpoint with
  * credentials in the environment) uses that instead and starts nothing.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { Agent, request } from "node:https";
 import { createServer } from "node:net";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./stack-config";
 
 export interface AwsEndpoint {
   /** e.g. http://127.0.0.1:5123 */
@@ -13,6 +19,8 @@ export interface AwsEndpoint {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Whether this is our own moto_server (resettable, moto-only APIs available). */
   readonly isMoto: boolean;
+  /** PEM of the CA to trust for this endpoint, when it is our own TLS moto_server. */
+  readonly caCertificate?: string;
   /** Environment variables that point an AWS SDK v3 process (e.g. a function) at this endpoint. */
   readonly environment: Readonly<Record<string, string>>;
   /** Clears every resource (moto only; a no-op elsewhere). */
@@ -33,21 +41,54 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilServing(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+/** A request to the emulator's own API (`/moto-api/…`), trusting its certificate. */
+export function emulatorRequest(url: string, method: "GET" | "POST", ca: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, ca, headers: body ? { "content-type": "application/json" } : {} }, (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    req.on("error", reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function waitUntilServing(url: string, ca: string, child: ChildProcess, deadlineMs: number): Promise<void> {
   const started = Date.now();
   let exited = false;
   child.once("exit", () => (exited = true));
   while (Date.now() - started < deadlineMs) {
     if (exited) throw new Error("moto_server exited before it served requests");
     try {
-      const response = await fetch(`${url}/moto-api/`);
-      if (response.ok) return;
+      const response = await emulatorRequest(`${url}/moto-api/`, "GET", ca);
+      if (response.status === 200) return;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`moto_server did not answer on ${url} within ${deadlineMs} ms`);
+}
+
+/** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
+function makeCertificate(): { certPath: string; keyPath: string; pem: string } {
+  const base = join(PROJECT_ROOT, ".tmp", "tls");
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, "moto-"));
+  const certPath = join(dir, "cert.pem");
+  const keyPath = join(dir, "key.pem");
+  try {
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+      { stdio: "pipe" },
+    );
+  } catch (error) {
+    throw new Error(`Could not make a TLS certificate for moto_server with openssl: ${(error as Error).message}`);
+  }
+  return { certPath, keyPath, pem: readFileSync(certPath, "utf8") };
 }
 
 function endpointEnvironment(url: string, region: string, accessKeyId: string, secretAccessKey: string): Record<string, string> {
@@ -77,14 +118,17 @@ export async function startEndpoint(region = "eu-west-1"): Promise<AwsEndpoint> 
     };
   }
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const url = `https://127.0.0.1:${port}`;
+  const certificate = makeCertificate();
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port), "-c", certificate.certPath, "-k", certificate.keyPath], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   try {
-    await waitUntilServing(url, child, 30_000);
+    await waitUntilServing(url, certificate.pem, child, 30_000);
   } catch (error) {
     child.kill("SIGKILL");
     throw new Error(`${(error as Error).message}\n${stderr}`);
@@ -94,10 +138,12 @@ export async function startEndpoint(region = "eu-west-1"): Promise<AwsEndpoint> 
     region,
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
     isMoto: true,
-    environment: endpointEnvironment(url, region, "test", "test"),
+    caCertificate: certificate.pem,
+    // Functions run in their own processes: Node reads extra CAs from the environment at start.
+    environment: { ...endpointEnvironment(url, region, "test", "test"), NODE_EXTRA_CA_CERTS: certificate.certPath },
     async reset() {
-      const response = await fetch(`${url}/moto-api/reset`, { method: "POST" });
-      if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
+      const response = await emulatorRequest(`${url}/moto-api/reset`, "POST", certificate.pem);
+      if (response.status !== 200) throw new Error(`moto reset failed: ${response.status}`);
     },
     async stop() {
       if (child.exitCode !== null) return;
@@ -109,7 +155,21 @@ export async function startEndpoint(region = "eu-west-1"): Promise<AwsEndpoint> 
   };
 }
 
+export interface EndpointClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: AwsEndpoint["credentials"];
+  readonly forcePathStyle: boolean;
+  readonly requestHandler?: { readonly httpsAgent: Agent };
+}
+
 /** SDK v3 client configuration for the endpoint (S3 needs path-style addressing on emulators). */
-export function clientConfig(endpoint: AwsEndpoint): { endpoint: string; region: string; credentials: AwsEndpoint["credentials"]; forcePathStyle: boolean } {
-  return { endpoint: endpoint.url, region: endpoint.region, credentials: endpoint.credentials, forcePathStyle: true };
+export function clientConfig(endpoint: AwsEndpoint): EndpointClientConfig {
+  return {
+    endpoint: endpoint.url,
+    region: endpoint.region,
+    credentials: endpoint.credentials,
+    forcePathStyle: true,
+    ...(endpoint.caCertificate ? { requestHandler: { httpsAgent: new Agent({ ca: endpoint.caCertificate, keepAlive: true }) } } : {}),
+  };
 }

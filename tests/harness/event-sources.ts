@@ -1,0 +1,165 @@
+/**
+ * The Lambda service's event sources, played locally against the emulator:
+ * - S3 notifications (read from the tap queue the provisioner routes them to) invoke ingest once per
+ *   event, as S3's asynchronous invocation does;
+ * - the SQS event source mapping polls the processing queue with the declared batch size, invokes the
+ *   processor with a Lambda-shaped SQS event, and deletes only the messages not reported in
+ *   `batchItemFailures` (all of them stay when the invocation fails).
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
+import type { S3Event, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { LocalFunction } from "./local-function";
+
+export interface NotificationDelivery {
+  readonly invocations: number;
+  readonly failures: number;
+  readonly testEvents: number;
+}
+
+async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
+  for (let start = 0; start < messages.length; start += 10) {
+    const batch = messages.slice(start, start + 10);
+    if (batch.length === 0) continue;
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }));
+  }
+}
+
+/** Delivers every S3 notification waiting in the tap queue to the function, until the queue is empty. */
+export async function deliverS3Notifications(sqs: SQSClient, tapQueueUrl: string, fn: LocalFunction): Promise<NotificationDelivery> {
+  let invocations = 0;
+  let failures = 0;
+  let testEvents = 0;
+  for (;;) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: tapQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    if (Messages.length === 0) return { invocations, failures, testEvents };
+    for (const message of Messages) {
+      const body = JSON.parse(message.Body ?? "{}") as Partial<S3Event> & { Event?: string };
+      if (body.Event === "s3:TestEvent") {
+        testEvents += 1;
+      } else {
+        invocations += 1;
+        const outcome = await fn.invoke(body);
+        if (!outcome.ok) failures += 1;
+      }
+      await deleteMessages(sqs, tapQueueUrl, [message]);
+    }
+  }
+}
+
+export interface QueuePollingOptions {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly region: string;
+  /** The event source mapping's batch size. */
+  readonly batchSize: number;
+  /**
+   * Make failed messages visible again at once instead of after the queue's visibility timeout: the
+   * same sequence of receives as waiting, without the wait.
+   */
+  readonly retryImmediately?: boolean;
+  /** Stop after this many empty polls in a row. */
+  readonly emptyPollsToStop?: number;
+  /** Safety bound on invocations. */
+  readonly maxInvocations?: number;
+}
+
+export interface QueuePollingReport {
+  readonly invocations: number;
+  readonly deleted: number;
+  readonly reportedFailures: number;
+  readonly failedInvocations: number;
+}
+
+function toSqsRecord(message: Message, options: QueuePollingOptions): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? "",
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? "local",
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        { dataType: value.DataType ?? "String", stringValue: value.StringValue, stringListValues: [], binaryListValues: [] },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody ?? "",
+    eventSource: "aws:sqs",
+    eventSourceARN: options.queueArn,
+    awsRegion: options.region,
+  };
+}
+
+async function receiveBatch(sqs: SQSClient, options: QueuePollingOptions): Promise<Message[]> {
+  const batch: Message[] = [];
+  while (batch.length < options.batchSize) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        MaxNumberOfMessages: Math.min(10, options.batchSize - batch.length),
+        WaitTimeSeconds: batch.length === 0 ? 1 : 0,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    if (Messages.length === 0) break;
+    batch.push(...Messages);
+  }
+  return batch;
+}
+
+/** Polls the queue and invokes the function with batches until the queue stays empty. */
+export async function pollQueue(sqs: SQSClient, fn: LocalFunction, options: QueuePollingOptions): Promise<QueuePollingReport> {
+  let invocations = 0;
+  let deleted = 0;
+  let reportedFailures = 0;
+  let failedInvocations = 0;
+  let emptyPolls = 0;
+  const emptyPollsToStop = options.emptyPollsToStop ?? 2;
+  const maxInvocations = options.maxInvocations ?? 200;
+  while (emptyPolls < emptyPollsToStop && invocations < maxInvocations) {
+    const batch = await receiveBatch(sqs, options);
+    if (batch.length === 0) {
+      emptyPolls += 1;
+      continue;
+    }
+    emptyPolls = 0;
+    invocations += 1;
+    const event: SQSEvent = { Records: batch.map((message) => toSqsRecord(message, options)) };
+    const outcome = await fn.invoke<SQSBatchResponse>(event);
+    let retry: Message[];
+    if (!outcome.ok) {
+      failedInvocations += 1;
+      retry = batch;
+    } else {
+      const failed = new Set((outcome.result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      reportedFailures += failed.size;
+      retry = batch.filter((message) => failed.has(message.MessageId!));
+      const done = batch.filter((message) => !failed.has(message.MessageId!));
+      await deleteMessages(sqs, options.queueUrl, done);
+      deleted += done.length;
+    }
+    if (options.retryImmediately && retry.length > 0) {
+      for (let start = 0; start < retry.length; start += 10) {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: retry.slice(start, start + 10).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 })),
+          }),
+        );
+      }
+    }
+  }
+  return { invocations, deleted, reportedFailures, failedInvocations };
+}
