@@ -92,6 +92,54 @@ export const schema = {
     description: "Let `pulumi destroy` delete non-empty buckets. Never allowed in prod.",
     default: false,
   }),
+  rawInfrequentAccessDays: integerKey({
+    description: "Days after which objects under `raw/` move to STANDARD_IA (S3 requires at least 30).",
+    default: 30,
+    min: 30,
+    max: 36_500,
+  }),
+  rawGlacierDays: integerKey({
+    description: "Days after which objects under `raw/` move to GLACIER; at least 30 days after the STANDARD_IA transition.",
+    default: 90,
+    min: 60,
+    max: 36_500,
+  }),
+  rawExpirationDays: integerKey({
+    description: "Days after which objects under `raw/` expire; 0 keeps them forever, otherwise after the GLACIER transition.",
+    default: 0,
+    min: 0,
+    max: 36_500,
+  }),
+  processedIntelligentTieringDays: integerKey({
+    description: "Days after which objects under `processed/` move to INTELLIGENT_TIERING (0: at once).",
+    default: 0,
+    min: 0,
+    max: 36_500,
+  }),
+  rejectedExpirationDays: integerKey({
+    description: "Days after which rejected records under `rejected/` expire.",
+    default: 90,
+    min: 1,
+    max: 36_500,
+  }),
+  noncurrentVersionExpirationDays: integerKey({
+    description: "Days a version of an object is kept after it is overwritten or deleted, in every bucket.",
+    default: 30,
+    min: 1,
+    max: 36_500,
+  }),
+  accessLogExpirationDays: integerKey({
+    description: "Days S3 server access logs of the lake and results buckets are kept.",
+    default: 365,
+    min: 1,
+    max: 36_500,
+  }),
+  athenaResultsExpirationDays: integerKey({
+    description: "Days Athena query results are kept in the results bucket.",
+    default: 30,
+    min: 1,
+    max: 36_500,
+  }),
 
   // Messaging
   maxReceiveCount: integerKey({

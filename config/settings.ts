@@ -27,10 +27,25 @@ export interface NetworkSettings {
   readonly interfaceEndpoints: readonly string[];
 }
 
+/** When objects of each lake zone change storage class or expire, in days after creation. */
+export interface LakeLifecycleSettings {
+  readonly rawInfrequentAccessDays: number;
+  readonly rawGlacierDays: number;
+  /** Undefined: raw objects are kept forever. */
+  readonly rawExpirationDays?: number;
+  readonly processedIntelligentTieringDays: number;
+  readonly rejectedExpirationDays: number;
+}
+
 export interface StorageSettings {
   readonly forceDestroy: boolean;
   /** Keep the lake's bucket and key when the stack is destroyed or they are replaced. */
   readonly protectData: boolean;
+  readonly lifecycle: LakeLifecycleSettings;
+  /** Applies to every bucket of the layer (all are versioned). */
+  readonly noncurrentVersionExpirationDays: number;
+  readonly accessLogExpirationDays: number;
+  readonly athenaResultsExpirationDays: number;
 }
 
 export interface MessagingSettings {
@@ -159,6 +174,18 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       message: `true is not accepted when environment is prod; expected false so that the lake's data is never deleted with the stack`,
     });
   }
+  if (values.rawGlacierDays < values.rawInfrequentAccessDays + 30) {
+    problems.push({
+      key: qualified("rawGlacierDays"),
+      message: `${values.rawGlacierDays} is not accepted when ${qualified("rawInfrequentAccessDays")} is ${values.rawInfrequentAccessDays}; S3 keeps objects in STANDARD_IA at least 30 days, so expected ${values.rawInfrequentAccessDays + 30} or more`,
+    });
+  }
+  if (values.rawExpirationDays !== 0 && values.rawExpirationDays <= values.rawGlacierDays) {
+    problems.push({
+      key: qualified("rawExpirationDays"),
+      message: `${values.rawExpirationDays} is not accepted when ${qualified("rawGlacierDays")} is ${values.rawGlacierDays}; expected 0 (keep forever) or more than ${values.rawGlacierDays} so that objects expire after their last transition`,
+    });
+  }
   const vpcPrefix = Number(values.vpcCidr.split("/")[1]);
   {
     const masks = [values.publicSubnetCidrMask, values.privateSubnetCidrMask, values.dataSubnetCidrMask];
@@ -229,6 +256,16 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
     storage: {
       forceDestroy: values.forceDestroy,
       protectData: isProduction,
+      lifecycle: {
+        rawInfrequentAccessDays: values.rawInfrequentAccessDays,
+        rawGlacierDays: values.rawGlacierDays,
+        ...(values.rawExpirationDays > 0 ? { rawExpirationDays: values.rawExpirationDays } : {}),
+        processedIntelligentTieringDays: values.processedIntelligentTieringDays,
+        rejectedExpirationDays: values.rejectedExpirationDays,
+      },
+      noncurrentVersionExpirationDays: values.noncurrentVersionExpirationDays,
+      accessLogExpirationDays: values.accessLogExpirationDays,
+      athenaResultsExpirationDays: values.athenaResultsExpirationDays,
     },
     messaging: {
       maxReceiveCount: values.maxReceiveCount,

@@ -27,6 +27,46 @@ export interface ProgramRun {
   all(type: string, name?: string): RecordedResource[];
   /** The one resource of a type and name; throws when there is not exactly one. */
   one(type: string, name?: string): RecordedResource;
+  /** The protection options the program sent to the engine for a resource (mocks do not pass them to `newResource`). */
+  options(resource: RecordedResource): ResourceProtection;
+}
+
+/** `protect` and `retainOnDelete` as registered with the engine; `undefined` when the program left them unset. */
+export interface ResourceProtection {
+  readonly protect: boolean | undefined;
+  readonly retainOnDelete: boolean | undefined;
+}
+
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  hasProtect(): boolean;
+  getProtect(): boolean | undefined;
+  hasRetainondelete(): boolean;
+  getRetainondelete(): boolean | undefined;
+}
+
+interface ResourceMonitor {
+  registerResource(request: RegisterResourceRequest, callback: (...args: unknown[]) => void): unknown;
+}
+
+/**
+ * Records the options of every registration as the SDK sends it to the (mock) engine: the request
+ * carries `protect`/`retainOnDelete`, which `MockResourceArgs` leaves out. Resource transforms cannot
+ * do this under mocks (`supportsTransforms` is false there).
+ */
+function recordProtection(protections: Map<string, ResourceProtection>): void {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): ResourceMonitor | undefined };
+  const monitor = settings.getMonitor();
+  if (!monitor) throw new Error("no resource monitor: call after setMocks");
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    protections.set(`${request.getType()}::${request.getName()}`, {
+      protect: request.hasProtect() ? request.getProtect() : undefined,
+      retainOnDelete: request.hasRetainondelete() ? request.getRetainondelete() : undefined,
+    });
+    return register(request, callback);
+  };
 }
 
 let failure: unknown;
@@ -70,6 +110,8 @@ export async function runProgram(stack: string, overrides: Readonly<Record<strin
 
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(createMocks(resources, calls, { region, availabilityZones }), PROJECT_NAME, stack, false);
+  const protections = new Map<string, ResourceProtection>();
+  recordProtection(protections);
   for (const path of Object.keys(require.cache)) if (isProjectModule(path)) delete require.cache[path];
 
   const program = require(join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
@@ -105,6 +147,11 @@ export async function runProgram(stack: string, overrides: Readonly<Record<strin
         throw new Error(`Expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
       }
       return found[0]!;
+    },
+    options(resource) {
+      const recorded = protections.get(`${resource.type}::${resource.name}`);
+      if (!recorded) throw new Error(`No registration recorded for ${resource.type} ${resource.name}`);
+      return recorded;
     },
   };
 }
