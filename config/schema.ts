@@ -13,6 +13,7 @@ import {
   stringArrayKey,
   stringKey,
 } from "./keys";
+import { SUBSCRIBER_ACCEPTS, parseSubscriber } from "./subscribers";
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -106,6 +107,19 @@ export const schema = {
       default: "",
       pattern: EMAIL_PATTERN,
       accepts: "email addresses such as oncall@example.com",
+    }),
+    unique: true,
+  }),
+  pipelineEventSubscribers: stringArrayKey({
+    description:
+      "Subscribers of the pipeline-events topic (one completion event per processed object): `email:<address>`, `https://<url>` or `sqs:<queue ARN>`.",
+    default: [],
+    item: stringKey({
+      description: "pipeline-events subscriber",
+      default: "",
+      pattern: /^(email:|https:\/\/|sqs:)/,
+      accepts: SUBSCRIBER_ACCEPTS,
+      check: (value) => parseSubscriber(value) !== undefined,
     }),
     unique: true,
   }),
