@@ -181,6 +181,7 @@ describe.each(["dev", "prod"])("messaging of stack %s", (stack) => {
     // Assess
     expect(invokeConfig.inputs.functionName).toBe(ingest.state.name);
     expect(invokeConfig.inputs.destinationConfig).toEqual({ onFailure: { destination: failures.state.arn } });
+    expect(invokeConfig.inputs.maximumRetryAttempts).toBe(2);
     expect(failures.inputs.messageRetentionSeconds).toBe(14 * DAY_SECONDS);
     expect(rolePolicy.Statement).toContainEqual(expect.objectContaining({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: failures.state.arn }));
   });
