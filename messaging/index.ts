@@ -49,6 +49,11 @@ export const RECEIVE_WAIT_SECONDS = 20;
 /**
  * Queue subscribers get the event itself as the body; email and HTTPS subscribers get SNS's
  * signed envelope (HTTPS endpoints can verify the signature, and must answer its confirmation).
+ *
+ * @example
+ * ```ts
+ * deliversRaw({ protocol: "sqs", endpoint: "arn:aws:sqs:eu-west-1:123456789012:lake-events" }); // true
+ * ```
  */
 export function deliversRaw(subscriber: PipelineEventSubscriber): boolean {
   return subscriber.protocol === "sqs";
