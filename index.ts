@@ -26,6 +26,7 @@ const compute = new Compute(name, {
   lakeBucketName: storage.lakeBucketName,
   lakeBucketArn: storage.lakeBucketArn,
   ingestTopicArn: messaging.ingestTopicArn,
+  ingestFailuresQueueArn: messaging.ingestFailuresQueueArn,
   processingQueueArn: messaging.processingQueueArn,
 });
 const analytics = new Analytics(name, {
@@ -66,7 +67,9 @@ export const zonePrefixes = storage.zones;
 export const ingestTopicArn = messaging.ingestTopicArn;
 export const processingQueueUrl = messaging.processingQueueUrl;
 export const deadLetterQueueUrl = messaging.deadLetterQueueUrl;
+export const ingestFailuresQueueUrl = messaging.ingestFailuresQueueUrl;
 export const alertsTopicArn = messaging.alertsTopicArn;
+export const pipelineEventsTopicArn = messaging.pipelineEventsTopicArn;
 export const ingestFunctionName = compute.ingestFunctionName;
 export const processorFunctionName = compute.processorFunctionName;
 export const glueDatabaseName = analytics.glueDatabaseName;

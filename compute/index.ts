@@ -20,6 +20,8 @@ export interface ComputeArgs {
   readonly lakeBucketName: pulumi.Input<string>;
   readonly lakeBucketArn: pulumi.Input<string>;
   readonly ingestTopicArn: pulumi.Input<string>;
+  /** Where Lambda sends S3 events the ingest function failed on after its retries. */
+  readonly ingestFailuresQueueArn: pulumi.Input<string>;
   readonly processingQueueArn: pulumi.Input<string>;
 }
 
@@ -42,6 +44,9 @@ export const RUNTIME_PROVIDED_PACKAGES = [
   "@aws-sdk/client-sns",
   "@aws-sdk/client-sqs",
 ] as const;
+
+/** Lambda's own default for asynchronous invocations, stated so that it is visible and tested. */
+export const INGEST_ASYNC_RETRIES = 2;
 
 /** Every function runs on Graviton: cheaper per GB-second for this workload. */
 export const ARCHITECTURE = "arm64";
@@ -110,8 +115,8 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
     const ingestRole = functionRole("ingest", {
       partition: context.partition,
       policy: pulumi
-        .all([args.ingestTopicArn, args.kmsKeyArn])
-        .apply(([ingestTopicArn, kmsKeyArn]) => ingestPolicy({ ingestTopicArn, kmsKeyArn })),
+        .all([args.ingestTopicArn, args.ingestFailuresQueueArn, args.kmsKeyArn])
+        .apply(([ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn]) => ingestPolicy({ ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn })),
     });
     const ingest = new aws.lambda.CallbackFunction(
       `${name}-ingest`,
@@ -123,6 +128,16 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
         callbackFactory: ingestCallbackFactory,
       },
       { parent: this, dependsOn: [...ingestRole.grants, ingestLogs] },
+    );
+    // S3 invokes asynchronously: after Lambda's retries the event goes to the failures queue.
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-ingest-async`,
+      {
+        functionName: ingest.name,
+        maximumRetryAttempts: INGEST_ASYNC_RETRIES,
+        destinationConfig: { onFailure: { destination: args.ingestFailuresQueueArn } },
+      },
+      { parent: this, dependsOn: ingestRole.grants },
     );
     const invokeFromLake = new aws.lambda.Permission(
       `${name}-ingest-from-lake`,

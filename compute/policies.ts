@@ -7,13 +7,16 @@ import { ZONES } from "../storage/zones";
 
 export interface IngestPolicyArgs {
   readonly ingestTopicArn: string;
+  /** The on-failure destination of asynchronous invocations; Lambda sends to it with the function's role. */
+  readonly ingestFailuresQueueArn: string;
   readonly kmsKeyArn: string;
 }
 
-/** Ingest publishes to the ingest topic, encrypting with the lake key. */
+/** Ingest publishes to the ingest topic and records failed invocations, encrypting with the lake key. */
 export function ingestPolicy(args: IngestPolicyArgs): PolicyDocument {
   return policyDocument(
     { Sid: "PublishLandedObjects", Effect: "Allow", Action: ["sns:Publish"], Resource: args.ingestTopicArn },
+    { Sid: "RecordFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: args.ingestFailuresQueueArn },
     { Sid: "UseLakeKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeyArn },
   );
 }

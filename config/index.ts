@@ -8,6 +8,7 @@ import { RawConfig, Settings, parseSettings } from "./settings";
 
 export * from "./settings";
 export { schema, CONFIG_NAMESPACE } from "./schema";
+export type { PipelineEventSubscriber, SubscriberProtocol } from "./subscribers";
 
 /** The project's keys from the runtime config, unqualified (`datalake:vpcCidr` → `vpcCidr`). */
 export function readRawConfig(all: Readonly<Record<string, string>> = pulumi.runtime.allConfig()): RawConfig {

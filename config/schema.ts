@@ -15,6 +15,8 @@ import {
 } from "./keys";
 import { INTERFACE_ENDPOINT_NAMES } from "../network/endpoints";
 
+import { SUBSCRIBER_ACCEPTS, parseSubscriber } from "./subscribers";
+
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -162,6 +164,19 @@ export const schema = {
       default: "",
       pattern: EMAIL_PATTERN,
       accepts: "email addresses such as oncall@example.com",
+    }),
+    unique: true,
+  }),
+  pipelineEventSubscribers: stringArrayKey({
+    description:
+      "Subscribers of the pipeline-events topic (one completion event per processed object): `email:<address>`, `https://<url>` or `sqs:<queue ARN>`.",
+    default: [],
+    item: stringKey({
+      description: "pipeline-events subscriber",
+      default: "",
+      pattern: /^(email:|https:\/\/|sqs:)/,
+      accepts: SUBSCRIBER_ACCEPTS,
+      check: (value) => parseSubscriber(value) !== undefined,
     }),
     unique: true,
   }),

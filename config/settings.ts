@@ -12,6 +12,8 @@
 import { CONFIG_NAMESPACE, ConfigKey, ConfigValues, schema } from "./schema";
 import { servicesWithoutEndpoint } from "../network/endpoints";
 
+import { PipelineEventSubscriber, parseSubscriber } from "./subscribers";
+
 export type Environment = ConfigValues["environment"];
 export type NatStrategy = ConfigValues["natStrategy"];
 export type LambdaRuntime = ConfigValues["lambdaRuntime"];
@@ -54,6 +56,8 @@ export interface MessagingSettings {
   /** Derived from the processor's timeout: one source for both values. */
   readonly queueVisibilityTimeoutSeconds: number;
   readonly alertEmails: readonly string[];
+  /** Subscribers of the pipeline-events topic, already checked by the schema. */
+  readonly pipelineEventSubscribers: readonly PipelineEventSubscriber[];
 }
 
 export interface FunctionSettings {
@@ -272,6 +276,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
       queueRetentionSeconds: values.queueRetentionDays * 86_400,
       queueVisibilityTimeoutSeconds: values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
       alertEmails: values.alertEmails,
+      pipelineEventSubscribers: values.pipelineEventSubscribers.map((entry) => parseSubscriber(entry)!),
     },
     compute: {
       runtime: values.lambdaRuntime,

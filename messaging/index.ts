@@ -1,13 +1,18 @@
 /**
  * Messaging layer: the ingest topic fans out to the processing queue (raw delivery, filtered to
- * known datasets); failed messages go to a dead-letter queue; alarms go to the alerts topic.
+ * known datasets); messages that fail `maxReceiveCount` times go to a dead-letter queue; failed
+ * asynchronous invocations of the ingest function go to their own queue; alarms go to the alerts
+ * topic; the processor's completion events go to the pipeline-events topic and its subscribers.
+ * Every topic and queue is encrypted with the lake's customer-managed key and refuses requests
+ * without TLS.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { MessagingSettings } from "../config";
-import { awsContext } from "../iam/context";
+import type { MessagingSettings, PipelineEventSubscriber } from "../config";
+import { AwsContext, awsContext } from "../iam/context";
+import type { PolicyDocument } from "../iam/documents";
 import { DATASET_NAMES } from "../handlers/datasets";
-import { accountOnlyTopicPolicy, datasetFilterPolicy, queueFromTopicPolicy } from "./policies";
+import { accountOnlyTopicPolicy, alertsTopicPolicy, datasetFilterPolicy, queueFromTopicPolicy, tlsOnlyQueuePolicy } from "./policies";
 
 export interface MessagingArgs {
   readonly settings: MessagingSettings;
@@ -18,13 +23,22 @@ export interface MessagingArgs {
 /** What compute and observability take from messaging. */
 export interface MessagingOutputs {
   readonly ingestTopicArn: pulumi.Output<string>;
+  readonly ingestTopicName: pulumi.Output<string>;
   readonly processingQueueArn: pulumi.Output<string>;
   readonly processingQueueUrl: pulumi.Output<string>;
   readonly processingQueueName: pulumi.Output<string>;
   readonly deadLetterQueueArn: pulumi.Output<string>;
   readonly deadLetterQueueUrl: pulumi.Output<string>;
   readonly deadLetterQueueName: pulumi.Output<string>;
+  /** The ingest function's on-failure destination for asynchronous (S3) invocations. */
+  readonly ingestFailuresQueueArn: pulumi.Output<string>;
+  readonly ingestFailuresQueueUrl: pulumi.Output<string>;
+  readonly ingestFailuresQueueName: pulumi.Output<string>;
   readonly alertsTopicArn: pulumi.Output<string>;
+  readonly alertsTopicName: pulumi.Output<string>;
+  /** Where the processor publishes one completion event per processed object. */
+  readonly pipelineEventsTopicArn: pulumi.Output<string>;
+  readonly pipelineEventsTopicName: pulumi.Output<string>;
 }
 
 /** Dead-letter queues keep messages as long as SQS allows, for investigation and redrive. */
@@ -32,38 +46,66 @@ export const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
 /** Long polling: fewer empty receives, lower cost. */
 export const RECEIVE_WAIT_SECONDS = 20;
 
+/**
+ * Queue subscribers get the event itself as the body; email and HTTPS subscribers get SNS's
+ * signed envelope (HTTPS endpoints can verify the signature, and must answer its confirmation).
+ *
+ * @example
+ * ```ts
+ * deliversRaw({ protocol: "sqs", endpoint: "arn:aws:sqs:eu-west-1:123456789012:lake-events" }); // true
+ * ```
+ */
+export function deliversRaw(subscriber: PipelineEventSubscriber): boolean {
+  return subscriber.protocol === "sqs";
+}
+
 export class Messaging extends pulumi.ComponentResource implements MessagingOutputs {
   readonly ingestTopicArn: pulumi.Output<string>;
+  readonly ingestTopicName: pulumi.Output<string>;
   readonly processingQueueArn: pulumi.Output<string>;
   readonly processingQueueUrl: pulumi.Output<string>;
   readonly processingQueueName: pulumi.Output<string>;
   readonly deadLetterQueueArn: pulumi.Output<string>;
   readonly deadLetterQueueUrl: pulumi.Output<string>;
   readonly deadLetterQueueName: pulumi.Output<string>;
+  readonly ingestFailuresQueueArn: pulumi.Output<string>;
+  readonly ingestFailuresQueueUrl: pulumi.Output<string>;
+  readonly ingestFailuresQueueName: pulumi.Output<string>;
   readonly alertsTopicArn: pulumi.Output<string>;
+  readonly alertsTopicName: pulumi.Output<string>;
+  readonly pipelineEventsTopicArn: pulumi.Output<string>;
+  readonly pipelineEventsTopicName: pulumi.Output<string>;
 
   constructor(name: string, args: MessagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:messaging:Messaging", name, {}, opts);
     const { settings, kmsKeyArn } = args;
     const context = awsContext(this);
 
-    const ingestTopic = new aws.sns.Topic(`${name}-ingest`, { kmsMasterKeyId: kmsKeyArn }, { parent: this });
-    new aws.sns.TopicPolicy(
-      `${name}-ingest-policy`,
-      {
-        arn: ingestTopic.arn,
-        policy: pulumi.all([ingestTopic.arn, context]).apply(([topicArn, ctx]) =>
-          JSON.stringify(accountOnlyTopicPolicy({ topicArn, accountId: ctx.accountId, partition: ctx.partition })),
-        ),
-      },
-      { parent: this },
-    );
+    const topic = (topicName: string, policy: (topicArn: string, ctx: AwsContext) => PolicyDocument) => {
+      const created = new aws.sns.Topic(`${name}-${topicName}`, { kmsMasterKeyId: kmsKeyArn }, { parent: this });
+      new aws.sns.TopicPolicy(
+        `${name}-${topicName}-policy`,
+        { arn: created.arn, policy: pulumi.all([created.arn, context]).apply(([topicArn, ctx]) => JSON.stringify(policy(topicArn, ctx))) },
+        { parent: this },
+      );
+      return created;
+    };
+    const accountOnly = (topicArn: string, ctx: AwsContext) =>
+      accountOnlyTopicPolicy({ topicArn, accountId: ctx.accountId, partition: ctx.partition });
 
-    const deadLetterQueue = new aws.sqs.Queue(
-      `${name}-processing-dlq`,
-      { kmsMasterKeyId: kmsKeyArn, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS },
-      { parent: this },
-    );
+    const tlsOnlyQueue = (queueName: string, queueArgs: aws.sqs.QueueArgs) => {
+      const queue = new aws.sqs.Queue(`${name}-${queueName}`, { kmsMasterKeyId: kmsKeyArn, ...queueArgs }, { parent: this });
+      new aws.sqs.QueuePolicy(
+        `${name}-${queueName}-policy`,
+        { queueUrl: queue.url, policy: queue.arn.apply((queueArn) => JSON.stringify(tlsOnlyQueuePolicy(queueArn))) },
+        { parent: this },
+      );
+      return queue;
+    };
+
+    // Ingest topic → processing queue, failures → dead-letter queue.
+    const ingest = topic("ingest", accountOnly);
+    const deadLetterQueue = tlsOnlyQueue("processing-dlq", { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
     const processingQueue = new aws.sqs.Queue(
       `${name}-processing`,
       {
@@ -92,7 +134,7 @@ export class Messaging extends pulumi.ComponentResource implements MessagingOutp
       {
         queueUrl: processingQueue.url,
         policy: pulumi
-          .all([processingQueue.arn, ingestTopic.arn])
+          .all([processingQueue.arn, ingest.arn])
           .apply(([queueArn, topicArn]) => JSON.stringify(queueFromTopicPolicy({ queueArn, topicArn }))),
       },
       { parent: this },
@@ -100,35 +142,70 @@ export class Messaging extends pulumi.ComponentResource implements MessagingOutp
     new aws.sns.TopicSubscription(
       `${name}-ingest-to-processing`,
       {
-        topic: ingestTopic.arn,
+        topic: ingest.arn,
         protocol: "sqs",
         endpoint: processingQueue.arn,
         rawMessageDelivery: true,
         filterPolicyScope: "MessageAttributes",
         filterPolicy: JSON.stringify(datasetFilterPolicy(DATASET_NAMES)),
       },
+      // Without the queue policy in place SNS's first deliveries would be refused.
       { parent: this, dependsOn: [queuePolicy] },
     );
 
-    const alertsTopic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: kmsKeyArn }, { parent: this });
+    // S3 invokes ingest asynchronously: events Lambda gives up on land here, not nowhere.
+    const ingestFailuresQueue = tlsOnlyQueue("ingest-failures", { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
+
+    // Alerts: CloudWatch alarms publish; people subscribe by email.
+    const alerts = topic("alerts", (topicArn, ctx) =>
+      alertsTopicPolicy({ topicArn, accountId: ctx.accountId, partition: ctx.partition, region: ctx.region }),
+    );
     settings.alertEmails.forEach((email, index) => {
-      new aws.sns.TopicSubscription(`${name}-alerts-email-${index}`, { topic: alertsTopic.arn, protocol: "email", endpoint: email }, { parent: this });
+      new aws.sns.TopicSubscription(
+        `${name}-alerts-email-${index}`,
+        { topic: alerts.arn, protocol: "email", endpoint: email },
+        { parent: this },
+      );
     });
 
-    this.ingestTopicArn = ingestTopic.arn;
+    // Pipeline events: the processor's "processing complete" notifications.
+    const pipelineEvents = topic("pipeline-events", accountOnly);
+    settings.pipelineEventSubscribers.forEach((subscriber, index) => {
+      new aws.sns.TopicSubscription(
+        `${name}-pipeline-events-${subscriber.protocol}-${index}`,
+        {
+          topic: pipelineEvents.arn,
+          protocol: subscriber.protocol,
+          endpoint: subscriber.endpoint,
+          rawMessageDelivery: deliversRaw(subscriber),
+        },
+        { parent: this },
+      );
+    });
+
+    this.ingestTopicArn = ingest.arn;
+    this.ingestTopicName = ingest.name;
     this.processingQueueArn = processingQueue.arn;
     this.processingQueueUrl = processingQueue.url;
     this.processingQueueName = processingQueue.name;
     this.deadLetterQueueArn = deadLetterQueue.arn;
     this.deadLetterQueueUrl = deadLetterQueue.url;
     this.deadLetterQueueName = deadLetterQueue.name;
-    this.alertsTopicArn = alertsTopic.arn;
+    this.ingestFailuresQueueArn = ingestFailuresQueue.arn;
+    this.ingestFailuresQueueUrl = ingestFailuresQueue.url;
+    this.ingestFailuresQueueName = ingestFailuresQueue.name;
+    this.alertsTopicArn = alerts.arn;
+    this.alertsTopicName = alerts.name;
+    this.pipelineEventsTopicArn = pipelineEvents.arn;
+    this.pipelineEventsTopicName = pipelineEvents.name;
 
     this.registerOutputs({
       ingestTopicArn: this.ingestTopicArn,
       processingQueueUrl: this.processingQueueUrl,
       deadLetterQueueUrl: this.deadLetterQueueUrl,
+      ingestFailuresQueueUrl: this.ingestFailuresQueueUrl,
       alertsTopicArn: this.alertsTopicArn,
+      pipelineEventsTopicArn: this.pipelineEventsTopicArn,
     });
   }
 }

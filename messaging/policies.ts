@@ -1,5 +1,5 @@
 /** Resource policies of the messaging layer, as pure functions of ARNs. */
-import { PolicyDocument, denyInsecureTransport, policyDocument } from "../iam/documents";
+import { PolicyDocument, PolicyStatement, denyInsecureTransport, policyDocument } from "../iam/documents";
 
 /** The processing queue admits messages only from the ingest topic, and only over TLS. */
 export function queueFromTopicPolicy(args: { queueArn: string; topicArn: string }): PolicyDocument {
@@ -16,9 +16,33 @@ export function queueFromTopicPolicy(args: { queueArn: string; topicArn: string 
   );
 }
 
-/** Only the account's own principals may publish to a topic, and only over TLS. */
-export function accountOnlyTopicPolicy(args: { topicArn: string; accountId: string; partition: string }): PolicyDocument {
-  return policyDocument(
+/**
+ * A queue only this account's IAM principals use (dead-letter queues, the ingest function's
+ * failure destination): no extra grant, and no request without TLS.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(tlsOnlyQueuePolicy("arn:aws:sqs:eu-west-1:123456789012:dlq"));
+ * ```
+ */
+export function tlsOnlyQueuePolicy(queueArn: string): PolicyDocument {
+  return policyDocument(denyInsecureTransport("sqs:*", [queueArn]));
+}
+
+export interface TopicPolicyArgs {
+  readonly topicArn: string;
+  readonly accountId: string;
+  readonly partition: string;
+}
+
+/**
+ * The statements every topic of the lake starts with: this account's principals may publish (their
+ * IAM policies decide which ones), any other account is denied even if a grant is added later, and
+ * every request needs TLS. AWS services publishing on the account's behalf carry no principal
+ * account, so the cross-account deny leaves them to the statements that name them.
+ */
+function accountOnlyStatements(args: TopicPolicyArgs): PolicyStatement[] {
+  return [
     {
       Sid: "AccountPublishes",
       Effect: "Allow",
@@ -26,7 +50,59 @@ export function accountOnlyTopicPolicy(args: { topicArn: string; accountId: stri
       Action: ["sns:Publish"],
       Resource: args.topicArn,
     },
+    {
+      Sid: "DenyOtherAccounts",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["sns:Publish"],
+      Resource: args.topicArn,
+      Condition: {
+        StringNotEquals: { "aws:PrincipalAccount": args.accountId },
+        BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+      },
+    },
     denyInsecureTransport("sns:Publish", [args.topicArn]),
+  ];
+}
+
+/**
+ * Only the account's own principals may publish to a topic, and only over TLS.
+ *
+ * @example
+ * ```ts
+ * accountOnlyTopicPolicy({ topicArn, accountId: "123456789012", partition: "aws" });
+ * ```
+ */
+export function accountOnlyTopicPolicy(args: TopicPolicyArgs): PolicyDocument {
+  return policyDocument(...accountOnlyStatements(args));
+}
+
+/**
+ * The alerts topic: the account's principals, and CloudWatch alarms of this account (and region),
+ * may publish; TLS required. The topic's key must also let `cloudwatch.amazonaws.com` use it
+ * (`kms:GenerateDataKey*`, `kms:Decrypt`): the lake key's policy in `storage/policies.ts` grants that.
+ *
+ * @example
+ * ```ts
+ * alertsTopicPolicy({ topicArn, accountId: "123456789012", partition: "aws", region: "eu-west-1" });
+ * ```
+ */
+export function alertsTopicPolicy(args: TopicPolicyArgs & { readonly region: string }): PolicyDocument {
+  const [allowAccount, ...denies] = accountOnlyStatements(args);
+  return policyDocument(
+    allowAccount!,
+    {
+      Sid: "CloudWatchAlarmsOfThisAccountPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["sns:Publish"],
+      Resource: args.topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": args.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:${args.accountId}:alarm:*` },
+      },
+    },
+    ...denies,
   );
 }
 

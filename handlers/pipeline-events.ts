@@ -1,0 +1,62 @@
+/**
+ * The pipeline-events contract: one "processing complete" event per processed raw object, published
+ * by the processor to the pipeline-events topic (messaging layer). Subscribers filter on the
+ * message attributes without parsing the body.
+ */
+import { PublishCommand, type PublishCommandInput, type SNSClient } from "@aws-sdk/client-sns";
+
+/** Bumped when a field changes meaning; subscribers may filter on it. */
+export const PIPELINE_EVENT_VERSION = "1";
+
+/** Message attributes every pipeline event carries. */
+export const PIPELINE_EVENT_ATTRIBUTES = { type: "eventType", dataset: "dataset", version: "eventVersion" } as const;
+
+export interface ProcessingCompletedEvent {
+  readonly type: "processing.completed";
+  readonly dataset: string;
+  /** The raw object the event is about. */
+  readonly source: { readonly bucket: string; readonly key: string; readonly etag: string };
+  /** Partition paths written under `processed/<dataset>/`, e.g. `year=2026/month=11/day=20`. */
+  readonly partitions: readonly string[];
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+  /** ISO 8601, UTC. */
+  readonly completedAt: string;
+}
+
+export type PipelineEvent = ProcessingCompletedEvent;
+
+/**
+ * The SNS publish request for an event: its JSON body and the attributes subscribers filter on.
+ *
+ * @example
+ * ```ts
+ * await sns.send(new PublishCommand(pipelineEventMessage(topicArn, event)));
+ * ```
+ */
+export function pipelineEventMessage(topicArn: string, event: PipelineEvent): PublishCommandInput {
+  return {
+    TopicArn: topicArn,
+    Message: JSON.stringify({ version: PIPELINE_EVENT_VERSION, ...event }),
+    MessageAttributes: {
+      [PIPELINE_EVENT_ATTRIBUTES.type]: { DataType: "String", StringValue: event.type },
+      [PIPELINE_EVENT_ATTRIBUTES.dataset]: { DataType: "String", StringValue: event.dataset },
+      [PIPELINE_EVENT_ATTRIBUTES.version]: { DataType: "String", StringValue: PIPELINE_EVENT_VERSION },
+    },
+  };
+}
+
+/**
+ * Publishes one pipeline event.
+ *
+ * @example
+ * ```ts
+ * await publishPipelineEvent({ sns, topicArn }, { type: "processing.completed", dataset: "events", ... });
+ * ```
+ */
+export async function publishPipelineEvent(
+  deps: { readonly sns: Pick<SNSClient, "send">; readonly topicArn: string },
+  event: PipelineEvent,
+): Promise<void> {
+  await deps.sns.send(new PublishCommand(pipelineEventMessage(deps.topicArn, event)));
+}
