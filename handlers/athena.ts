@@ -63,6 +63,8 @@ export class AthenaQueryError extends Error {
     readonly reason?: string,
   ) {
     super(message);
+    // Pulumi serializes classes as functions, where super(message) no longer sets the message.
+    this.message = message;
     this.name = "AthenaQueryError";
   }
 }

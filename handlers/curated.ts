@@ -79,6 +79,8 @@ export interface CuratedJobEvent {
 export class InvalidCuratedJobEvent extends Error {
   constructor(message: string) {
     super(message);
+    // Pulumi serializes classes as functions, where super(message) no longer sets the message.
+    this.message = message;
     this.name = "InvalidCuratedJobEvent";
   }
 }
