@@ -198,3 +198,11 @@ describe("lakeTables", () => {
     expect(() => lakeTables({ lakeBucket: "lake", projectionYears: years, datasets: [clashing] })).toThrow("Two lake tables are named rejected");
   });
 });
+
+describe("the README", () => {
+  test("shows every named query with its exact SQL, as saved in dev", async () => {
+    const { readFileSync } = await import("node:fs");
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const query of namedQueries(DATABASE)) expect(readme).toContain(`| ${query.name} | \`${query.sql}\` |`);
+  });
+});
