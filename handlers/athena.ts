@@ -132,23 +132,31 @@ export async function waitForQuery(athena: AthenaSender, queryExecutionId: strin
   }
 }
 
+export interface FetchOptions {
+  /**
+   * Whether the first row of the first page holds the column names, as Athena returns for DML
+   * statements (SELECT, UNLOAD, CTAS: `StatementType` "DML") and not for DDL or utility statements.
+   */
+  readonly headerRow: boolean;
+  readonly pageSize?: number;
+}
+
 /**
- * Reads every page of a finished query's results. For SELECT queries Athena's first row holds the
- * column names; it is dropped so `rows` holds data only. Statements without a result set (UNLOAD,
- * DDL) give no columns and no rows.
+ * Reads every page of a finished query's results, dropping Athena's header row when there is one so
+ * that `rows` holds data only. Statements without a result set (UNLOAD) give no rows.
  */
-export async function fetchResults(athena: AthenaSender, queryExecutionId: string, pageSize = 1000): Promise<Pick<QueryResult, "columns" | "rows">> {
+export async function fetchResults(athena: AthenaSender, queryExecutionId: string, options: FetchOptions): Promise<Pick<QueryResult, "columns" | "rows">> {
   const rows: ResultRow[] = [];
   let columns: string[] = [];
   let nextToken: string | undefined;
   let first = true;
   do {
-    const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: queryExecutionId, MaxResults: pageSize, NextToken: nextToken }));
+    const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: queryExecutionId, MaxResults: options.pageSize ?? 1000, NextToken: nextToken }));
     if (first) columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((column) => column.Name ?? "");
     const pageRows = page.ResultSet?.Rows ?? [];
     pageRows.forEach((row, index) => {
+      if (first && index === 0 && options.headerRow) return;
       const values = (row.Data ?? []).map((datum) => datum.VarCharValue ?? null);
-      if (first && index === 0 && values.every((value, column) => value === columns[column])) return;
       rows.push(Object.fromEntries(columns.map((name, column) => [name, values[column] ?? null])));
     });
     first = false;
@@ -161,7 +169,7 @@ export async function fetchResults(athena: AthenaSender, queryExecutionId: strin
 export async function runQuery(athena: AthenaSender, query: AthenaQuery, options: WaitOptions): Promise<QueryResult> {
   const queryExecutionId = await startQuery(athena, query);
   const execution = await waitForQuery(athena, queryExecutionId, options);
-  const { columns, rows } = await fetchResults(athena, queryExecutionId);
+  const { columns, rows } = await fetchResults(athena, queryExecutionId, { headerRow: execution.StatementType === "DML" });
   return { queryExecutionId, execution, columns, rows };
 }
 

@@ -33,13 +33,13 @@ export function scriptedClient(client: RecordedCommand["client"], log: RecordedC
 }
 
 /** GetQueryExecution answers that walk through `states`, repeating the last one. */
-export function executionStates(states: readonly (QueryExecutionState | { state: QueryExecutionState; reason: string })[]): Responder {
+export function executionStates(states: readonly (QueryExecutionState | { state: QueryExecutionState; reason: string })[], statementType = "DML"): Responder {
   let index = 0;
   return (input) => {
     const step = states[Math.min(index, states.length - 1)]!;
     index += 1;
     const { state, reason } = typeof step === "string" ? { state: step, reason: undefined } : step;
-    return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: state, ...(reason ? { StateChangeReason: reason } : {}) } } };
+    return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, StatementType: statementType, Status: { State: state, ...(reason ? { StateChangeReason: reason } : {}) } } };
   };
 }
 

@@ -1,4 +1,6 @@
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
 import { AthenaQueryError, backoffDelays, fetchResults, runQuery, runStatement } from "../handlers/athena.ts";
 import { executionStates, fakeClock, resultPage, scriptedClient, type RecordedCommand } from "./athena-fakes.ts";
 
@@ -125,6 +127,60 @@ describe("runQuery", () => {
 describe("fetchResults", () => {
   test("gives no columns and no rows for a statement without a result set", async () => {
     const athena = scriptedClient("athena", [], { GetQueryResultsCommand: () => ({ ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } } }) });
-    expect(await fetchResults(athena as never, "q-unload")).toEqual({ columns: [], rows: [] });
+    expect(await fetchResults(athena as never, "q-unload", { headerRow: true })).toEqual({ columns: [], rows: [] });
+  });
+
+  test("keeps the first row of a DDL statement's results, which has no header", async () => {
+    const log: RecordedCommand[] = [];
+    const clock = fakeClock();
+    const athena = scriptedClient("athena", log, {
+      StartQueryExecutionCommand: () => ({ QueryExecutionId: "q-show" }),
+      GetQueryExecutionCommand: executionStates(["SUCCEEDED"], "DDL"),
+      GetQueryResultsCommand: () => resultPage(["tab_name"], [["events"], ["users"]], { header: false }),
+    });
+    const result = await runQuery(athena as never, { sql: "SHOW TABLES", workGroup: "datalake-dev" }, { deadline: clock.now() + 1_000, now: clock.now, sleep: clock.sleep });
+    expect(result.rows).toEqual([{ tab_name: "events" }, { tab_name: "users" }]);
+  });
+});
+
+describe("runQuery against the local endpoint", () => {
+  let endpoint: AwsEndpoint;
+  beforeAll(async () => {
+    endpoint = await startEndpoint();
+  });
+  afterAll(async () => {
+    await endpoint?.stop();
+  });
+
+  test("speaks the real Athena API: starts in the workgroup and reads typed rows", async () => {
+    // Prepare: the workgroup, and the result the emulator will serve for the next query
+    const athena = new AthenaClient(clientConfig(endpoint));
+    await athena.send(new CreateWorkGroupCommand({ Name: "datalake-dev" }));
+    const cell = (value: string) => ({ VarCharValue: value });
+    const queued = await fetch(`${endpoint.url}/moto-api/static/athena/query-results`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        region: endpoint.region,
+        results: [
+          {
+            column_info: [{ Name: "event_type", Type: "varchar" }, { Name: "events", Type: "bigint" }],
+            rows: [{ Data: [cell("event_type"), cell("events")] }, { Data: [cell("page_view"), cell("3")] }, { Data: [cell("purchase"), {}] }],
+          },
+        ],
+      }),
+    });
+    expect(queued.status).toBe(201);
+
+    // Act
+    const result = await runQuery(athena, QUERY, { deadline: Date.now() + 10_000, initialDelayMs: 10 });
+
+    // Assess
+    expect(result.columns).toEqual(["event_type", "events"]);
+    expect(result.rows).toEqual([
+      { event_type: "page_view", events: "3" },
+      { event_type: "purchase", events: null },
+    ]);
+    expect(result.execution.Query).toBe(QUERY.sql);
   });
 });
