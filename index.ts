@@ -32,9 +32,14 @@ const compute = new Compute(name, {
 const analytics = new Analytics(name, {
   settings: settings.analytics,
   stack: settings.stack,
+  logRetentionDays: settings.logRetentionDays,
   lakeBucketName: storage.lakeBucketName,
+  lakeBucketArn: storage.lakeBucketArn,
   resultsBucketName: storage.resultsBucketName,
+  resultsBucketArn: storage.resultsBucketArn,
   kmsKeyArn: storage.kmsKeyArn,
+  privateSubnetIds: network.privateSubnetIds,
+  lambdaSecurityGroupId: network.lambdaSecurityGroupId,
 });
 const observability = new Observability(name, {
   stack: settings.stack,
@@ -74,5 +79,7 @@ export const ingestFunctionName = compute.ingestFunctionName;
 export const processorFunctionName = compute.processorFunctionName;
 export const glueDatabaseName = analytics.glueDatabaseName;
 export const athenaWorkgroupName = analytics.workgroupName;
+export const curatedJobFunctionName = analytics.curatedJobFunctionName;
+export const curatedJobFailureQueueName = analytics.curatedJobFailureQueueName;
 export const dashboardName = observability.dashboardName;
 export const rawPrefix = pulumi.output(storage.zones.raw);

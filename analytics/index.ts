@@ -1,22 +1,41 @@
 /**
- * Analytics layer: the Glue database that catalogs the lake and the Athena workgroup that queries it.
+ * Analytics layer: the Glue database and its tables (generated from the dataset registry, with
+ * partition projection), the enforced Athena workgroup and its saved queries, and the curated zone
+ * job that rebuilds `curated/` daily aggregates on a schedule.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { AnalyticsSettings } from "../config";
+import { awsContext } from "../iam/context";
+import { LAMBDA_ASSUME_ROLE_POLICY } from "../iam/documents";
+import { ZONES } from "../storage/zones";
+import { ARCHITECTURE, RUNTIME_PROVIDED_PACKAGES } from "../compute";
+import { CURATED_JOB_ENV, curatedJobCallbackFactory } from "./callbacks";
+import { RESULTS_PREFIX, curatedJobPolicy } from "./policies";
+import { namedQueries } from "./queries";
+import { lakeTables } from "./tables";
 
 export interface AnalyticsArgs {
   readonly settings: AnalyticsSettings;
   readonly stack: string;
+  readonly logRetentionDays: number;
   readonly lakeBucketName: pulumi.Input<string>;
+  readonly lakeBucketArn: pulumi.Input<string>;
   readonly resultsBucketName: pulumi.Input<string>;
+  readonly resultsBucketArn: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Where the curated job runs: the network's private subnets, with the Lambda security group. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly lambdaSecurityGroupId: pulumi.Input<string>;
 }
 
 /** What observability and users take from analytics. */
 export interface AnalyticsOutputs {
   readonly glueDatabaseName: pulumi.Output<string>;
   readonly workgroupName: pulumi.Output<string>;
+  readonly curatedJobFunctionName: pulumi.Output<string>;
+  /** Failed scheduled or backfill invocations of the curated job, after Lambda's retries. */
+  readonly curatedJobFailureQueueName: pulumi.Output<string>;
 }
 
 /** Glue database names allow lowercase letters, digits and `_`: the stack name scopes it per stack. */
@@ -24,19 +43,27 @@ export function glueDatabaseName(stack: string): string {
   return `datalake_${stack.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
 }
 
+/** Lambda's async retries of a failed job run before the event goes to the failure queue. */
+export const CURATED_JOB_RETRY_ATTEMPTS = 2;
+/** A failure queue message waits this long for someone to look at it (SQS's maximum). */
+const FAILURE_RETENTION_SECONDS = 14 * 86_400;
+
 export class Analytics extends pulumi.ComponentResource implements AnalyticsOutputs {
   readonly glueDatabaseName: pulumi.Output<string>;
   readonly workgroupName: pulumi.Output<string>;
+  readonly curatedJobFunctionName: pulumi.Output<string>;
+  readonly curatedJobFailureQueueName: pulumi.Output<string>;
 
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:analytics:Analytics", name, {}, opts);
-    const { settings } = args;
+    const { settings, stack } = args;
+    const context = awsContext(this);
 
     const database = new aws.glue.CatalogDatabase(
       `${name}-catalog`,
       {
-        name: glueDatabaseName(args.stack),
-        description: `Tables over the ${args.stack} data lake`,
+        name: glueDatabaseName(stack),
+        description: `Tables over the ${stack} data lake`,
         locationUri: pulumi.interpolate`s3://${args.lakeBucketName}/`,
       },
       { parent: this },
@@ -45,8 +72,8 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
     const workgroup = new aws.athena.Workgroup(
       `${name}-workgroup`,
       {
-        name: `datalake-${args.stack}`,
-        description: `Queries over the ${args.stack} data lake`,
+        name: `datalake-${stack}`,
+        description: `Queries over the ${stack} data lake`,
         forceDestroy: true,
         configuration: {
           enforceWorkgroupConfiguration: true,
@@ -54,7 +81,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
           bytesScannedCutoffPerQuery: settings.bytesScannedCutoffPerQuery,
           engineVersion: { selectedEngineVersion: "Athena engine version 3" },
           resultConfiguration: {
-            outputLocation: pulumi.interpolate`s3://${args.resultsBucketName}/results/`,
+            outputLocation: pulumi.interpolate`s3://${args.resultsBucketName}/${RESULTS_PREFIX}`,
             encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn },
           },
         },
@@ -62,8 +89,137 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
       { parent: this },
     );
 
+    // Tables: names are known now, locations once the bucket's name is.
+    const tableNames = lakeTables({ lakeBucket: "bucket", projectionYears: settings.projectionYears }).map((table) => table.name);
+    const tables = tableNames.map((tableName) => {
+      const definition = pulumi
+        .output(args.lakeBucketName)
+        .apply((lakeBucket) => lakeTables({ lakeBucket, projectionYears: settings.projectionYears }).find((table) => table.name === tableName)!);
+      return new aws.glue.CatalogTable(
+        `${name}-table-${tableName}`,
+        {
+          databaseName: database.name,
+          name: tableName,
+          description: definition.description,
+          tableType: definition.tableType,
+          parameters: definition.parameters,
+          partitionKeys: definition.partitionKeys.apply((keys) => keys.map((key) => ({ ...key }))),
+          storageDescriptor: definition.storageDescriptor.apply((descriptor) => ({
+            ...descriptor,
+            columns: descriptor.columns.map((column) => ({ ...column })),
+          })),
+        },
+        { parent: this },
+      );
+    });
+
+    for (const query of namedQueries(glueDatabaseName(stack))) {
+      new aws.athena.NamedQuery(
+        `${name}-query-${query.key}`,
+        { name: query.name, description: query.description, database: database.name, workgroup: workgroup.name, query: query.sql },
+        { parent: this },
+      );
+    }
+
+    // The curated zone job: scheduled, VPC-placed, with its own role, logs and failure queue.
+    const job = settings.curatedJob;
+    const failureQueue = new aws.sqs.Queue(
+      `${name}-curated-failures`,
+      { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: FAILURE_RETENTION_SECONDS },
+      { parent: this },
+    );
+    const logs = new aws.cloudwatch.LogGroup(
+      `${name}-curated`,
+      { name: `/datalake/${stack}/curated`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+      { parent: this },
+    );
+    const role = new aws.iam.Role(
+      `${name}-curated`,
+      { assumeRolePolicy: JSON.stringify(LAMBDA_ASSUME_ROLE_POLICY), description: `The curated zone job of the ${stack} data lake` },
+      { parent: this },
+    );
+    const inlinePolicy = new aws.iam.RolePolicy(
+      `${name}-curated`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([context, workgroup.name, database.name, args.lakeBucketArn, args.resultsBucketArn, args.kmsKeyArn, failureQueue.arn])
+          .apply(([ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn, failureQueueArn]) =>
+            JSON.stringify(
+              curatedJobPolicy({ ...ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn, failureQueueArn }),
+            ),
+          ),
+      },
+      { parent: role },
+    );
+    // Network interfaces in the VPC and writing to the log group; EC2's interface actions take no resource scoping.
+    const vpcAccess = new aws.iam.RolePolicyAttachment(
+      `${name}-curated-vpc-access`,
+      { role: role.name, policyArn: pulumi.interpolate`arn:${context.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole` },
+      { parent: role },
+    );
+
+    const fn = new aws.lambda.CallbackFunction(
+      `${name}-curated`,
+      {
+        description: `Builds the ${stack} lake's ${ZONES.curated} daily aggregates with Athena`,
+        runtime: job.runtime,
+        architectures: [ARCHITECTURE],
+        memorySize: job.memoryMb,
+        timeout: job.timeoutSeconds,
+        role: role.arn,
+        vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.lambdaSecurityGroupId] },
+        loggingConfig: { logFormat: "JSON", logGroup: logs.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+        kmsKeyArn: args.kmsKeyArn,
+        environment: {
+          variables: {
+            [CURATED_JOB_ENV.lakeBucket]: args.lakeBucketName,
+            [CURATED_JOB_ENV.database]: database.name,
+            [CURATED_JOB_ENV.workGroup]: workgroup.name,
+            POWERTOOLS_SERVICE_NAME: "curated",
+          },
+        },
+        codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES] },
+        callbackFactory: curatedJobCallbackFactory,
+      },
+      // The tables must exist before the first scheduled run queries them.
+      { parent: this, dependsOn: [inlinePolicy, vpcAccess, logs, ...tables] },
+    );
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-curated`,
+      {
+        functionName: fn.name,
+        maximumRetryAttempts: CURATED_JOB_RETRY_ATTEMPTS,
+        destinationConfig: { onFailure: { destination: failureQueue.arn } },
+      },
+      { parent: this },
+    );
+
+    const schedule = new aws.cloudwatch.EventRule(
+      `${name}-curated-schedule`,
+      { description: `Builds yesterday's curated aggregates of the ${stack} lake`, scheduleExpression: job.schedule },
+      { parent: this },
+    );
+    const invokeFromSchedule = new aws.lambda.Permission(
+      `${name}-curated-from-schedule`,
+      { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: schedule.arn },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-curated-schedule`,
+      { rule: schedule.name, arn: fn.arn },
+      { parent: this, dependsOn: [invokeFromSchedule] },
+    );
+
     this.glueDatabaseName = database.name;
     this.workgroupName = workgroup.name;
-    this.registerOutputs({ glueDatabaseName: this.glueDatabaseName, workgroupName: this.workgroupName });
+    this.curatedJobFunctionName = fn.name;
+    this.curatedJobFailureQueueName = failureQueue.name;
+    this.registerOutputs({
+      glueDatabaseName: this.glueDatabaseName,
+      workgroupName: this.workgroupName,
+      curatedJobFunctionName: this.curatedJobFunctionName,
+      curatedJobFailureQueueName: this.curatedJobFailureQueueName,
+    });
   }
 }

@@ -163,3 +163,77 @@ export function ipv4ToNumber(octets: readonly number[]): number {
 }
 
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const RATE_EXPRESSION = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+
+interface CronField {
+  readonly min: number;
+  readonly max: number;
+  /** Names accepted for values, e.g. JAN..DEC, mapped to their numbers. */
+  readonly names?: readonly string[];
+  /** Extra tokens allowed on their own or in the field: `?`, `L`, `W`, `#`. */
+  readonly question?: boolean;
+  readonly special?: RegExp;
+}
+
+const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/** EventBridge's six cron fields: minutes, hours, day-of-month, month, day-of-week, year. */
+const CRON_FIELDS: readonly CronField[] = [
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31, question: true, special: /^(L|LW|\d{1,2}W)$/ },
+  { min: 1, max: 12, names: MONTH_NAMES },
+  { min: 1, max: 7, names: DAY_NAMES, question: true, special: /^([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)(L|#[1-5])$|^L$/ },
+  { min: 1970, max: 2199 },
+];
+
+function cronValue(token: string, field: CronField): number | undefined {
+  const named = field.names?.indexOf(token.toUpperCase()) ?? -1;
+  if (named >= 0) return named + field.min;
+  if (!/^\d+$/.test(token)) return undefined;
+  const value = Number(token);
+  return value >= field.min && value <= field.max ? value : undefined;
+}
+
+function isCronField(text: string, field: CronField): boolean {
+  if (text === "?") return field.question === true;
+  return text.split(",").every((part) => {
+    if (field.special?.test(part.toUpperCase())) return true;
+    const [range, step, ...rest] = part.split("/");
+    if (rest.length > 0 || range === undefined) return false;
+    if (step !== undefined && !/^[1-9]\d*$/.test(step)) return false;
+    if (range === "*") return true;
+    const bounds = range.split("-");
+    if (bounds.length > 2) return false;
+    const values = bounds.map((bound) => cronValue(bound, field));
+    return values.every((value) => value !== undefined);
+  });
+}
+
+/**
+ * Whether `text` is an EventBridge schedule expression, by syntax: `rate(1 day)`, `rate(5 minutes)`,
+ * or `cron(15 2 * * ? *)` (six fields; one of day-of-month and day-of-week must be `?`).
+ *
+ * @example
+ * ```ts
+ * isScheduleExpression("cron(30 2 * * ? *)"); // true
+ * isScheduleExpression("cron(30 2 * * *)");   // false: five fields is Unix cron, not EventBridge
+ * ```
+ */
+export function isScheduleExpression(text: string): boolean {
+  const rate = RATE_EXPRESSION.exec(text);
+  if (rate) {
+    const value = Number(rate[1]);
+    const singular = !rate[2]!.endsWith("s");
+    return value >= 1 && (value === 1) === singular;
+  }
+  const cron = /^cron\((.*)\)$/.exec(text);
+  if (!cron) return false;
+  const fields = cron[1]!.split(" ");
+  if (fields.length !== CRON_FIELDS.length) return false;
+  if (!fields.every((field, index) => isCronField(field, CRON_FIELDS[index]!))) return false;
+  const [, , dayOfMonth, , dayOfWeek] = fields;
+  return (dayOfMonth === "?") !== (dayOfWeek === "?");
+}

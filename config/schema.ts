@@ -10,6 +10,7 @@ import {
   enumKey,
   integerKey,
   isCanonicalIpv4Cidr,
+  isScheduleExpression,
   stringArrayKey,
   stringKey,
 } from "./keys";
@@ -230,6 +231,37 @@ export const schema = {
     default: 1024,
     min: 10,
     max: 10_485_760,
+  }),
+  athenaProjectionFirstYear: integerKey({
+    description: "First year the partition projection of the date-partitioned tables covers (the lake's oldest data).",
+    default: 2024,
+    min: 2000,
+    max: 2100,
+  }),
+  athenaProjectionLastYear: integerKey({
+    description: "Last year the partition projection covers; data after it is invisible to Athena, so raise it ahead of time.",
+    default: 2035,
+    min: 2000,
+    max: 2100,
+  }),
+  curatedSchedule: stringKey({
+    description: "EventBridge schedule of the curated zone job, which builds yesterday's (UTC) aggregates.",
+    default: "cron(30 2 * * ? *)",
+    pattern: /^(rate|cron)\(.*\)$/,
+    accepts: "an EventBridge schedule expression: rate(1 day), rate(N hours|minutes|days) or cron(min hour day-of-month month day-of-week year) with ? in day-of-month or day-of-week",
+    check: isScheduleExpression,
+  }),
+  curatedJobMemoryMb: integerKey({
+    description: "Memory of the curated zone job function, in MB.",
+    default: 256,
+    min: 128,
+    max: 10240,
+  }),
+  curatedJobTimeoutSeconds: integerKey({
+    description: "Timeout of the curated zone job function, in seconds; its Athena queries must finish within it.",
+    default: 600,
+    min: 60,
+    max: 900,
   }),
 } as const;
 

@@ -78,6 +78,16 @@ export interface ComputeSettings {
 
 export interface AnalyticsSettings {
   readonly bytesScannedCutoffPerQuery: number;
+  /** Years the `year` partition projection of date-partitioned tables spans, inclusive. */
+  readonly projectionYears: { readonly first: number; readonly last: number };
+  readonly curatedJob: CuratedJobSettings;
+}
+
+export interface CuratedJobSettings extends FunctionSettings {
+  /** EventBridge schedule expression, e.g. `cron(30 2 * * ? *)`. */
+  readonly schedule: string;
+  /** Same runtime as every other function. */
+  readonly runtime: LambdaRuntime;
 }
 
 export interface Settings {
@@ -220,6 +230,12 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       message: `${values.processorBatchWindowSeconds} is not accepted when ${qualified("processorBatchSize")} is ${values.processorBatchSize}; SQS event sources need a batching window of at least 1 second for batches above 10`,
     });
   }
+  if (values.athenaProjectionLastYear < values.athenaProjectionFirstYear) {
+    problems.push({
+      key: qualified("athenaProjectionLastYear"),
+      message: `${values.athenaProjectionLastYear} is not accepted when ${qualified("athenaProjectionFirstYear")} is ${values.athenaProjectionFirstYear}; expected a year no earlier than the first`,
+    });
+  }
   if (values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR > 43_200) {
     problems.push({
       key: qualified("processorTimeoutSeconds"),
@@ -290,6 +306,13 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
     },
     analytics: {
       bytesScannedCutoffPerQuery: values.athenaBytesScannedCutoffMb * 1024 * 1024,
+      projectionYears: { first: values.athenaProjectionFirstYear, last: values.athenaProjectionLastYear },
+      curatedJob: {
+        schedule: values.curatedSchedule,
+        memoryMb: values.curatedJobMemoryMb,
+        timeoutSeconds: values.curatedJobTimeoutSeconds,
+        runtime: values.lambdaRuntime,
+      },
     },
   };
 }

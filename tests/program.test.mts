@@ -68,7 +68,7 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
   test("gives every function its own role, never CallbackFunction's default", () => {
     const roles = run().all("aws:iam/role:Role");
     const functions = run().all(FUNCTION);
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
     const roleArns = functions.map((fn) => fn.inputs.role);
     expect(new Set(roleArns).size).toBe(functions.length);
     for (const arn of roleArns) expect(roles.map((role) => role.state.arn)).toContain(arn);

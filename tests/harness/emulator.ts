@@ -25,6 +25,8 @@ export interface AwsEndpoint {
   readonly environment: Readonly<Record<string, string>>;
   /** Clears every resource (moto only; a no-op elsewhere). */
   reset(): Promise<void>;
+  /** POSTs JSON to moto's own API (e.g. `/moto-api/static/athena/query-results`); throws on other endpoints. */
+  motoApi(path: string, body: unknown): Promise<{ status: number; body: string }>;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,8 @@ async function freePort(): Promise<number> {
 /** A request to the emulator's own API (`/moto-api/…`), trusting its certificate. */
 export function emulatorRequest(url: string, method: "GET" | "POST", ca: string, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca, headers: body ? { "content-type": "application/json" } : {} }, (response) => {
+    const headers = body ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } : {};
+    const req = request(url, { method, ca, headers }, (response) => {
       let text = "";
       response.on("data", (chunk: Buffer) => (text += chunk.toString()));
       response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
@@ -114,6 +117,9 @@ export async function startEndpoint(region = "eu-west-1"): Promise<AwsEndpoint> 
       isMoto: false,
       environment: endpointEnvironment(external, externalRegion, accessKeyId, secretAccessKey),
       reset: async () => undefined,
+      motoApi: async (path) => {
+        throw new Error(`${path} exists only on moto_server; this endpoint is ${external}`);
+      },
       stop: async () => undefined,
     };
   }
@@ -141,6 +147,7 @@ export async function startEndpoint(region = "eu-west-1"): Promise<AwsEndpoint> 
     caCertificate: certificate.pem,
     // Functions run in their own processes: Node reads extra CAs from the environment at start.
     environment: { ...endpointEnvironment(url, region, "test", "test"), NODE_EXTRA_CA_CERTS: certificate.certPath },
+    motoApi: (path, body) => emulatorRequest(`${url}${path}`, "POST", certificate.pem, JSON.stringify(body)),
     async reset() {
       const response = await emulatorRequest(`${url}/moto-api/reset`, "POST", certificate.pem);
       if (response.status !== 200) throw new Error(`moto reset failed: ${response.status}`);
