@@ -14,7 +14,7 @@ import { Observability } from "./observability";
 const settings = loadSettings();
 const name = "datalake";
 
-const network = new Network(name, { settings: settings.network });
+const network = new Network(name, { settings: settings.network, stack: settings.stack, logRetentionDays: settings.logRetentionDays });
 const storage = new Storage(name, { settings: settings.storage });
 const messaging = new Messaging(name, { settings: settings.messaging, kmsKeyArn: storage.kmsKeyArn });
 const compute = new Compute(name, {
@@ -46,7 +46,13 @@ const observability = new Observability(name, {
 
 export const environment = settings.environment;
 export const vpcId = network.vpcId;
+export const vpcCidr = network.vpcCidr;
+export const publicSubnetIds = network.publicSubnetIds;
 export const privateSubnetIds = network.privateSubnetIds;
+export const dataSubnetIds = network.dataSubnetIds;
+export const lambdaSecurityGroupId = network.lambdaSecurityGroupId;
+export const vpcEndpointIds = network.endpointIds;
+export const flowLogGroupName = network.flowLogGroupName;
 export const lakeBucketName = storage.lakeBucketName;
 export const athenaResultsBucketName = storage.resultsBucketName;
 export const kmsKeyArn = storage.kmsKeyArn;

@@ -13,6 +13,7 @@ import {
   stringArrayKey,
   stringKey,
 } from "./keys";
+import { INTERFACE_ENDPOINT_NAMES } from "../network/endpoints";
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -77,6 +78,13 @@ export const schema = {
     default: 22,
     min: 16,
     max: 28,
+  }),
+  interfaceEndpoints: stringArrayKey({
+    description:
+      "AWS services that get an interface VPC endpoint (private DNS, in every private subnet, billed per AZ-hour). S3 and DynamoDB always get free gateway endpoints. With `natStrategy: None` this must cover every service the functions call.",
+    default: [],
+    item: enumKey({ description: "service", default: INTERFACE_ENDPOINT_NAMES[0]!, values: INTERFACE_ENDPOINT_NAMES }),
+    unique: true,
   }),
 
   // Storage

@@ -10,6 +10,7 @@
  * ```
  */
 import { CONFIG_NAMESPACE, ConfigKey, ConfigValues, schema } from "./schema";
+import { servicesWithoutEndpoint } from "../network/endpoints";
 
 export type Environment = ConfigValues["environment"];
 export type NatStrategy = ConfigValues["natStrategy"];
@@ -22,6 +23,8 @@ export interface NetworkSettings {
   readonly publicSubnetCidrMask: number;
   readonly privateSubnetCidrMask: number;
   readonly dataSubnetCidrMask: number;
+  /** Services with an interface endpoint (validated against `network/endpoints.ts`). */
+  readonly interfaceEndpoints: readonly string[];
 }
 
 export interface StorageSettings {
@@ -173,6 +176,18 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       });
     }
   }
+  if (values.natStrategy === "None") {
+    const uncovered = servicesWithoutEndpoint(values.interfaceEndpoints);
+    if (uncovered.length > 0) {
+      problems.push({
+        key: `${qualified("natStrategy")}, ${qualified("interfaceEndpoints")}`,
+        message:
+          `None is not accepted while ${qualified("interfaceEndpoints")} lacks ${uncovered.join(", ")}; ` +
+          `without a NAT gateway the functions in the private subnets reach AWS APIs only through VPC endpoints, ` +
+          `so calls to those services would time out. Add them to ${qualified("interfaceEndpoints")} or use Single or OnePerAz`,
+      });
+    }
+  }
   if (values.processorBatchSize > 10 && values.processorBatchWindowSeconds < 1) {
     problems.push({
       key: qualified("processorBatchWindowSeconds"),
@@ -222,6 +237,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
       publicSubnetCidrMask: values.publicSubnetCidrMask,
       privateSubnetCidrMask: values.privateSubnetCidrMask,
       dataSubnetCidrMask: values.dataSubnetCidrMask,
+      interfaceEndpoints: values.interfaceEndpoints,
     },
     storage: {
       forceDestroy: values.forceDestroy,

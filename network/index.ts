@@ -1,17 +1,26 @@
 /**
  * Network layer: a three-tier VPC (public, private, isolated "data" subnets), NAT for the private
- * tier, and the security group the Lambdas run in.
+ * tier, gateway endpoints for S3 and DynamoDB, the stack's interface endpoints, locked-down
+ * security groups, a network ACL that keeps the data tier inside the VPC, and VPC flow logs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import type { NetworkSettings } from "../config";
+import { awsContext } from "../iam/context";
+import { GATEWAY_ENDPOINT_SERVICES, GatewayEndpointName, endpointServiceName } from "./endpoints";
+import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy, gatewayEndpointPolicy } from "./policies";
+import { DATA_ACL_RULE_PURPOSES, dataAclRules, endpointIngressRules, lambdaEgressRules } from "./rules";
 
 export interface NetworkArgs {
   readonly settings: NetworkSettings;
+  /** The Pulumi stack name, for names unique per account (the flow-log group). */
+  readonly stack: string;
+  /** Retention of the flow-log group, in days. */
+  readonly logRetentionDays: number;
 }
 
-/** What the next layers take from the network. */
+/** What the next layers and the stack outputs take from the network. */
 export interface NetworkOutputs {
   readonly vpcId: pulumi.Output<string>;
   readonly vpcCidr: string;
@@ -19,6 +28,9 @@ export interface NetworkOutputs {
   readonly privateSubnetIds: pulumi.Output<string[]>;
   readonly dataSubnetIds: pulumi.Output<string[]>;
   readonly lambdaSecurityGroupId: pulumi.Output<string>;
+  /** Endpoint ids by service (`s3`, `dynamodb` and the stack's interface endpoints). */
+  readonly endpointIds: pulumi.Output<Record<string, string>>;
+  readonly flowLogGroupName: pulumi.Output<string>;
 }
 
 /** Subnet tier names as awsx names them; "data" is awsx's Isolated type (no route to the internet). */
@@ -41,6 +53,25 @@ export function vpcArgs(settings: NetworkSettings): awsx.ec2.VpcArgs {
   };
 }
 
+/** A route table association as awsx returns it: resource references in a deployment, plain values under mocks. */
+interface AssociationLike {
+  readonly subnetId: pulumi.Input<string>;
+  readonly routeTableId: pulumi.Input<string>;
+}
+
+/**
+ * The ids of the route tables associated with the given subnets, read from the VPC's own
+ * associations (awsx gives every subnet its own route table), so no lookup runs before they exist.
+ */
+function routeTableIdsOf(vpc: awsx.ec2.Vpc, subnetIds: pulumi.Output<string[]>): pulumi.Output<string[]> {
+  const associations = (vpc.routeTableAssociations as pulumi.Output<AssociationLike[]>).apply((list) =>
+    pulumi.all(list.map((association) => pulumi.all([association.subnetId, association.routeTableId]))),
+  );
+  return pulumi.all([associations, subnetIds]).apply(([pairs, wanted]) => [
+    ...new Set(pairs.filter(([subnetId]) => wanted.includes(subnetId)).map(([, routeTableId]) => routeTableId)),
+  ]);
+}
+
 export class Network extends pulumi.ComponentResource implements NetworkOutputs {
   readonly vpcId: pulumi.Output<string>;
   readonly vpcCidr: string;
@@ -48,45 +79,149 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
   readonly privateSubnetIds: pulumi.Output<string[]>;
   readonly dataSubnetIds: pulumi.Output<string[]>;
   readonly lambdaSecurityGroupId: pulumi.Output<string>;
+  readonly endpointIds: pulumi.Output<Record<string, string>>;
+  readonly flowLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:network:Network", name, {}, opts);
     const { settings } = args;
+    const context = awsContext(this);
 
     const vpc = new awsx.ec2.Vpc(`${name}-vpc`, vpcArgs(settings), { parent: this });
+
+    // Gateway endpoints: S3 and DynamoDB traffic of the private and data tiers stays on AWS's network.
+    const gatewayRouteTableIds = routeTableIdsOf(vpc, pulumi.all([vpc.privateSubnetIds, vpc.isolatedSubnetIds]).apply(([a, b]) => [...a, ...b]));
+    const gatewayEndpoints = Object.fromEntries(
+      GATEWAY_ENDPOINT_SERVICES.map((service) => [
+        service,
+        new aws.ec2.VpcEndpoint(
+          `${name}-${service}`,
+          {
+            vpcId: vpc.vpcId,
+            vpcEndpointType: "Gateway",
+            serviceName: context.apply((aws) => endpointServiceName(aws.region, service)),
+            routeTableIds: gatewayRouteTableIds,
+            policy: context.apply((aws) => JSON.stringify(gatewayEndpointPolicy(service, aws.accountId))),
+            tags: { Name: `${name}-${service}` },
+          },
+          { parent: this },
+        ),
+      ]),
+    ) as Record<GatewayEndpointName, aws.ec2.VpcEndpoint>;
 
     const lambdaSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-lambda`,
       {
         vpcId: vpc.vpcId,
-        description: "Lambda functions of the data lake: no ingress, HTTPS egress only",
+        description: "Lambda functions of the data lake: no ingress, HTTPS egress to VPC endpoints only",
         ingress: [],
-        egress: [
-          {
-            description: "HTTPS to AWS APIs through the NAT gateway",
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-          },
-        ],
+        egress: pulumi
+          .all([gatewayEndpoints.s3.prefixListId, gatewayEndpoints.dynamodb.prefixListId])
+          .apply(([s3, dynamodb]) => lambdaEgressRules(settings.vpcCidr, { s3, dynamodb })),
+        tags: { Name: `${name}-lambda` },
       },
       { parent: this },
     );
 
+    // Interface endpoints answer on the AWS service names (private DNS) from the private subnets.
+    const endpointSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoints`,
+      {
+        vpcId: vpc.vpcId,
+        description: "Interface VPC endpoints: HTTPS from the data lake's Lambda functions only",
+        ingress: lambdaSecurityGroup.id.apply(endpointIngressRules),
+        egress: [],
+        tags: { Name: `${name}-endpoints` },
+      },
+      { parent: this },
+    );
+    const interfaceEndpoints = settings.interfaceEndpoints.map(
+      (service) =>
+        [
+          service,
+          new aws.ec2.VpcEndpoint(
+            `${name}-${service}`,
+            {
+              vpcId: vpc.vpcId,
+              vpcEndpointType: "Interface",
+              serviceName: context.apply((aws) => endpointServiceName(aws.region, service)),
+              privateDnsEnabled: true,
+              subnetIds: vpc.privateSubnetIds,
+              securityGroupIds: [endpointSecurityGroup.id],
+              tags: { Name: `${name}-${service}` },
+            },
+            { parent: this },
+          ),
+        ] as const,
+    );
+
+    // The data tier talks only to the VPC: NACLs are stateless, so replies get their own rule.
+    const aclRules = dataAclRules(settings.vpcCidr);
+    new aws.ec2.NetworkAcl(
+      `${name}-data`,
+      {
+        vpcId: vpc.vpcId,
+        subnetIds: vpc.isolatedSubnetIds,
+        ingress: aclRules.ingress,
+        egress: aclRules.egress,
+        tags: {
+          Name: `${name}-data`,
+          ...Object.fromEntries(Object.entries(DATA_ACL_RULE_PURPOSES).map(([rule, purpose]) => [`rule-${rule}`, purpose])),
+        },
+      },
+      { parent: this },
+    );
+
+    const flowLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      { name: `/datalake/${args.stack}/vpc-flow-logs`, retentionInDays: args.logRetentionDays },
+      { parent: this },
+    );
+    const flowLogRole = new aws.iam.Role(
+      `${name}-flow-logs`,
+      { assumeRolePolicy: context.apply((aws) => JSON.stringify(flowLogsAssumeRolePolicy(aws.accountId))) },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      { role: flowLogRole.id, policy: flowLogGroup.arn.apply((arn) => JSON.stringify(flowLogsDeliveryPolicy(arn))) },
+      { parent: this },
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      {
+        vpcId: vpc.vpcId,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: flowLogGroup.arn,
+        iamRoleArn: flowLogRole.arn,
+        maxAggregationInterval: 60,
+        tags: { Name: `${name}-flow-logs` },
+      },
+      { parent: this },
+    );
+
+    const endpoints: (readonly [string, aws.ec2.VpcEndpoint])[] = [...Object.entries(gatewayEndpoints), ...interfaceEndpoints];
     this.vpcId = vpc.vpcId;
     this.vpcCidr = settings.vpcCidr;
     this.publicSubnetIds = vpc.publicSubnetIds;
     this.privateSubnetIds = vpc.privateSubnetIds;
     this.dataSubnetIds = vpc.isolatedSubnetIds;
     this.lambdaSecurityGroupId = lambdaSecurityGroup.id;
+    this.endpointIds = pulumi
+      .all(endpoints.map(([service, endpoint]) => endpoint.id.apply((id) => [service, id] as const)))
+      .apply((pairs) => Object.fromEntries(pairs));
+    this.flowLogGroupName = flowLogGroup.name;
 
     this.registerOutputs({
       vpcId: this.vpcId,
+      vpcCidr: this.vpcCidr,
       publicSubnetIds: this.publicSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
       dataSubnetIds: this.dataSubnetIds,
       lambdaSecurityGroupId: this.lambdaSecurityGroupId,
+      endpointIds: this.endpointIds,
+      flowLogGroupName: this.flowLogGroupName,
     });
   }
 }

@@ -57,13 +57,24 @@ export function computedState(type: string, name: string, inputs: Record<string,
       return { ...base, arn: `arn:aws:glue:${region}:${account}:database/${resourceName}` };
     case "awsx:ec2:Vpc": {
       const ids = (tier: string) => Array.from({ length: availabilityZones }, (_, index) => `subnet-${tier}-${index}`);
+      // awsx gives every subnet its own route table; a deployment returns these as resource references.
+      const routeTableAssociations = ["public", "private", "data"].flatMap((tier) =>
+        ids(tier).map((subnetId) => ({ subnetId, routeTableId: subnetId.replace("subnet-", "rtb-") })),
+      );
       return {
         vpcId: `vpc-${name}`,
         publicSubnetIds: ids("public"),
         privateSubnetIds: ids("private"),
         isolatedSubnetIds: ids("data"),
+        routeTableAssociations,
       };
     }
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      // Gateway endpoints publish the service's managed prefix list, which security groups reference.
+      return {
+        arn: `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-${name}`,
+        ...(inputs.vpcEndpointType === "Gateway" ? { prefixListId: `pl-${name}` } : {}),
+      };
     default:
       return base;
   }
