@@ -22,7 +22,7 @@ export const EXAMPLE_DAY: CalendarDay = { year: 2026, month: 11, day: 1 };
  * @example
  * ```ts
  * namedQueries("datalake_dev")[0].sql;
- * // SELECT event_type, count(*) AS events FROM datalake_dev.events WHERE year = 2026 AND month = 11 AND day = 1 GROUP BY event_type ORDER BY events DESC
+ * // SELECT event_type, count(*) AS events FROM datalake_dev.events WHERE year = 2026 AND month = 11 AND day = 1 GROUP BY event_type ORDER BY events DESC, event_type
  * ```
  */
 export function namedQueries(database: string, day: CalendarDay = EXAMPLE_DAY): NamedQueryDefinition[] {
@@ -32,7 +32,7 @@ export function namedQueries(database: string, day: CalendarDay = EXAMPLE_DAY): 
       key: "events-per-type",
       name: "events per type for one day",
       description: `How many events of each type happened on one UTC day. ${edit}`,
-      sql: `SELECT event_type, count(*) AS events FROM ${database}.events WHERE ${dayPredicate(day)} GROUP BY event_type ORDER BY events DESC`,
+      sql: `SELECT event_type, count(*) AS events FROM ${database}.events WHERE ${dayPredicate(day)} GROUP BY event_type ORDER BY events DESC, event_type`,
     },
     {
       key: "events-per-user",
@@ -42,7 +42,7 @@ export function namedQueries(database: string, day: CalendarDay = EXAMPLE_DAY): 
         `SELECT u.user_id, u.email, u.country, count(*) AS events ` +
         `FROM ${database}.events e JOIN ${database}.users u ON e.user_id = u.user_id ` +
         `WHERE ${dayPredicate(day, "e")} ` +
-        `GROUP BY u.user_id, u.email, u.country ORDER BY events DESC LIMIT 100`,
+        `GROUP BY u.user_id, u.email, u.country ORDER BY events DESC, u.user_id LIMIT 100`,
     },
     {
       key: "rejected-per-day-and-reason",
@@ -51,7 +51,7 @@ export function namedQueries(database: string, day: CalendarDay = EXAMPLE_DAY): 
       sql:
         `SELECT dataset, year, month, day, reason, count(*) AS rejected_rows ` +
         `FROM ${database}.${REJECTED_TABLE} WHERE year = ${day.year} AND month = ${day.month} ` +
-        `GROUP BY dataset, year, month, day, reason ORDER BY year, month, day, rejected_rows DESC`,
+        `GROUP BY dataset, year, month, day, reason ORDER BY year, month, day, rejected_rows DESC, dataset, reason`,
     },
   ];
 }

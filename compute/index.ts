@@ -51,6 +51,12 @@ export const INGEST_ASYNC_RETRIES = 2;
 /** Every function runs on Graviton: cheaper per GB-second for this workload. */
 export const ARCHITECTURE = "arm64";
 
+/**
+ * Production packages only the processor loads: left out of the ingest upload to keep it small. A
+ * test runs each upload from a folder holding only what it packs, so a missing package fails there.
+ */
+export const PROCESSOR_ONLY_PACKAGES = ["hyparquet", "hyparquet-writer", "@aws-lambda-powertools/batch"] as const;
+
 interface FunctionRoleArgs {
   readonly policy: pulumi.Input<PolicyDocument>;
   readonly partition: pulumi.Input<string>;
@@ -99,7 +105,7 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
         { parent: this },
       );
 
-    const commonFunctionArgs = (functionSettings: FunctionSettings, logs: aws.cloudwatch.LogGroup) => ({
+    const commonFunctionArgs = (functionSettings: FunctionSettings, logs: aws.cloudwatch.LogGroup, excludePackages: readonly string[]) => ({
       runtime: settings.runtime,
       architectures: [ARCHITECTURE],
       memorySize: functionSettings.memoryMb,
@@ -107,7 +113,9 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
       vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.lambdaSecurityGroupId] },
       loggingConfig: { logFormat: "JSON", logGroup: logs.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
       kmsKeyArn: args.kmsKeyArn,
-      codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES] },
+      reservedConcurrentExecutions: functionSettings.reservedConcurrency ?? -1,
+      tracingConfig: { mode: settings.tracing ? "Active" : "PassThrough" },
+      codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...excludePackages] },
     });
 
     // Ingest: S3 ObjectCreated on raw/ → one SNS message per object.
@@ -116,12 +124,14 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
       partition: context.partition,
       policy: pulumi
         .all([args.ingestTopicArn, args.ingestFailuresQueueArn, args.kmsKeyArn])
-        .apply(([ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn]) => ingestPolicy({ ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn })),
+        .apply(([ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn]) =>
+          ingestPolicy({ ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn, tracing: settings.tracing }),
+        ),
     });
     const ingest = new aws.lambda.CallbackFunction(
       `${name}-ingest`,
       {
-        ...commonFunctionArgs(settings.ingest, ingestLogs),
+        ...commonFunctionArgs(settings.ingest, ingestLogs, PROCESSOR_ONLY_PACKAGES),
         description: `Publishes objects landed under ${ZONES.raw} of the ${stack} lake`,
         role: ingestRole.role.arn,
         environment: { variables: { [FUNCTION_ENV.ingestTopicArn]: args.ingestTopicArn, POWERTOOLS_SERVICE_NAME: "ingest" } },
@@ -165,12 +175,14 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
       partition: context.partition,
       policy: pulumi
         .all([args.lakeBucketArn, args.processingQueueArn, args.kmsKeyArn])
-        .apply(([lakeBucketArn, processingQueueArn, kmsKeyArn]) => processorPolicy({ lakeBucketArn, processingQueueArn, kmsKeyArn })),
+        .apply(([lakeBucketArn, processingQueueArn, kmsKeyArn]) =>
+          processorPolicy({ lakeBucketArn, processingQueueArn, kmsKeyArn, tracing: settings.tracing }),
+        ),
     });
     const processor = new aws.lambda.CallbackFunction(
       `${name}-processor`,
       {
-        ...commonFunctionArgs(settings.processor, processorLogs),
+        ...commonFunctionArgs(settings.processor, processorLogs, []),
         description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
         role: processorRole.role.arn,
         environment: { variables: { [FUNCTION_ENV.lakeBucket]: args.lakeBucketName, POWERTOOLS_SERVICE_NAME: "processor" } },
@@ -185,6 +197,7 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
         functionName: processor.arn,
         batchSize: settings.processor.batchSize,
         maximumBatchingWindowInSeconds: settings.processor.batchWindowSeconds,
+        scalingConfig: { maximumConcurrency: settings.processor.maxConcurrency },
         functionResponseTypes: ["ReportBatchItemFailures"],
       },
       { parent: this },

@@ -1,20 +1,41 @@
 /**
  * Least-privilege inline policies of each function's role, as pure functions of ARNs. Every
- * statement names its resources; none uses `*`.
+ * statement names its resources; the only `*` resource is X-Ray's, which AWS does not scope.
  */
-import { PolicyDocument, policyDocument } from "../iam/documents";
+import { PolicyDocument, PolicyStatement, policyDocument } from "../iam/documents";
 import { ZONES } from "../storage/zones";
+
+/**
+ * X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions, so the
+ * only possible resource is `*` (AWS Service Authorization Reference, AWS X-Ray).
+ */
+export const XRAY_STATEMENT: PolicyStatement = {
+  Sid: "WriteTracesXRayHasNoResourceScoping",
+  Effect: "Allow",
+  Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+  Resource: "*",
+};
+
+const withTracing = (tracing: boolean, ...statements: PolicyStatement[]): PolicyDocument =>
+  policyDocument(...statements, ...(tracing ? [XRAY_STATEMENT] : []));
 
 export interface IngestPolicyArgs {
   readonly ingestTopicArn: string;
   /** The on-failure destination of asynchronous invocations; Lambda sends to it with the function's role. */
   readonly ingestFailuresQueueArn: string;
   readonly kmsKeyArn: string;
+  readonly tracing: boolean;
 }
 
-/** Ingest publishes to the ingest topic and records failed invocations, encrypting with the lake key. */
+/**
+ * Ingest publishes to the ingest topic and records failed invocations, encrypting with the lake key.
+ *
+ * @example
+ * ingestPolicy({ ingestTopicArn: "arn:aws:sns:eu-west-1:1:ingest", ingestFailuresQueueArn: "arn:aws:sqs:…", kmsKeyArn: "arn:aws:kms:…", tracing: false })
+ */
 export function ingestPolicy(args: IngestPolicyArgs): PolicyDocument {
-  return policyDocument(
+  return withTracing(
+    args.tracing,
     { Sid: "PublishLandedObjects", Effect: "Allow", Action: ["sns:Publish"], Resource: args.ingestTopicArn },
     { Sid: "RecordFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: args.ingestFailuresQueueArn },
     { Sid: "UseLakeKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeyArn },
@@ -25,12 +46,14 @@ export interface ProcessorPolicyArgs {
   readonly lakeBucketArn: string;
   readonly processingQueueArn: string;
   readonly kmsKeyArn: string;
+  readonly tracing: boolean;
 }
 
 /** The processor reads raw objects, writes processed and rejected ones, and consumes its queue. */
 export function processorPolicy(args: ProcessorPolicyArgs): PolicyDocument {
   const objects = (prefix: string): string => `${args.lakeBucketArn}/${prefix}*`;
-  return policyDocument(
+  return withTracing(
+    args.tracing,
     { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objects(ZONES.raw) },
     {
       Sid: "WriteProcessedAndRejectedObjects",

@@ -225,6 +225,29 @@ export const schema = {
     max: 300,
   }),
 
+  ingestReservedConcurrency: integerKey({
+    description: "Concurrent executions reserved for the ingest function; -1 reserves none (it shares the account's pool).",
+    default: -1,
+    min: -1,
+    max: 1000,
+  }),
+  processorReservedConcurrency: integerKey({
+    description: "Concurrent executions reserved for the processor; -1 reserves none. When set, it must be at least processorMaxConcurrency.",
+    default: -1,
+    min: -1,
+    max: 1000,
+  }),
+  processorMaxConcurrency: integerKey({
+    description: "Most concurrent processor invocations the SQS event source mapping starts.",
+    default: 10,
+    min: 2,
+    max: 1000,
+  }),
+  tracing: booleanKey({
+    description: "Turn on AWS X-Ray active tracing for every function.",
+    default: false,
+  }),
+
   // Analytics
   athenaBytesScannedCutoffMb: integerKey({
     description: "Largest amount of data one Athena query in the workgroup may scan, in MB.",

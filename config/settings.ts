@@ -63,15 +63,20 @@ export interface MessagingSettings {
 export interface FunctionSettings {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
+  /** Reserved concurrent executions, or undefined to reserve none. */
+  readonly reservedConcurrency?: number;
 }
 
 export interface ProcessorSettings extends FunctionSettings {
   readonly batchSize: number;
   readonly batchWindowSeconds: number;
+  /** The event source mapping's maximum concurrency. */
+  readonly maxConcurrency: number;
 }
 
 export interface ComputeSettings {
   readonly runtime: LambdaRuntime;
+  readonly tracing: boolean;
   readonly ingest: FunctionSettings;
   readonly processor: ProcessorSettings;
 }
@@ -236,6 +241,12 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       message: `${values.athenaProjectionLastYear} is not accepted when ${qualified("athenaProjectionFirstYear")} is ${values.athenaProjectionFirstYear}; expected a year no earlier than the first`,
     });
   }
+  if (values.processorReservedConcurrency !== -1 && values.processorReservedConcurrency < values.processorMaxConcurrency) {
+    problems.push({
+      key: qualified("processorReservedConcurrency"),
+      message: `${values.processorReservedConcurrency} is not accepted when ${qualified("processorMaxConcurrency")} is ${values.processorMaxConcurrency}; expected at least that many (or -1), otherwise the event source mapping is throttled and messages are retried towards the dead-letter queue`,
+    });
+  }
   if (values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR > 43_200) {
     problems.push({
       key: qualified("processorTimeoutSeconds"),
@@ -243,6 +254,8 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
     });
   }
 }
+
+const reservation = (value: number): { reservedConcurrency?: number } => (value === -1 ? {} : { reservedConcurrency: value });
 
 /**
  * Parses and validates the raw stack configuration.
@@ -296,12 +309,19 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
     },
     compute: {
       runtime: values.lambdaRuntime,
-      ingest: { memoryMb: values.ingestMemoryMb, timeoutSeconds: values.ingestTimeoutSeconds },
+      tracing: values.tracing,
+      ingest: {
+        memoryMb: values.ingestMemoryMb,
+        timeoutSeconds: values.ingestTimeoutSeconds,
+        ...reservation(values.ingestReservedConcurrency),
+      },
       processor: {
         memoryMb: values.processorMemoryMb,
         timeoutSeconds: values.processorTimeoutSeconds,
+        ...reservation(values.processorReservedConcurrency),
         batchSize: values.processorBatchSize,
         batchWindowSeconds: values.processorBatchWindowSeconds,
+        maxConcurrency: values.processorMaxConcurrency,
       },
     },
     analytics: {

@@ -13,6 +13,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./stack-config";
+import { materializeUpload, runtimeModulesPath, type UploadPackage } from "./upload";
 
 export interface LocalFunctionOptions {
   readonly functionName: string;
@@ -58,15 +59,25 @@ export class LocalFunction {
     return this.logText;
   }
 
-  static async start(indexJs: string, options: LocalFunctionOptions): Promise<LocalFunction> {
-    const base = join(PROJECT_ROOT, ".tmp", "lambda");
-    mkdirSync(base, { recursive: true });
-    const dir = mkdtempSync(join(base, `${options.functionName}-`));
-    const modulePath = join(dir, "__index.js");
-    writeFileSync(modulePath, indexJs);
+  /**
+   * @param code - the upload (run from a folder outside the project holding only what it packs, with
+   *   the runtime's SDK on NODE_PATH), or just the serialized `__index.js` (run inside the project).
+   */
+  static async start(code: UploadPackage | string, options: LocalFunctionOptions): Promise<LocalFunction> {
+    let modulePath: string;
+    const environment: Record<string, string> = { PATH: process.env.PATH ?? "", ...options.environment };
+    if (typeof code === "string") {
+      const base = join(PROJECT_ROOT, ".tmp", "lambda");
+      mkdirSync(base, { recursive: true });
+      modulePath = join(mkdtempSync(join(base, `${options.functionName}-`)), "__index.js");
+      writeFileSync(modulePath, code);
+    } else {
+      modulePath = materializeUpload(code, options.functionName).indexPath;
+      environment.NODE_PATH = runtimeModulesPath();
+    }
     const timeoutMs = options.timeoutMs ?? 60_000;
     const child = fork(join(PROJECT_ROOT, "tests", "harness", "function-host.cjs"), [modulePath, options.functionName, String(timeoutMs)], {
-      env: { PATH: process.env.PATH ?? "", ...options.environment },
+      env: environment,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       execArgv: [],
     });

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { runProgram, type ProgramRun } from "./harness/program.ts";
+import { functionPackage, type FunctionPackage } from "./harness/lambda.ts";
+import { materializeUpload } from "./harness/upload.ts";
+import { LocalFunction } from "./harness/local-function.ts";
+import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.ts";
+import { s3ObjectCreatedEvent, sqsEvent } from "./events.ts";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
+import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/policies.ts";
+import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.ts";
+
+const FUNCTION = "aws:lambda/function:Function";
+const FIVE_MB = 5 * 1024 * 1024;
+const runs: Record<string, ProgramRun> = {};
+
+beforeAll(async () => {
+  runs.dev = await runProgram("dev");
+  runs.prod = await runProgram("prod");
+});
+
+const inlinePolicyOf = (run: ProgramRun, fn: RecordedResource) => {
+  const role = run.all("aws:iam/role:Role").find((candidate) => candidate.state.arn === fn.inputs.role)!;
+  const policy = run.all("aws:iam/rolePolicy:RolePolicy").find((candidate) => candidate.inputs.role === role.id)!;
+  return JSON.parse(policy.inputs.policy) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string | string[] }> };
+};
+
+describe.each([
+  ["dev", { memory: 256, processorMemory: 1024, tracing: "PassThrough", reserved: -1, maxConcurrency: 10, batchSize: 10, window: 0 }],
+  ["prod", { memory: 256, processorMemory: 2048, tracing: "Active", reserved: 25, maxConcurrency: 20, batchSize: 50, window: 5 }],
+] as const)("stack %s", (stack, expected) => {
+  const run = () => runs[stack]!;
+  const ingest = () => run().one(FUNCTION, "datalake-ingest");
+  const processor = () => run().one(FUNCTION, "datalake-processor");
+
+  test("every function: pinned runtime, arm64, private subnets, own JSON log group with retention", () => {
+    const vpc = run().one("awsx:ec2:Vpc");
+    const securityGroup = run().one("aws:ec2/securityGroup:SecurityGroup", "datalake-lambda");
+    for (const fn of [ingest(), processor()]) {
+      expect(fn.inputs.runtime).toBe("nodejs22.x");
+      expect(fn.inputs.architectures).toEqual(["arm64"]);
+      expect(fn.inputs.handler).toBe("__index.handler");
+      expect(fn.inputs.vpcConfig).toEqual({ subnetIds: vpc.state.privateSubnetIds, securityGroupIds: [securityGroup.id] });
+      const logGroup = run().all("aws:cloudwatch/logGroup:LogGroup").find((group) => group.inputs.name === fn.inputs.loggingConfig.logGroup)!;
+      expect(logGroup.inputs.retentionInDays).toBe(Number(run().config["datalake:logRetentionDays"]));
+      expect(logGroup.inputs.kmsKeyId).toBe(run().one("aws:kms/key:Key").state.arn);
+      expect(fn.inputs.loggingConfig).toMatchObject({ logFormat: "JSON", applicationLogLevel: "INFO" });
+      expect(fn.inputs.tracingConfig).toEqual({ mode: expected.tracing });
+    }
+  });
+
+  test("memory, timeout and reserved concurrency come from config", () => {
+    expect(ingest().inputs).toMatchObject({ memorySize: expected.memory, timeout: 30, reservedConcurrentExecutions: -1 });
+    expect(processor().inputs).toMatchObject({ memorySize: expected.processorMemory, timeout: 300, reservedConcurrentExecutions: expected.reserved });
+  });
+
+  test("environment names everything the functions need", () => {
+    expect(ingest().inputs.environment.variables).toEqual({
+      INGEST_TOPIC_ARN: run().one("aws:sns/topic:Topic", "datalake-ingest").state.arn,
+      POWERTOOLS_SERVICE_NAME: "ingest",
+    });
+    expect(processor().inputs.environment.variables).toMatchObject({
+      LAKE_BUCKET: run().one("aws:s3/bucket:Bucket", "datalake-lake").state.bucket,
+      POWERTOOLS_SERVICE_NAME: "processor",
+    });
+  });
+
+  test("ingest's role may publish to the ingest topic, record failed invocations and use the key, nothing else", () => {
+    const policy = inlinePolicyOf(run(), ingest());
+    const topic = run().one("aws:sns/topic:Topic", "datalake-ingest").state.arn;
+    const failures = run().one("aws:sqs/queue:Queue", "datalake-ingest-failures").state.arn;
+    const key = run().one("aws:kms/key:Key").state.arn;
+    expect(policy.Statement.map(({ Sid, Action, Resource }) => ({ Sid, Action, Resource }))).toEqual([
+      { Sid: "PublishLandedObjects", Action: ["sns:Publish"], Resource: topic },
+      { Sid: "RecordFailedInvocations", Action: ["sqs:SendMessage"], Resource: failures },
+      { Sid: "UseLakeKey", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key },
+      ...(expected.tracing === "Active" ? [{ Sid: XRAY_STATEMENT.Sid, Action: XRAY_STATEMENT.Action, Resource: "*" }] : []),
+    ]);
+  });
+
+  test("the processor's role reads raw/, writes processed/ and rejected/, consumes its queue, uses the key", () => {
+    const policy = inlinePolicyOf(run(), processor());
+    const bucket = run().one("aws:s3/bucket:Bucket", "datalake-lake").state.arn;
+    const queue = run().one("aws:sqs/queue:Queue", "datalake-processing").state.arn;
+    const key = run().one("aws:kms/key:Key").state.arn;
+    const byId = Object.fromEntries(policy.Statement.map((statement) => [statement.Sid, statement]));
+    expect(byId.ReadRawObjects).toMatchObject({ Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${bucket}/raw/*` });
+    expect(byId.WriteProcessedAndRejectedObjects).toMatchObject({ Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: [`${bucket}/processed/*`, `${bucket}/rejected/*`] });
+    expect(byId.ConsumeProcessingQueue).toMatchObject({
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+      Resource: queue,
+    });
+    expect(byId.UseLakeKey).toMatchObject({ Resource: key });
+    for (const statement of policy.Statement) {
+      expect(statement.Action.some((action) => action.includes("*")), statement.Sid).toBe(false);
+      if (statement.Sid !== XRAY_STATEMENT.Sid) expect(statement.Resource, statement.Sid).not.toBe("*");
+    }
+  });
+
+  test("roles carry only the VPC access managed policy, never CallbackFunction's defaults", () => {
+    const attachments = run().all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((attachment) => attachment.name.startsWith("datalake-ingest") || attachment.name.startsWith("datalake-processor"));
+    expect(attachments.map((attachment) => attachment.inputs.policyArn)).toEqual([
+      "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+      "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    ]);
+  });
+
+  test("S3 invokes ingest only from this bucket and account, for objects under raw/", () => {
+    const bucket = run().one("aws:s3/bucket:Bucket", "datalake-lake");
+    const permission = run().one("aws:lambda/permission:Permission", "datalake-ingest-from-lake");
+    expect(permission.inputs).toMatchObject({
+      action: "lambda:InvokeFunction",
+      principal: "s3.amazonaws.com",
+      function: ingest().state.name,
+      sourceArn: bucket.state.arn,
+      sourceAccount: MOCK_ACCOUNT_ID,
+    });
+    const notification = run().one("aws:s3/bucketNotification:BucketNotification");
+    expect(notification.inputs.bucket).toBe(bucket.state.bucket);
+    expect(notification.inputs.lambdaFunctions).toEqual([{ lambdaFunctionArn: ingest().state.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "raw/" }]);
+  });
+
+  test("the event source mapping reports partial batch failures with batch settings from config", () => {
+    const mapping = run().one("aws:lambda/eventSourceMapping:EventSourceMapping");
+    expect(mapping.inputs).toMatchObject({
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      batchSize: expected.batchSize,
+      maximumBatchingWindowInSeconds: expected.window,
+      scalingConfig: { maximumConcurrency: expected.maxConcurrency },
+    });
+  });
+
+  test("uploads leave out the SDK clients the runtime ships and stay under 5 MB", async () => {
+    for (const fn of [ingest(), processor()]) {
+      const upload = await functionPackage(fn);
+      for (const excluded of RUNTIME_PROVIDED_PACKAGES) expect(upload.packedPaths).not.toContain(`node_modules/${excluded}`);
+      expect(upload.packedPaths.some((path) => path.includes("@pulumi"))).toBe(false);
+      const materialized = materializeUpload(upload, fn.name);
+      console.log(`${stack} ${fn.name}: ${materialized.bytes} bytes in ${materialized.files} files (__index.js ${upload.indexJs.length} bytes)`);
+      expect(materialized.bytes).toBeLessThan(FIVE_MB);
+    }
+    const ingestUpload = await functionPackage(ingest());
+    expect(ingestUpload.packedPaths).not.toContain("node_modules/hyparquet-writer");
+  });
+});
+
+describe("policy builders", () => {
+  test("add the X-Ray statement only with tracing on", () => {
+    const args = { ingestTopicArn: "arn:topic", ingestFailuresQueueArn: "arn:failures", kmsKeyArn: "arn:key" };
+    expect(ingestPolicy({ ...args, tracing: false }).Statement).not.toContainEqual(XRAY_STATEMENT);
+    expect(ingestPolicy({ ...args, tracing: true }).Statement).toContainEqual(XRAY_STATEMENT);
+    const processorArgs = { lakeBucketArn: "arn:aws:s3:::lake", processingQueueArn: "arn:queue", kmsKeyArn: "arn:key" };
+    expect(processorPolicy({ ...processorArgs, tracing: true }).Statement).toContainEqual(XRAY_STATEMENT);
+  });
+});
+
+describe("the uploads, run from a folder holding only what they pack", () => {
+  let endpoint: AwsEndpoint;
+  const started: LocalFunction[] = [];
+  beforeAll(async () => {
+    endpoint = await startEndpoint();
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((fn) => fn.stop()));
+    await endpoint?.stop();
+  });
+
+  async function start(name: string, environment: Record<string, string>): Promise<{ fn: LocalFunction; upload: FunctionPackage }> {
+    const upload = await functionPackage(runs.dev!.one(FUNCTION, name));
+    const fn = await LocalFunction.start(upload, { functionName: name, environment: { ...endpoint.environment, S3_FORCE_PATH_STYLE: "true", ...environment } });
+    started.push(fn);
+    return { fn, upload };
+  }
+
+  test("ingest returns its result for an event that needs no publish", async () => {
+    const { fn } = await start("datalake-ingest", { INGEST_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:unused" });
+    const outcome = await fn.invoke(s3ObjectCreatedEvent("lake", [{ key: "raw/events/", size: 0 }, { key: "raw/users/empty.csv", size: 0 }]));
+    expect(outcome).toEqual({ ok: true, result: { published: 0, skipped: 2 } });
+  });
+
+  test("the processor returns batchItemFailures as Lambda expects: rejected messages acknowledged, failing ones listed", async () => {
+    // Prepare: a bucket for rejected records; one malformed-dataset message and one for a known dataset
+    const s3 = new S3Client(clientConfig(endpoint));
+    await s3.send(new CreateBucketCommand({ Bucket: "lake", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    const { fn } = await start("datalake-processor", { LAKE_BUCKET: "lake" });
+    const unknown = JSON.stringify({ bucket: "lake", key: "raw/orders/a.jsonl", size: 10, etag: "e1", eventTime: "2026-11-20T10:00:00Z", dataset: "orders" });
+    const missing = JSON.stringify({ bucket: "lake", key: "raw/events/missing.jsonl", size: 10, etag: "e2", eventTime: "2026-11-20T10:00:00Z", dataset: "events" });
+
+    // Act
+    const outcome = await fn.invoke(sqsEvent([unknown, missing]));
+
+    // Assess: the unknown dataset is kept in rejected/ with its reason; the other is retried
+    expect(outcome.ok).toBe(true);
+    expect(outcome.ok && outcome.result).toEqual({ batchItemFailures: [{ itemIdentifier: "message-1" }] });
+    const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: "rejected/orders/_objects/a.jsonl.e1.json" }));
+    expect(JSON.parse(await rejected.Body!.transformToString())).toMatchObject({ reason: "unknown_dataset", source: { key: "raw/orders/a.jsonl" } });
+  });
+});
