@@ -158,8 +158,11 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
         sleep,
         now,
       });
-      progress.step(`${stack.name}: redrive (${report.method}): ${report.moved} moved, ${report.failed} failed`);
-      if (report.failed > 0) throw new Error(`${report.failed} messages could not be moved and remain in the dead-letter queue`);
+      progress.step(`${stack.name}: redrive (${report.method}): ${report.moved} moved, ${report.failed} failed, ${report.copiedNotDeleted} copied but not deleted`);
+      if (report.failed > 0) throw new Error(`${report.failed} messages could not be sent and remain in the dead-letter queue`);
+      if (report.copiedNotDeleted > 0) {
+        throw new Error(`${report.copiedNotDeleted} messages were copied but are still in the dead-letter queue: delete them there, do not redrive them again`);
+      }
       return;
     }
     default:

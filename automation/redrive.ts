@@ -16,8 +16,11 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Progress } from "./progress.ts";
 
+/** The SQS client, or anything that sends its commands (tests interpose failures). */
+export type SqsSender = Pick<SQSClient, "send">;
+
 export interface RedriveOptions {
-  readonly sqs: SQSClient;
+  readonly sqs: SqsSender;
   readonly deadLetterQueueUrl: string;
   readonly processingQueueUrl: string;
   readonly progress: Progress;
@@ -40,6 +43,11 @@ export interface RedriveReport {
   readonly moved: number;
   /** Messages whose copy could not be sent (left in the DLQ); only the fallback reports them. */
   readonly failed: number;
+  /**
+   * Messages copied whose delete from the DLQ did not succeed before the run ended: they are in both
+   * queues; delete them from the DLQ by hand rather than redriving them again.
+   */
+  readonly copiedNotDeleted: number;
 }
 
 /**
@@ -75,10 +83,10 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
     return moveByReceiveSendDelete(options);
   }
   options.progress.step(`move task ${taskHandle ?? "(no handle)"} started: ${sourceArn} -> ${destinationArn}`);
-  return { method: "move-task", moved: await waitForMoveTask(options, sourceArn, taskHandle), failed: 0 };
+  return { method: "move-task", moved: await waitForMoveTask(options, sourceArn, taskHandle), failed: 0, copiedNotDeleted: 0 };
 }
 
-async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+async function queueArn(sqs: SqsSender, queueUrl: string): Promise<string> {
   const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
   const arn = attributes.Attributes?.QueueArn;
   if (!arn) throw new Error(`queue ${queueUrl} reported no ARN`);
@@ -120,6 +128,7 @@ async function moveByReceiveSendDelete(options: RedriveOptions): Promise<Redrive
   // Message ids already copied: if one comes back (its delete failed or raced a visibility timeout), delete it only.
   const sent = new Set<string>();
   const failedIds = new Set<string>();
+  const deleted = new Set<string>();
   let emptyReceives = 0;
   while (emptyReceives < options.emptyReceivesToStop) {
     const received = await sqs.send(
@@ -160,9 +169,16 @@ async function moveByReceiveSendDelete(options: RedriveOptions): Promise<Redrive
         }
         sent.add(messageId);
       }
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle }));
+      try {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle }));
+        deleted.add(messageId);
+      } catch (error) {
+        // Already copied: when it reappears after its visibility timeout it is deleted, not sent again.
+        progress.step(`message ${messageId} copied but not yet deleted from the dead-letter queue: ${(error as Error).message}`);
+      }
     }
     progress.step(`moved ${sent.size} messages so far`);
   }
-  return { method: "receive-send-delete", moved: sent.size, failed: failedIds.size };
+  const copiedNotDeleted = [...sent].filter((messageId) => !deleted.has(messageId)).length;
+  return { method: "receive-send-delete", moved: sent.size, failed: failedIds.size, copiedNotDeleted };
 }
