@@ -38,6 +38,8 @@ export interface CliEnvironment {
   readonly confirm?: (question: string) => Promise<boolean>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
+  /** Long-poll wait of each DLQ receive in the redrive fallback; default 5 s. */
+  readonly redriveWaitTimeSeconds?: number;
 }
 
 const PROJECT_ROOT = resolve(__dirname, "..");
@@ -150,7 +152,7 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
         deadLetterQueueUrl: stringOutput(outputs, "deadLetterQueueUrl", stack.name),
         processingQueueUrl: stringOutput(outputs, "processingQueueUrl", stack.name),
         progress,
-        waitTimeSeconds: 5,
+        waitTimeSeconds: environment.redriveWaitTimeSeconds ?? 5,
         emptyReceivesToStop: 3,
         visibilityTimeoutSeconds: 120,
         deadlineMs: 15 * 60_000,

@@ -37,7 +37,12 @@ export function pulumiStackOpener(options: PulumiStackOptions): OpenStack {
     const stack = await LocalWorkspace.createOrSelectStack(
       { stackName, workDir: options.workDir },
       options.pulumiCommand ? { pulumiCommand: options.pulumiCommand } : undefined,
-    );
+    ).catch((error: unknown) => {
+      if (String(error).includes("ENOENT: pulumi version")) {
+        throw new Error("the `pulumi` CLI is not on PATH: install it (https://www.pulumi.com/docs/install/; in GitHub Actions, pulumi/actions)");
+      }
+      throw error;
+    });
     return new PulumiStackOperations(stack, options.historyDepth ?? 20);
   };
 }

@@ -10,9 +10,13 @@ import {
   type Message,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { S3Client } from "@aws-sdk/client-s3";
+import { runCli } from "../../automation/cli.ts";
 import { recordingProgress } from "../../automation/progress.ts";
 import { isMoveTaskUnavailable, redriveDeadLetters, type RedriveOptions, type SqsSender } from "../../automation/redrive.ts";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
+import { fakeBackend } from "./fake-stacks.ts";
 
 let endpoint: AwsEndpoint;
 let sqs: SQSClient;
@@ -215,5 +219,47 @@ describe("isMoveTaskUnavailable", () => {
     expect(isMoveTaskUnavailable(denied)).toBe(false);
     expect(isMoveTaskUnavailable(serverError)).toBe(false);
     expect(isMoveTaskUnavailable("a string")).toBe(false);
+  });
+});
+
+describe("npm run ci -- redrive", () => {
+  it("reads the queue URLs from the stack outputs, moves the messages and reports the count", async () => {
+    await fillDeadLetterQueue(3);
+    const backend = fakeBackend();
+    backend.stack("dev").outputsValue = { deadLetterQueueUrl, processingQueueUrl };
+    let out = "";
+    let clock = 0;
+
+    const code = await runCli(["redrive", "--stack", "dev"], {
+      env: {},
+      out: { write: (chunk: string) => (out += chunk) },
+      err: { write: (chunk: string) => (out += chunk) },
+      openStack: () => backend.openStack,
+      awsClients: () => ({ sqs, s3: new S3Client(clientConfig(endpoint)), athena: new AthenaClient(clientConfig(endpoint)) }),
+      sleep: async (ms) => void (clock += ms),
+      now: () => clock,
+      redriveWaitTimeSeconds: 0,
+    });
+
+    expect(code).toBe(0);
+    expect(out).toContain("dev: redrive (receive-send-delete): 3 moved, 0 failed, 0 copied but not deleted");
+    expect(await drain(processingQueueUrl)).toHaveLength(3);
+  });
+
+  it("exits 1 naming the output when the stack has no dead-letter queue URL", async () => {
+    const backend = fakeBackend();
+    backend.stack("dev").outputsValue = { processingQueueUrl };
+    let err = "";
+
+    const code = await runCli(["redrive", "--stack", "dev"], {
+      env: {},
+      out: { write: () => true },
+      err: { write: (chunk: string) => (err += chunk) },
+      openStack: () => backend.openStack,
+      awsClients: () => ({ sqs, s3: new S3Client(clientConfig(endpoint)), athena: new AthenaClient(clientConfig(endpoint)) }),
+    });
+
+    expect(code).toBe(1);
+    expect(err).toContain('error: stack dev: output "deadLetterQueueUrl" must be a non-empty string; it is missing');
   });
 });

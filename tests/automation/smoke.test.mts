@@ -1,10 +1,13 @@
 import { AthenaClient, CreateWorkGroupCommand, GetQueryExecutionCommand, ListQueryExecutionsCommand } from "@aws-sdk/client-athena";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { runCli } from "../../automation/cli.ts";
 import { recordingProgress } from "../../automation/progress.ts";
 import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets, type SmokeOptions } from "../../automation/smoke.ts";
 import { dailyPartition } from "../../storage/zones.ts";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
+import { fakeBackend } from "./fake-stacks.ts";
 
 const BUCKET = "datalake-dev-lake";
 const WORKGROUP = "datalake-dev";
@@ -165,5 +168,32 @@ describe("the smoke test against the local emulator", () => {
     expect(() => smokeTargets({ lakeBucketName: BUCKET, glueDatabaseName: DATABASE }, "dev")).toThrow(
       'stack dev: output "athenaWorkgroupName" must be a non-empty string; it is missing',
     );
+  });
+});
+
+describe("npm run ci -- smoke", () => {
+  it("smoke-tests the stack named, from its outputs, and exits 0", async () => {
+    await seedAthenaCount("3");
+    const backend = fakeBackend();
+    backend.stack("dev").outputsValue = { lakeBucketName: BUCKET, athenaWorkgroupName: WORKGROUP, glueDatabaseName: DATABASE };
+    let out = "";
+    let clock = INSTANT.getTime();
+
+    const code = await runCli(["smoke", "--stack", "dev", "--timeout", "60"], {
+      env: {},
+      out: { write: (chunk: string) => (out += chunk) },
+      err: { write: (chunk: string) => (out += chunk) },
+      openStack: () => backend.openStack,
+      awsClients: () => ({ s3, athena, sqs: new SQSClient(clientConfig(endpoint)) }),
+      sleep: async (ms) => {
+        clock += ms;
+        await processRawObjects();
+      },
+      now: () => clock,
+    });
+
+    expect(out).toContain("dev: smoke test passed: 3 rows counted by Athena");
+    expect(code).toBe(0);
+    expect(await allVersions()).toEqual([]);
   });
 });
