@@ -44,7 +44,11 @@ export interface CliEnvironment {
 
 const PROJECT_ROOT = resolve(__dirname, "..");
 
-/** The stacks of the project: one `Pulumi.<stack>.yaml` each. */
+/**
+ * The stacks of the project: one `Pulumi.<stack>.yaml` each.
+ *
+ * @example projectStacks(".") // ["dev", "prod"]
+ */
 export function projectStacks(workDir: string): string[] {
   return readdirSync(workDir)
     .map((file) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(file)?.[1])

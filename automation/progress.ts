@@ -26,10 +26,3 @@ export function streamProgress(out: { write(chunk: string): unknown }, now: () =
     },
   };
 }
-
-/** Progress that keeps every line, for tests. */
-export function recordingProgress(): Progress & { readonly steps: string[]; readonly streamed: string[] } {
-  const steps: string[] = [];
-  const streamed: string[] = [];
-  return { steps, streamed, step: (message) => void steps.push(message), stream: (chunk) => void streamed.push(chunk) };
-}

@@ -45,7 +45,11 @@ export function formatPromotedFrom(sourceStack: string, commit: string): string 
   return `${sourceStack}@${commit}`;
 }
 
-/** The update message the driver passes to `pulumi up`, so the stack history names the commit too. */
+/**
+ * The update message the driver passes to `pulumi up`, so the stack history names the commit too.
+ *
+ * @example updateMessage("promote", "abc123", "dev") === "datalake promote dev -> (abc123)"
+ */
 export function updateMessage(action: "deploy" | "promote", commit: string, sourceStack?: string): string {
   return action === "promote" && sourceStack ? `datalake promote ${sourceStack} -> (${commit})` : `datalake deploy (${commit})`;
 }

@@ -54,6 +54,8 @@ export interface RedriveReport {
  * Whether an error from `StartMessageMoveTask` means the API is not available at this endpoint (so
  * the fallback applies), as opposed to a real failure (permissions, a missing queue) that must stop.
  * moto answers with an HTML 500 page the SDK cannot parse.
+ *
+ * @example isMoveTaskUnavailable(Object.assign(new Error("x"), { name: "UnsupportedOperation" })) === true
  */
 export function isMoveTaskUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -42,7 +42,9 @@ export interface SmokeSample {
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
- * A new run id: UTC time and a random suffix, e.g. `20261126t042400-k3j9`.
+ * A new run id: UTC time and a random suffix.
+ *
+ * @example newRunId(new Date("2026-11-26T04:24:00Z")) // "20261126t042400-k3j9"
  */
 export function newRunId(instant: Date, random: () => number = Math.random): string {
   const stamp = instant.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").toLowerCase();
@@ -84,6 +86,8 @@ export function smokeSample(runId: string, instant: Date, eventCount: number): S
 /**
  * Whether a processed object is the smoke sample's Parquet: processed names derive from the source
  * object, whose folder carries the run id.
+ *
+ * @example isSmokeOutput("processed/events/year=2026/month=11/day=26/smoke-run1-events.parquet", sample, "run1") === true
  */
 export function isSmokeOutput(key: string, sample: SmokeSample, runId: string): boolean {
   return key.startsWith(sample.processedPrefix) && key.endsWith(".parquet") && key.includes(runId);

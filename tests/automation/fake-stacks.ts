@@ -90,3 +90,10 @@ export function fakeBackend(): { journal: string[]; stacks: Map<string, FakeStac
   };
   return { journal, stacks, openStack, stack };
 }
+
+/** Progress that keeps every line, for tests. */
+export function recordingProgress(): Progress & { readonly steps: string[]; readonly streamed: string[] } {
+  const steps: string[] = [];
+  const streamed: string[] = [];
+  return { steps, streamed, step: (message) => void steps.push(message), stream: (chunk) => void streamed.push(chunk) };
+}

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../automation/cli.ts";
 import { deployStack, promoteStack, type DriverDependencies } from "../../automation/driver.ts";
-import { recordingProgress } from "../../automation/progress.ts";
+import { recordingProgress } from "./fake-stacks.ts";
 import { pulumiCommandAt, pulumiStackOpener } from "../../automation/pulumi-stack.ts";
 import { createFakePulumi, type FakePulumi, type FakePulumiState } from "./fake-pulumi.ts";
 

@@ -13,10 +13,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
 import { runCli } from "../../automation/cli.ts";
-import { recordingProgress } from "../../automation/progress.ts";
 import { isMoveTaskUnavailable, redriveDeadLetters, type RedriveOptions, type SqsSender } from "../../automation/redrive.ts";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
-import { fakeBackend } from "./fake-stacks.ts";
+import { fakeBackend, recordingProgress } from "./fake-stacks.ts";
 
 let endpoint: AwsEndpoint;
 let sqs: SQSClient;

@@ -3,11 +3,10 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, ListObject
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { runCli } from "../../automation/cli.ts";
-import { recordingProgress } from "../../automation/progress.ts";
-import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets, type SmokeOptions } from "../../automation/smoke.ts";
+import { newRunId, runSmokeTest, smokeCountQuery, smokeSample, smokeTargets, type SmokeOptions } from "../../automation/smoke.ts";
 import { dailyPartition } from "../../storage/zones.ts";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
-import { fakeBackend } from "./fake-stacks.ts";
+import { fakeBackend, recordingProgress } from "./fake-stacks.ts";
 
 const BUCKET = "datalake-dev-lake";
 const WORKGROUP = "datalake-dev";
@@ -195,5 +194,23 @@ describe("npm run ci -- smoke", () => {
     expect(out).toContain("dev: smoke test passed: 3 rows counted by Athena");
     expect(code).toBe(0);
     expect(await allVersions()).toEqual([]);
+  });
+});
+
+describe("the smoke sample (pure)", () => {
+  it("accepts the run ids newRunId makes, and puts the day of the instant in the processed prefix", () => {
+    const runId = newRunId(new Date("2026-01-02T23:59:59.123Z"), () => 0.5);
+
+    const sample = smokeSample(runId, new Date("2026-01-02T23:59:59.123Z"), 2);
+
+    expect(runId).toMatch(/^20260102t235959-[0-9a-z]{4}$/);
+    expect(sample.processedPrefix).toBe("processed/events/year=2026/month=01/day=02/");
+    expect(sample.eventIds).toEqual([`smoke-${runId}-1`, `smoke-${runId}-2`]);
+  });
+
+  it("refuses run ids and database names that could escape the key or the SQL", () => {
+    expect(() => smokeSample("x'; DROP TABLE events; --", INSTANT, 3)).toThrow("smoke run id");
+    expect(() => smokeSample(RUN_ID, INSTANT, 0)).toThrow("smoke event count must be a positive integer, got 0");
+    expect(() => smokeCountQuery('db"."x', RUN_ID, smokeSample(RUN_ID, INSTANT, 3))).toThrow("is not a plain identifier");
   });
 });
