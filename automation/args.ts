@@ -1,0 +1,131 @@
+/**
+ * Typed command-line parsing for the CI driver: `<command> [options]` to a {@link Command}, with a
+ * {@link UsageError} that says what was wrong and how to call it.
+ */
+import { parseArgs } from "node:util";
+
+/** Wrong arguments: the CLI prints the message and the usage, and exits with {@link EXIT_USAGE}. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export const USAGE = `Usage: npm run ci -- <command> [options]
+
+Commands:
+  preview [--stack NAME]...                 preview stacks with their diff (default: every Pulumi.<stack>.yaml)
+  deploy --stack NAME                       refresh, up, read outputs, smoke test; records commit and result
+  promote --from NAME --to NAME [--approve] promote the source's commit after checking it; previews, then updates
+  smoke --stack NAME [--timeout SECONDS]    land a sample, wait for its Parquet, count it with Athena, clean up
+  redrive --stack NAME                      move the dead-letter queue's messages back to the processing queue
+
+Options for every command:
+  --commit SHA      the commit being shipped (default: $GITHUB_SHA, else \`git rev-parse HEAD\`)
+  --work-dir DIR    the Pulumi project folder (default: the repository root)
+  --help            this text`;
+
+interface CommonOptions {
+  readonly commit?: string;
+  readonly workDir?: string;
+}
+
+export type Command = CommonOptions &
+  (
+    | { readonly kind: "help" }
+    | { readonly kind: "preview"; readonly stacks: readonly string[] }
+    | { readonly kind: "deploy"; readonly stack: string }
+    | { readonly kind: "promote"; readonly from: string; readonly to: string; readonly approve: boolean }
+    | { readonly kind: "smoke"; readonly stack: string; readonly timeoutSeconds: number }
+    | { readonly kind: "redrive"; readonly stack: string }
+  );
+
+const COMMANDS = ["preview", "deploy", "promote", "smoke", "redrive"] as const;
+type CommandName = (typeof COMMANDS)[number];
+
+/** Which options each command accepts (besides the common ones). */
+const ALLOWED: Record<CommandName, readonly string[]> = {
+  preview: ["stack"],
+  deploy: ["stack"],
+  promote: ["from", "to", "approve"],
+  smoke: ["stack", "timeout"],
+  redrive: ["stack"],
+};
+
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const DEFAULT_SMOKE_TIMEOUT_SECONDS = 600;
+
+function stackName(value: string | undefined, option: string, command: string): string {
+  if (value === undefined) throw new UsageError(`${command} needs --${option} NAME`);
+  if (!STACK_NAME.test(value)) throw new UsageError(`--${option} "${value}" is not a stack name (letters, digits, ".", "_", "-")`);
+  return value;
+}
+
+/**
+ * Parses the arguments after the script name.
+ *
+ * @example parseCommand(["promote", "--from", "dev", "--to", "prod", "--approve"])
+ * // { kind: "promote", from: "dev", to: "prod", approve: true }
+ */
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stack: { type: "string", multiple: true },
+        from: { type: "string" },
+        to: { type: "string" },
+        approve: { type: "boolean" },
+        timeout: { type: "string" },
+        commit: { type: "string" },
+        "work-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError(`no command given; expected one of ${COMMANDS.join(", ")}`);
+  if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command "${name}"; expected one of ${COMMANDS.join(", ")}`);
+  const command = name as CommandName;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" after ${command}`);
+  const given = Object.keys(values).filter((key) => !["commit", "work-dir", "help"].includes(key));
+  const refused = given.find((key) => !ALLOWED[command].includes(key));
+  if (refused) throw new UsageError(`${command} does not take --${refused}`);
+
+  const commit = values.commit;
+  if (commit !== undefined && !/^[0-9a-f]{7,40}$/.test(commit)) throw new UsageError(`--commit "${commit}" is not a git commit SHA`);
+  const common: CommonOptions = { commit, workDir: values["work-dir"] };
+  const stacks = values.stack ?? [];
+  if (command !== "preview" && stacks.length > 1) throw new UsageError(`${command} takes one --stack, got ${stacks.length}`);
+
+  switch (command) {
+    case "preview":
+      return { ...common, kind: "preview", stacks: stacks.map((stack) => stackName(stack, "stack", command)) };
+    case "deploy":
+      return { ...common, kind: "deploy", stack: stackName(stacks[0], "stack", command) };
+    case "redrive":
+      return { ...common, kind: "redrive", stack: stackName(stacks[0], "stack", command) };
+    case "smoke": {
+      const timeoutSeconds = values.timeout === undefined ? DEFAULT_SMOKE_TIMEOUT_SECONDS : Number(values.timeout);
+      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {
+        throw new UsageError(`--timeout "${values.timeout}" must be a whole number of seconds from 1 to 3600`);
+      }
+      return { ...common, kind: "smoke", stack: stackName(stacks[0], "stack", command), timeoutSeconds };
+    }
+    case "promote": {
+      const from = stackName(values.from, "from", command);
+      const to = stackName(values.to, "to", command);
+      if (from === to) throw new UsageError(`--from and --to are both "${from}"`);
+      return { ...common, kind: "promote", from, to, approve: values.approve ?? false };
+    }
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The CI entry point: `npm run ci -- <command> [options]` (see {@link USAGE}). Wires the driver to the
+ * Automation API, AWS SDK clients for the stack's region, and progress on stdout. Exit codes: 0 done,
+ * 1 failed or refused, 2 wrong arguments.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DEFAULT_SMOKE_TIMEOUT_SECONDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args.ts";
+import { deployStack, previewStacks, promoteStack, type DriverDependencies } from "./driver.ts";
+import { stringOutput } from "./outputs.ts";
+import { streamProgress, type Progress } from "./progress.ts";
+import { pulumiStackOpener } from "./pulumi-stack.ts";
+import { redriveDeadLetters } from "./redrive.ts";
+import { newRunId, runSmokeTest, smokeTargets } from "./smoke.ts";
+import type { OpenStack, StackOperations, StackOutputs } from "./stack-operations.ts";
+
+/** AWS SDK clients for one region (endpoint and credentials from the environment, as the SDK reads them). */
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly athena: AthenaClient;
+  readonly sqs: SQSClient;
+}
+
+export interface CliEnvironment {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly out: { write(chunk: string): unknown };
+  readonly err: { write(chunk: string): unknown };
+  /** Stacks of the project; default: the Automation API over `workDir`. */
+  readonly openStack?: (workDir: string) => OpenStack;
+  /** Default: SDK clients for the region. */
+  readonly awsClients?: (region: string | undefined) => AwsClients;
+  /** Interactive approval; default: a prompt when stdin is a terminal, none otherwise. */
+  readonly confirm?: (question: string) => Promise<boolean>;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  /** Long-poll wait of each DLQ receive in the redrive fallback; default 5 s. */
+  readonly redriveWaitTimeSeconds?: number;
+}
+
+const PROJECT_ROOT = resolve(__dirname, "..");
+
+/**
+ * The stacks of the project: one `Pulumi.<stack>.yaml` each.
+ *
+ * @example projectStacks(".") // ["dev", "prod"]
+ */
+export function projectStacks(workDir: string): string[] {
+  return readdirSync(workDir)
+    .map((file) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+}
+
+function resolveCommit(command: Command, env: CliEnvironment["env"], workDir: string): string {
+  if (command.commit) return command.commit;
+  if (env.GITHUB_SHA) return env.GITHUB_SHA;
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: workDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    throw new UsageError("cannot tell the commit: pass --commit SHA, set GITHUB_SHA, or run inside the git checkout");
+  }
+}
+
+function defaultAwsClients(region: string | undefined): AwsClients {
+  const config = region ? { region } : {};
+  return { s3: new S3Client(config), athena: new AthenaClient(config), sqs: new SQSClient(config) };
+}
+
+async function terminalConfirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+const sleepFor = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * Runs one CLI invocation and returns its exit code; never throws.
+ *
+ * @example process.exitCode = await runCli(process.argv.slice(2), { env: process.env, out: process.stdout, err: process.stderr });
+ */
+export async function runCli(argv: readonly string[], environment: CliEnvironment): Promise<number> {
+  const { out, err } = environment;
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    err.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  if (command.kind === "help") {
+    out.write(`${USAGE}\n`);
+    return EXIT_OK;
+  }
+  const progress = streamProgress(out, environment.now);
+  try {
+    await execute(command, environment, progress);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    err.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+async function execute(command: Exclude<Command, { kind: "help" }>, environment: CliEnvironment, progress: Progress): Promise<void> {
+  const workDir = resolve(command.workDir ?? PROJECT_ROOT);
+  const openStack = (environment.openStack ?? ((dir: string) => pulumiStackOpener({ workDir: dir })))(workDir);
+  const awsClients = environment.awsClients ?? defaultAwsClients;
+  const sleep = environment.sleep ?? sleepFor;
+  const now = environment.now ?? Date.now;
+
+  const smoke = async (stack: StackOperations, outputs: StackOutputs, timeoutSeconds: number): Promise<void> => {
+    const clients = awsClients(await stack.awsRegion());
+    const instant = new Date(now());
+    const report = await runSmokeTest({
+      s3: clients.s3,
+      athena: clients.athena,
+      targets: smokeTargets(outputs, stack.name),
+      runId: newRunId(instant),
+      instant,
+      eventCount: 3,
+      processedDeadlineMs: timeoutSeconds * 1000,
+      queryDeadlineMs: 120_000,
+      pollIntervalMs: 5_000,
+      sleep,
+      now,
+      progress,
+    });
+    progress.step(`${stack.name}: smoke test passed: ${report.rowCount} rows counted by Athena`);
+  };
+
+  switch (command.kind) {
+    case "smoke": {
+      const stack = await openStack(command.stack);
+      await smoke(stack, await stack.outputs(), command.timeoutSeconds);
+      return;
+    }
+    case "redrive": {
+      const stack = await openStack(command.stack);
+      const outputs = await stack.outputs();
+      const { sqs } = awsClients(await stack.awsRegion());
+      const report = await redriveDeadLetters({
+        sqs,
+        deadLetterQueueUrl: stringOutput(outputs, "deadLetterQueueUrl", stack.name),
+        processingQueueUrl: stringOutput(outputs, "processingQueueUrl", stack.name),
+        progress,
+        waitTimeSeconds: environment.redriveWaitTimeSeconds ?? 5,
+        emptyReceivesToStop: 3,
+        visibilityTimeoutSeconds: 120,
+        deadlineMs: 15 * 60_000,
+        pollIntervalMs: 5_000,
+        sleep,
+        now,
+      });
+      progress.step(`${stack.name}: redrive (${report.method}): ${report.moved} moved, ${report.failed} failed, ${report.copiedNotDeleted} copied but not deleted`);
+      if (report.failed > 0) throw new Error(`${report.failed} messages could not be sent and remain in the dead-letter queue`);
+      if (report.copiedNotDeleted > 0) {
+        throw new Error(`${report.copiedNotDeleted} messages were copied but are still in the dead-letter queue: delete them there, do not redrive them again`);
+      }
+      return;
+    }
+    default:
+      break;
+  }
+
+  const deps: DriverDependencies = {
+    openStack,
+    progress,
+    commit: resolveCommit(command, environment.env, workDir),
+    smokeTest: (stack, outputs) => smoke(stack, outputs, DEFAULT_SMOKE_TIMEOUT_SECONDS),
+    confirm: environment.confirm ?? (process.stdin.isTTY ? terminalConfirm : undefined),
+  };
+  switch (command.kind) {
+    case "preview": {
+      const stacks = command.stacks.length > 0 ? command.stacks : projectStacks(workDir);
+      if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${workDir}: pass --stack NAME`);
+      return previewStacks(deps, stacks);
+    }
+    case "deploy":
+      return deployStack(deps, command.stack);
+    case "promote":
+      return promoteStack(deps, { from: command.from, to: command.to, approved: command.approve });
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2), { env: process.env, out: process.stdout, err: process.stderr }).then((code) => {
+    process.exitCode = code;
+  });
+}

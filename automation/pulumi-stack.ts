@@ -1,0 +1,103 @@
+/**
+ * {@link StackOperations} over the Pulumi Automation API: `LocalWorkspace.createOrSelectStack` on this
+ * project's folder (a local program, so packaging and the S3 notification behave exactly as with
+ * `pulumi up` from a laptop).
+ */
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import type { Progress } from "./progress.ts";
+import type { LastUpdate } from "./promotion.ts";
+import type { OpenStack, PreviewResult, StackOperations, StackOutputs } from "./stack-operations.ts";
+
+/**
+ * The Pulumi CLI at `<root>/bin/pulumi` (a pinned install, or a test's fake), without the minimum
+ * version check.
+ *
+ * @example const pulumiCommand = await pulumiCommandAt("/opt/pulumi");
+ */
+export function pulumiCommandAt(root: string): Promise<PulumiCommand> {
+  return PulumiCommand.get({ root, skipVersionCheck: true });
+}
+
+export interface PulumiStackOptions {
+  /** The project folder (holds Pulumi.yaml). */
+  readonly workDir: string;
+  /** The CLI to run; default: `pulumi` on PATH. Tests pass a fake one (`PulumiCommand.get({ root })`). */
+  readonly pulumiCommand?: PulumiCommand;
+  /** History entries searched for the last update (refreshes and previews come between updates). */
+  readonly historyDepth?: number;
+}
+
+/**
+ * Opens stacks of the local project through the Automation API.
+ *
+ * @example const openStack = pulumiStackOpener({ workDir: process.cwd() }); const dev = await openStack("dev");
+ */
+export function pulumiStackOpener(options: PulumiStackOptions): OpenStack {
+  return async (stackName) => {
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName, workDir: options.workDir },
+      options.pulumiCommand ? { pulumiCommand: options.pulumiCommand } : undefined,
+    ).catch((error: unknown) => {
+      if (String(error).includes("ENOENT: pulumi version")) {
+        throw new Error("the `pulumi` CLI is not on PATH: install it (https://www.pulumi.com/docs/install/; in GitHub Actions, pulumi/actions)");
+      }
+      throw error;
+    });
+    return new PulumiStackOperations(stack, options.historyDepth ?? 20);
+  };
+}
+
+class PulumiStackOperations implements StackOperations {
+  constructor(
+    private readonly stack: Stack,
+    private readonly historyDepth: number,
+  ) {}
+
+  get name(): string {
+    return this.stack.name;
+  }
+
+  async refresh(progress: Progress): Promise<void> {
+    await this.stack.refresh({ onOutput: progress.stream });
+  }
+
+  async preview(progress: Progress): Promise<PreviewResult> {
+    const result = await this.stack.preview({ diff: true, onOutput: progress.stream });
+    const changes: Record<string, number> = {};
+    for (const [operation, count] of Object.entries(result.changeSummary)) {
+      if (typeof count === "number") changes[operation] = count;
+    }
+    return { changes };
+  }
+
+  async up(progress: Progress, message: string): Promise<void> {
+    await this.stack.up({ message, diff: true, onOutput: progress.stream });
+  }
+
+  async outputs(): Promise<StackOutputs> {
+    const outputs = await this.stack.outputs();
+    return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value as unknown]));
+  }
+
+  async lastUpdate(): Promise<LastUpdate | undefined> {
+    const history = await this.stack.history(this.historyDepth);
+    // Newest first; refreshes do not count as the stack's update.
+    const update = history.find((entry) => entry.kind === "update");
+    return update ? { result: update.result, environment: update.environment ?? {} } : undefined;
+  }
+
+  async awsRegion(): Promise<string | undefined> {
+    const config = await this.stack.getAllConfig();
+    return config["aws:region"]?.value;
+  }
+
+  async getTag(key: string): Promise<string | undefined> {
+    // `stack tag get` fails for a missing key; the listing answers both cases in one call.
+    const tags = await this.stack.listTags();
+    return tags[key];
+  }
+
+  async setTag(key: string, value: string): Promise<void> {
+    await this.stack.setTag(key, value);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The stack operations the CI driver needs, as an interface: the driver's logic is tested against
+ * fakes, and `pulumi-stack.ts` implements it with the Automation API over this project.
+ */
+import type { Progress } from "./progress.ts";
+import type { LastUpdate } from "./promotion.ts";
+
+/** Stack outputs as plain values (secrets unwrapped). */
+export type StackOutputs = Readonly<Record<string, unknown>>;
+
+export interface PreviewResult {
+  /** Resource operation counts, e.g. { same: 40, update: 1 }. */
+  readonly changes: Readonly<Record<string, number>>;
+}
+
+export interface StackOperations {
+  readonly name: string;
+  refresh(progress: Progress): Promise<void>;
+  /** A preview with the diff streamed to progress. */
+  preview(progress: Progress): Promise<PreviewResult>;
+  /** `pulumi up` without a second preview; `message` is recorded in the stack history. */
+  up(progress: Progress, message: string): Promise<void>;
+  outputs(): Promise<StackOutputs>;
+  /** The most recent update of kind `update`, or undefined when the stack never had one. */
+  lastUpdate(): Promise<LastUpdate | undefined>;
+  /** The stack's `aws:region` config, where its AWS clients must point. */
+  awsRegion(): Promise<string | undefined>;
+  getTag(key: string): Promise<string | undefined>;
+  setTag(key: string, value: string): Promise<void>;
+}
+
+/** Opens (creating when missing) a stack of the project. */
+export type OpenStack = (stackName: string) => Promise<StackOperations>;
