@@ -16,7 +16,7 @@ import type { DatasetDefinition } from "./datasets";
 import type { ObjectLandedMessage } from "./ingest";
 import type { LogSink } from "./log";
 import { recordCoercer, type CoercedValue, type Rejection, type RejectionReason } from "./coerce";
-import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, type ByteSink, type ParquetFileWriter } from "./parquet";
+import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, snappyCompressor, type ByteSink, type ParquetFileWriter } from "./parquet";
 import { readCsv, readJsonLines, type RecordVisitor } from "./record-readers";
 import { outputName, processedKey, rawEncoding, rejectedRecordsKey, type RawEncoding } from "./outputs";
 import { PermanentError, permanentCause } from "./errors";
@@ -138,10 +138,12 @@ function decompressIfNeeded(input: Readable, encoding: RawEncoding): Readable {
 export async function convertRecords(input: Readable, options: ConversionOptions): Promise<ConversionResult> {
   const { dataset, name, openSink } = options;
   const rowGroupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
-  const maxBufferedRows = options.maxBufferedRows ?? rowGroupRows * 2;
+  // One row group's worth across all partitions: see DEFAULT_ROW_GROUP_ROWS for the measurements.
+  const maxBufferedRows = options.maxBufferedRows ?? rowGroupRows;
   const coerce = recordCoercer(dataset);
   const partitionIndex = dataset.partitionColumn === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionColumn);
   const files = new Map<string, ParquetFileWriter>();
+  const compress = snappyCompressor();
   const partitionOfDay = new Map<number, string>();
   const rejected = rejectedWriter(rejectedRecordsKey(dataset.name, name), openSink);
   const values: CoercedValue[] = new Array<CoercedValue>(dataset.columns.length);
@@ -152,7 +154,7 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   const fileFor = (partition: string): ParquetFileWriter => {
     let file = files.get(partition);
     if (file === undefined) {
-      file = parquetFileWriter(dataset, openSink(processedKey(dataset.name, partition, name), PARQUET_CONTENT_TYPE), rowGroupRows);
+      file = parquetFileWriter(dataset, openSink(processedKey(dataset.name, partition, name), PARQUET_CONTENT_TYPE), rowGroupRows, compress);
       files.set(partition, file);
     }
     return file;

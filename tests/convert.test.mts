@@ -57,6 +57,19 @@ describe("recordCoercer", () => {
     expect(out[7]).toEqual({ k: "v" });
   });
 
+  test.each([
+    ["2026-11-20T10:11:12Z", Date.UTC(2026, 10, 20, 10, 11, 12)],
+    ["2026-11-20T10:11:12.345Z", Date.UTC(2026, 10, 20, 10, 11, 12, 345)],
+    ["2028-02-29T23:59:59.999Z", Date.UTC(2028, 1, 29, 23, 59, 59, 999)],
+    ["2026-11-20T10:11:12.3Z", Date.UTC(2026, 10, 20, 10, 11, 12, 300)],
+    ["2026-11-20T10:11:12+0530", Date.UTC(2026, 10, 20, 4, 41, 12)],
+    ["2026-11-20", Date.UTC(2026, 10, 20)],
+  ])("reads the timestamp %s", (text, expected) => {
+    const out: CoercedValue[] = [];
+    expect(coerce({ s: "x", t: text }, out)).toBeUndefined();
+    expect(out[5]).toBe(expected);
+  });
+
   test("turns missing and empty optional values into null", () => {
     const out: CoercedValue[] = [];
     expect(coerce({ s: "x", i: "", d: null }, out)).toBeUndefined();
@@ -81,6 +94,10 @@ describe("recordCoercer", () => {
     ["t", "2026-02-30T10:00:00Z"],
     ["t", "2026-11-20T25:00:00Z"],
     ["t", 1763632800000],
+    ["t", "2026-11-31T10:00:00Z"],
+    ["t", "2026-11-20T10:0a:00Z"],
+    ["t", "2026-11-20T10:00:00.1x5Z"],
+    ["t", "2026-11-20T10:00:60Z"],
     ["day", "2026-13-01"],
     ["m", ["a"]],
     ["m", { nested: { a: 1 } }],
@@ -227,6 +244,17 @@ describe("convertRecords", () => {
     expect(rows[0]).toMatchObject({ s: "a", i: 1, b: "9007199254740993", d: 0.5, f: false, day: "2026-11-20" });
     expect(String(rows[0]!.t)).toMatch(/^2026-11-20 10:00:00\.25/);
     expect(rows[1]).toEqual({ s: "b", i: null, b: null, d: null, f: null, t: null, day: null, m: null });
+  });
+
+  test("keeps non-ASCII text intact, in unique (plain-encoded) and repeated (dictionary) columns", async () => {
+    const store = memoryStore();
+    const ids = ["é-1", "日本-2", "emoji 😀-3", "plain-4"];
+    const lines = jsonLines(ids.map((id) => event({ event_id: id, event_type: "vue_été", properties: { clé: "valeur ✓" } })));
+    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    const { rows } = await readParquetWithDuckDb(store.objects.get(result.partitions[0]!.key)!);
+    expect(rows.map((row) => row.event_id)).toEqual(ids);
+    expect(new Set(rows.map((row) => row.event_type))).toEqual(new Set(["vue_été"]));
+    expect(rows[0]!.properties).toEqual([{ key: "clé", value: "valeur ✓" }]);
   });
 
   test("rejects invalid records to one JSON Lines file with line number and reason; counts reconcile", async () => {
