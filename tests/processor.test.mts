@@ -265,7 +265,6 @@ describe("the processor against S3 (moto)", () => {
     });
 
     // Assess
-    if (process.env.DEBUG_CHILD) console.log(outcome.logs);
     expect(outcome).toMatchObject({ ok: true, result: { batchItemFailures: [] } });
     expect(await keysUnder("processed/events/")).toHaveLength(1);
     expect(await keysUnder("rejected/events/records/")).toHaveLength(1);
