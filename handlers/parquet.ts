@@ -181,7 +181,9 @@ function mapColumnBuffer(): ColumnBuffer {
       const map = value as Record<string, string | null> | null;
       let first = true;
       if (map !== null) {
-        for (const key in map) {
+        const mapKeys = Object.keys(map);
+        for (let at = 0; at < mapKeys.length; at++) {
+          const key = mapKeys[at]!;
           const entry = map[key];
           keys.push(key);
           values.push(entry ?? undefined);

@@ -75,6 +75,16 @@ async function recordRejectedObject(record: SQSRecord, error: PermanentError, de
   deps.logger.warn("Rejected object", { key: message.key, reason: error.reason, detail: error.message });
 }
 
+/** The S3 key and dataset a message names, for log lines; empty for a malformed message. */
+function sourceOf(record: SQSRecord): { key?: string; dataset?: string } {
+  try {
+    const { key, dataset } = parseObjectLandedMessage(record.body);
+    return { key, dataset };
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Handles one queue message: converts its object, or records a permanent failure in `rejected/` and
  * acknowledges it. Throws only for transient failures, which makes it a batch item failure.
@@ -85,7 +95,7 @@ export async function handleProcessorRecord(record: SQSRecord, deps: ProcessorDe
   } catch (error) {
     const permanent = permanentCause(error);
     if (permanent === undefined) {
-      deps.logger.error("Transient failure; message will be retried", { messageId: record.messageId, error: String(error) });
+      deps.logger.error("Transient failure; message will be retried", { messageId: record.messageId, ...sourceOf(record), error: String(error) });
       throw error;
     }
     // If even the rejection cannot be recorded, the message is retried rather than lost.

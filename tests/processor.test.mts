@@ -243,7 +243,8 @@ describe("the processor against S3 (moto)", () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "message-1" }]);
     expect(await keysUnder("processed/")).toHaveLength(1);
     expect(await keysUnder("rejected/")).toEqual([]);
-    expect(deps.logger.lines.some((line) => line.level === "error" && line.message.startsWith("Transient failure"))).toBe(true);
+    const failure = deps.logger.lines.find((line) => line.level === "error" && line.message.startsWith("Transient failure"));
+    expect(failure?.attributes).toMatchObject({ messageId: "message-1", key: throttled.key, dataset: "events", error: "SlowDown: Rate exceeded" });
   });
 
   test("every message failing transiently is still a partial response, not a thrown batch", async () => {
