@@ -9,7 +9,7 @@ import type { AnalyticsSettings } from "../config";
 import { awsContext } from "../iam/context";
 import { LAMBDA_ASSUME_ROLE_POLICY } from "../iam/documents";
 import { ZONES } from "../storage/zones";
-import { ARCHITECTURE, RUNTIME_PROVIDED_PACKAGES } from "../compute";
+import { ARCHITECTURE, PROCESSOR_ONLY_PACKAGES, RUNTIME_PROVIDED_PACKAGES } from "../compute";
 import { CURATED_JOB_ENV, curatedJobCallbackFactory } from "./callbacks";
 import { RESULTS_PREFIX, curatedJobPolicy } from "./policies";
 import { namedQueries } from "./queries";
@@ -179,7 +179,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
             POWERTOOLS_SERVICE_NAME: "curated",
           },
         },
-        codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES] },
+        codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...PROCESSOR_ONLY_PACKAGES] },
         callbackFactory: curatedJobCallbackFactory,
       },
       // The tables must exist before the first scheduled run queries them.

@@ -11,11 +11,15 @@ import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { handleIngest, type IngestResult } from "../handlers/ingest";
 import { handleProcessorBatch } from "../handlers/processor";
 import { convertObject } from "../handlers/convert";
+import type { ObjectLandedMessage } from "../handlers/ingest";
+import type { DatasetDefinition } from "../handlers/datasets";
 
 /** Environment variable names the functions read. */
 export const FUNCTION_ENV = {
   ingestTopicArn: "INGEST_TOPIC_ARN",
   lakeBucket: "LAKE_BUCKET",
+  /** The pipeline-events topic the processor publishes completion events to (optional: unset, events are only logged). */
+  pipelineEventsTopicArn: "PIPELINE_EVENTS_TOPIC_ARN",
   /** "true" for emulators (moto, LocalStack) that serve S3 only path-style. */
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
 } as const;
@@ -40,12 +44,19 @@ export function ingestCallbackFactory(): (event: S3Event, context: Context) => P
 
 export function processorCallbackFactory(): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { SNSClient } = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
   const { Logger } = require("@aws-lambda-powertools/logger") as typeof import("@aws-lambda-powertools/logger");
+  const { Metrics } = require("@aws-lambda-powertools/metrics") as typeof import("@aws-lambda-powertools/metrics");
   const s3Config: S3ClientConfig = { forcePathStyle: process.env[FUNCTION_ENV.s3ForcePathStyle] === "true" };
   const s3 = new S3Client(s3Config);
   const logger = new Logger({ serviceName: "processor" });
+  const metrics = new Metrics({ namespace: "datalake", serviceName: "processor" });
+  const topicArn = process.env[FUNCTION_ENV.pipelineEventsTopicArn];
+  const events = topicArn ? { sns: new SNSClient({}), topicArn } : undefined;
+  const convert = (message: ObjectLandedMessage, dataset: DatasetDefinition) =>
+    convertObject(message, dataset, { s3, logger, metrics, ...(events ? { events } : {}) });
   return async (event, context) => {
     logger.addContext(context);
-    return handleProcessorBatch(event, { s3, logger, convert: convertObject });
+    return handleProcessorBatch(event, { s3, logger, convert }, context);
   };
 }

@@ -55,7 +55,14 @@ export const ARCHITECTURE = "arm64";
  * Production packages only the processor loads: left out of the ingest upload to keep it small. A
  * test runs each upload from a folder holding only what it packs, so a missing package fails there.
  */
-export const PROCESSOR_ONLY_PACKAGES = ["hyparquet", "hyparquet-writer", "@aws-lambda-powertools/batch"] as const;
+export const PROCESSOR_ONLY_PACKAGES = [
+  "hyparquet",
+  "hyparquet-writer",
+  "hysnappy",
+  "csv-parse",
+  "@aws-sdk/lib-storage",
+  "@aws-lambda-powertools/batch",
+] as const;
 
 interface FunctionRoleArgs {
   readonly policy: pulumi.Input<PolicyDocument>;

@@ -1,13 +1,366 @@
 /**
  * Conversion of one raw object to partitioned Parquet.
  *
- * Not implemented yet (tracked by issue #6): until it lands, every message for a known dataset fails
- * transiently, so SQS retries it and then keeps it in the dead-letter queue. Nothing is dropped:
- * the raw object stays in `raw/` and the message can be redriven once conversion ships.
+ * `convertRecords` is the engine (byte stream in, sinks out; no AWS), shared by the processor, the
+ * tests and bench/processor.ts. `convertObject` wraps it for S3: it reads the exact object version the
+ * message names, writes through streaming multipart uploads, reconciles the counts, logs them, emits
+ * them as metrics and publishes the completion event.
  */
-import type { ObjectLandedMessage } from "./ingest";
+import { once } from "node:events";
+import { PassThrough, type Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { Upload } from "@aws-sdk/lib-storage";
 import type { DatasetDefinition } from "./datasets";
+import type { ObjectLandedMessage } from "./ingest";
+import type { LogSink } from "./log";
+import { recordCoercer, type CoercedValue, type Rejection, type RejectionReason } from "./coerce";
+import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, snappyCompressor, type ByteSink, type ParquetFileWriter } from "./parquet";
+import { readCsv, readJsonLines, type RecordVisitor } from "./record-readers";
+import { outputName, processedKey, rawEncoding, rejectedRecordsKey, type RawEncoding } from "./outputs";
+import { PermanentError, permanentCause } from "./errors";
+import { dailyPartition } from "../storage/zones";
 
-export async function convertObject(message: ObjectLandedMessage, dataset: DatasetDefinition): Promise<void> {
-  throw new Error(`Conversion of ${dataset.name} object ${message.key} is not implemented yet`);
+export const PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet";
+export const JSON_LINES_CONTENT_TYPE = "application/x-ndjson";
+
+/** Opens a sink for an output key. */
+export type SinkFactory = (key: string, contentType: string) => ByteSink;
+
+export interface ConversionOptions {
+  readonly dataset: DatasetDefinition;
+  readonly encoding: RawEncoding;
+  /** The output name derived from the source object (see `outputName`). */
+  readonly name: string;
+  readonly openSink: SinkFactory;
+  readonly rowGroupRows?: number;
+  /**
+   * Rows buffered across all partitions before the fullest partition is flushed early: bounds memory
+   * for an object that spans many days, whatever their number.
+   */
+  readonly maxBufferedRows?: number;
+}
+
+export interface PartitionOutput {
+  /** `year=YYYY/month=MM/day=DD/`, or "" for an unpartitioned dataset. */
+  readonly partition: string;
+  readonly key: string;
+  readonly rows: number;
+}
+
+export interface ConversionCounts {
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+}
+
+export interface ConversionResult extends ConversionCounts {
+  readonly partitions: readonly PartitionOutput[];
+  /** The rejected-records object, when any record was rejected. */
+  readonly rejectedKey?: string;
+  readonly rejectedByReason: Readonly<Partial<Record<RejectionReason, number>>>;
+}
+
+/** Rejected lines are written in chunks of about this size. */
+const REJECTED_CHUNK_CHARS = 256 * 1024;
+const MILLIS_PER_DAY = 86_400_000;
+
+/** Collects rejected records as JSON Lines (line number, reason, detail, column, raw record). */
+interface RejectedWriter {
+  readonly key: string;
+  readonly count: number;
+  readonly byReason: Readonly<Partial<Record<RejectionReason, number>>>;
+  add(line: number, rejection: Rejection, raw: unknown): Promise<void> | undefined;
+  finish(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** The output is opened at the first rejection: a clean object leaves nothing in `rejected/`. */
+function rejectedWriter(key: string, openSink: SinkFactory): RejectedWriter {
+  let sink: ByteSink | undefined;
+  let chunk: string[] = [];
+  let chunkChars = 0;
+  let count = 0;
+  const byReason: Partial<Record<RejectionReason, number>> = {};
+  const flush = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    sink ??= openSink(key, JSON_LINES_CONTENT_TYPE);
+    const text = `${chunk.join("\n")}\n`;
+    chunk = [];
+    chunkChars = 0;
+    await sink.write(Buffer.from(text, "utf8"));
+  };
+  return {
+    key,
+    get count() {
+      return count;
+    },
+    byReason,
+    add(line, rejection, raw) {
+      count += 1;
+      byReason[rejection.reason] = (byReason[rejection.reason] ?? 0) + 1;
+      const entry = JSON.stringify({ line, reason: rejection.reason, ...(rejection.column ? { column: rejection.column } : {}), detail: rejection.detail, record: raw });
+      chunk.push(entry);
+      chunkChars += entry.length + 1;
+      return chunkChars >= REJECTED_CHUNK_CHARS ? flush() : undefined;
+    },
+    async finish() {
+      await flush();
+      await sink?.end();
+    },
+    async abort() {
+      await sink?.abort();
+    },
+  };
+}
+
+function decompressIfNeeded(input: Readable, encoding: RawEncoding): Readable {
+  if (!encoding.gzip) return input;
+  const gunzip = createGunzip();
+  input.on("error", (error) => gunzip.destroy(error));
+  return input.pipe(gunzip);
+}
+
+/**
+ * Converts a raw byte stream to Parquet files, one per partition, and rejected records to one JSON
+ * Lines file. Everything is aborted (nothing becomes visible) when the conversion fails.
+ *
+ * @throws PermanentError("unreadable_object") when the stream is not valid gzip.
+ * @example
+ * ```ts
+ * const result = await convertRecords(createReadStream("events.jsonl"), {
+ *   dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "events-1", openSink: fileSinks("out/"),
+ * });
+ * // result.rowsWritten + result.rowsRejected === result.rowsRead
+ * ```
+ */
+export async function convertRecords(input: Readable, options: ConversionOptions): Promise<ConversionResult> {
+  const { dataset, name, openSink } = options;
+  const rowGroupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
+  // One row group's worth across all partitions: see DEFAULT_ROW_GROUP_ROWS for the measurements.
+  const maxBufferedRows = options.maxBufferedRows ?? rowGroupRows;
+  const coerce = recordCoercer(dataset);
+  const partitionIndex = dataset.partitionColumn === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionColumn);
+  const files = new Map<string, ParquetFileWriter>();
+  const compress = snappyCompressor();
+  const partitionOfDay = new Map<number, string>();
+  const rejected = rejectedWriter(rejectedRecordsKey(dataset.name, name), openSink);
+  const values: CoercedValue[] = new Array<CoercedValue>(dataset.columns.length);
+  let rowsRead = 0;
+  let rowsWritten = 0;
+  let bufferedRows = 0;
+
+  const fileFor = (partition: string): ParquetFileWriter => {
+    let file = files.get(partition);
+    if (file === undefined) {
+      file = parquetFileWriter(dataset, openSink(processedKey(dataset.name, partition, name), PARQUET_CONTENT_TYPE), rowGroupRows, compress);
+      files.set(partition, file);
+    }
+    return file;
+  };
+
+  const partitionOf = (row: readonly CoercedValue[]): string => {
+    if (partitionIndex < 0) return "";
+    const day = Math.floor((row[partitionIndex] as number) / MILLIS_PER_DAY);
+    let partition = partitionOfDay.get(day);
+    if (partition === undefined) {
+      partition = dailyPartition(new Date(day * MILLIS_PER_DAY));
+      partitionOfDay.set(day, partition);
+    }
+    return partition;
+  };
+
+  const flush = async (file: ParquetFileWriter): Promise<void> => {
+    bufferedRows -= file.bufferedRows;
+    await file.flushRowGroup();
+  };
+
+  const flushFullest = async (): Promise<void> => {
+    let fullest: ParquetFileWriter | undefined;
+    for (const file of files.values()) if (fullest === undefined || file.bufferedRows > fullest.bufferedRows) fullest = file;
+    if (fullest !== undefined) await flush(fullest);
+  };
+
+  const visitor: RecordVisitor = {
+    record(record, line, raw) {
+      rowsRead += 1;
+      const rejection = coerce(record, values);
+      if (rejection !== undefined) return rejected.add(line, rejection, raw());
+      const file = fileFor(partitionOf(values));
+      rowsWritten += 1;
+      bufferedRows += 1;
+      if (file.append(values)) return flush(file);
+      if (bufferedRows >= maxBufferedRows) return flushFullest();
+      return undefined;
+    },
+    unreadable(line, rejection, raw) {
+      rowsRead += 1;
+      return rejected.add(line, rejection, raw);
+    },
+  };
+
+  const stream = decompressIfNeeded(input, options.encoding);
+  try {
+    await (options.encoding.format === "csv" ? readCsv(stream, visitor) : readJsonLines(stream, visitor));
+    for (const file of files.values()) await file.finish();
+    await rejected.finish();
+  } catch (error) {
+    await Promise.allSettled([...[...files.values()].map((file) => file.abort()), rejected.abort()]);
+    const cause = permanentCause(error);
+    throw cause ?? error;
+  }
+  const partitions = [...files.entries()]
+    .map(([partition, file]) => ({ partition, key: processedKey(dataset.name, partition, name), rows: file.rowCount }))
+    .sort((left, right) => left.partition.localeCompare(right.partition));
+  return {
+    rowsRead,
+    rowsWritten,
+    rowsRejected: rejected.count,
+    partitions,
+    ...(rejected.count > 0 ? { rejectedKey: rejected.key } : {}),
+    rejectedByReason: rejected.byReason,
+  };
+}
+
+/**
+ * A sink that streams into S3 with lib-storage's `Upload`: one PutObject for small outputs, a
+ * multipart upload for large ones, holding at most `partSize` × `queueSize` bytes. `abort` cancels
+ * the upload, so a failed conversion leaves no partial object.
+ */
+export function s3UploadSink(s3: S3Client, bucket: string, key: string, contentType: string): ByteSink {
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType }, queueSize: 1, partSize: 8 * 1024 * 1024, leavePartsOnError: false });
+  const done = upload.done();
+  // Observed by end() or abort(); a rejection before then must not crash the process.
+  done.catch(() => undefined);
+  return {
+    async write(bytes) {
+      if (!body.write(bytes)) await Promise.race([once(body, "drain"), done]);
+    },
+    async end() {
+      body.end();
+      await done;
+    },
+    async abort() {
+      await upload.abort().catch(() => undefined);
+      body.destroy();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** The metrics surface the processor needs; Powertools `Metrics` satisfies it (EMF). */
+export interface CountMetrics {
+  addDimension(name: string, value: string): void;
+  addMetric(name: string, unit: "Count", value: number): void;
+  publishStoredMetrics(): void;
+}
+
+/** Where completion events go: the pipeline-events topic. */
+export interface PipelineEvents {
+  readonly sns: Pick<SNSClient, "send">;
+  readonly topicArn: string;
+}
+
+export interface ConvertDependencies {
+  readonly s3: S3Client;
+  readonly logger: LogSink;
+  readonly metrics: CountMetrics;
+  /** Absent when no pipeline-events topic is configured: the event is then only logged. */
+  readonly events?: PipelineEvents;
+  /** Defaults to `s3UploadSink` on the source bucket. */
+  readonly openSink?: SinkFactory;
+  readonly rowGroupRows?: number;
+}
+
+/** The completion event published per converted object. */
+export interface ObjectProcessedEvent extends ConversionCounts {
+  readonly type: "object_processed";
+  readonly dataset: string;
+  readonly source: { readonly bucket: string; readonly key: string; readonly etag: string; readonly versionId?: string };
+  readonly partitions: readonly PartitionOutput[];
+  readonly rejectedKey?: string;
+}
+
+async function openSource(s3: S3Client, message: ObjectLandedMessage): Promise<{ body: Readable; contentEncoding?: string; contentType?: string }> {
+  try {
+    const response = await s3.send(
+      new GetObjectCommand({
+        Bucket: message.bucket,
+        Key: message.key,
+        // Read exactly the version the message names; without versioning, refuse a replaced object
+        // (its own notification converts it under its own name).
+        ...(message.versionId ? { VersionId: message.versionId } : message.etag ? { IfMatch: `"${message.etag.replace(/"/g, "")}"` } : {}),
+      }),
+    );
+    const body = (response.Body as Readable | undefined) ?? new PassThrough().end();
+    return {
+      body: body as Readable,
+      ...(response.ContentEncoding ? { contentEncoding: response.ContentEncoding } : {}),
+      ...(response.ContentType ? { contentType: response.ContentType } : {}),
+    };
+  } catch (error) {
+    throw permanentCause(error) ?? error;
+  }
+}
+
+/**
+ * Converts the object a message names and reports it: logs and metrics of the reconciled counts,
+ * and the completion event.
+ *
+ * @throws PermanentError for an object that can never be converted (missing, replaced, unsupported
+ *   format, not gzip); any other error is transient.
+ */
+export async function convertObject(message: ObjectLandedMessage, dataset: DatasetDefinition, deps: ConvertDependencies): Promise<ConversionResult> {
+  const source = await openSource(deps.s3, message);
+  const encoding = rawEncoding(message.key, source.contentEncoding, source.contentType);
+  if (encoding === undefined || !dataset.formats.includes(encoding.format)) {
+    source.body.destroy();
+    throw new PermanentError(
+      `Object ${message.key} is not in an accepted format of ${dataset.name} (${dataset.formats.join(", ")}); content type ${source.contentType ?? "none"}`,
+      "unsupported_format",
+    );
+  }
+  const name = outputName(message);
+  const openSink = deps.openSink ?? ((key: string, contentType: string) => s3UploadSink(deps.s3, message.bucket, key, contentType));
+  const result = await convertRecords(source.body, { dataset, encoding, name, openSink, ...(deps.rowGroupRows ? { rowGroupRows: deps.rowGroupRows } : {}) });
+  if (result.rowsWritten + result.rowsRejected !== result.rowsRead) {
+    // Cannot happen unless the engine is broken; fail loudly (transient, so the message is kept).
+    throw new Error(`Counts do not reconcile for ${message.key}: read ${result.rowsRead}, written ${result.rowsWritten}, rejected ${result.rowsRejected}`);
+  }
+  const counts = { rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, rowsRejected: result.rowsRejected };
+  deps.logger.info("Converted object", {
+    key: message.key,
+    dataset: dataset.name,
+    ...counts,
+    partitions: result.partitions.map((output) => output.key),
+    rejectedByReason: result.rejectedByReason,
+    ...(result.rejectedKey ? { rejectedKey: result.rejectedKey } : {}),
+  });
+  deps.metrics.addDimension("dataset", dataset.name);
+  deps.metrics.addMetric("RowsRead", "Count", counts.rowsRead);
+  deps.metrics.addMetric("RowsWritten", "Count", counts.rowsWritten);
+  deps.metrics.addMetric("RowsRejected", "Count", counts.rowsRejected);
+  deps.metrics.publishStoredMetrics();
+  const event: ObjectProcessedEvent = {
+    type: "object_processed",
+    dataset: dataset.name,
+    source: { bucket: message.bucket, key: message.key, etag: message.etag, ...(message.versionId ? { versionId: message.versionId } : {}) },
+    ...counts,
+    partitions: result.partitions,
+    ...(result.rejectedKey ? { rejectedKey: result.rejectedKey } : {}),
+  };
+  if (deps.events) {
+    await deps.events.sns.send(
+      new PublishCommand({
+        TopicArn: deps.events.topicArn,
+        Message: JSON.stringify(event),
+        MessageAttributes: { type: { DataType: "String", StringValue: event.type }, dataset: { DataType: "String", StringValue: dataset.name } },
+      }),
+    );
+  } else {
+    deps.logger.warn("No pipeline-events topic configured; completion event not published", { key: message.key, dataset: dataset.name });
+  }
+  return result;
 }

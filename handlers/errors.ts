@@ -17,3 +17,32 @@ export class PermanentError extends Error {
 export function isPermanent(error: unknown): error is PermanentError {
   return error instanceof PermanentError;
 }
+
+/** S3 error names that mean the object version can never be read, whatever the number of retries. */
+const UNREADABLE_OBJECT_ERRORS: Readonly<Record<string, string>> = {
+  NoSuchKey: "object_not_found",
+  NoSuchVersion: "object_not_found",
+  NotFound: "object_not_found",
+  InvalidObjectState: "object_archived",
+  PreconditionFailed: "object_replaced",
+};
+
+/**
+ * The permanent failure an error stands for, or undefined when it is transient (throttling, 5xx,
+ * timeouts, connection resets, access denied while a policy is being fixed: anything a retry may cure).
+ *
+ * @example permanentCause(Object.assign(new Error("gone"), { name: "NoSuchKey" }))?.reason === "object_not_found"
+ */
+export function permanentCause(error: unknown): PermanentError | undefined {
+  if (isPermanent(error)) return error;
+  if (!(error instanceof Error)) return undefined;
+  const reason = UNREADABLE_OBJECT_ERRORS[error.name];
+  if (reason !== undefined) return new PermanentError(`${error.name}: ${error.message}`, reason);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === 404) return new PermanentError(`${error.name}: ${error.message}`, "object_not_found");
+  if (status === 412) return new PermanentError(`${error.name}: ${error.message}`, "object_replaced");
+  // zlib's codes for data that is not gzip or is cut short (Z_DATA_ERROR, Z_BUF_ERROR).
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === "string" && code.startsWith("Z_")) return new PermanentError(`Object is not readable gzip: ${error.message}`, "unreadable_object");
+  return undefined;
+}

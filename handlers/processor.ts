@@ -1,12 +1,15 @@
 /**
  * Processor: consumes the processing queue in batches. Each message names one raw object; each is
- * handled on its own so that one failure never retries the others.
+ * handled on its own so that one failure never retries the others. Powertools' `BatchProcessor`
+ * builds the partial batch response; records are processed one after another (not in parallel) so
+ * that memory stays bounded by one conversion.
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { LogSink } from "./log";
 import type { ObjectLandedMessage } from "./ingest";
-import { PermanentError, isPermanent } from "./errors";
+import { PermanentError, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
 import { datasetPrefix } from "../storage/zones";
 
@@ -14,7 +17,7 @@ export interface ProcessorDependencies {
   readonly s3: Pick<S3Client, "send">;
   readonly logger: LogSink;
   /** Converts one raw object of a known dataset; throws `PermanentError` for data that can never be read. */
-  readonly convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => Promise<void>;
+  readonly convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => Promise<unknown>;
 }
 
 /** Parses and checks a queue message; a malformed message is permanent. */
@@ -72,6 +75,34 @@ async function recordRejectedObject(record: SQSRecord, error: PermanentError, de
   deps.logger.warn("Rejected object", { key: message.key, reason: error.reason, detail: error.message });
 }
 
+/** The S3 key and dataset a message names, for log lines; empty for a malformed message. */
+function sourceOf(record: SQSRecord): { key?: string; dataset?: string } {
+  try {
+    const { key, dataset } = parseObjectLandedMessage(record.body);
+    return { key, dataset };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Handles one queue message: converts its object, or records a permanent failure in `rejected/` and
+ * acknowledges it. Throws only for transient failures, which makes it a batch item failure.
+ */
+export async function handleProcessorRecord(record: SQSRecord, deps: ProcessorDependencies): Promise<void> {
+  try {
+    await processRecord(record, deps);
+  } catch (error) {
+    const permanent = permanentCause(error);
+    if (permanent === undefined) {
+      deps.logger.error("Transient failure; message will be retried", { messageId: record.messageId, ...sourceOf(record), error: String(error) });
+      throw error;
+    }
+    // If even the rejection cannot be recorded, the message is retried rather than lost.
+    await recordRejectedObject(record, permanent, deps);
+  }
+}
+
 /**
  * Handles one SQS batch and returns the messages to retry.
  *
@@ -81,24 +112,12 @@ async function recordRejectedObject(record: SQSRecord, error: PermanentError, de
  * // response.batchItemFailures lists only the transiently failed messages
  * ```
  */
-export async function handleProcessorBatch(event: SQSEvent, deps: ProcessorDependencies): Promise<SQSBatchResponse> {
-  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
-  for (const record of event.Records) {
-    try {
-      await processRecord(record, deps);
-    } catch (error) {
-      if (isPermanent(error)) {
-        try {
-          await recordRejectedObject(record, error, deps);
-          continue;
-        } catch (writeError) {
-          deps.logger.error("Could not record rejected object", { messageId: record.messageId, error: String(writeError) });
-        }
-      } else {
-        deps.logger.error("Transient failure; message will be retried", { messageId: record.messageId, error: String(error) });
-      }
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
+export async function handleProcessorBatch(event: SQSEvent, deps: ProcessorDependencies, context?: Context): Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+  return processPartialResponse(event, (record: SQSRecord) => handleProcessorRecord(record, deps), processor, {
+    ...(context ? { context } : {}),
+    processInParallel: false,
+    // Every message failing is still a partial response: SQS retries exactly those.
+    throwOnFullBatchFailure: false,
+  });
 }

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runProgram, type ProgramRun } from "./harness/program.ts";
 import { functionPackage, type FunctionPackage } from "./harness/lambda.ts";
-import { materializeUpload } from "./harness/upload.ts";
+import { materializeUpload, zippedSize } from "./harness/upload.ts";
 import { LocalFunction } from "./harness/local-function.ts";
 import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.ts";
 import { s3ObjectCreatedEvent, sqsEvent } from "./events.ts";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
-import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/policies.ts";
 import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.ts";
 
@@ -130,14 +130,16 @@ describe.each([
     });
   });
 
-  test("uploads leave out the SDK clients the runtime ships and stay under 5 MB", async () => {
+  test("uploads leave out the SDK clients the runtime ships and stay under 5 MB zipped", async () => {
     for (const fn of [ingest(), processor()]) {
       const upload = await functionPackage(fn);
       for (const excluded of RUNTIME_PROVIDED_PACKAGES) expect(upload.packedPaths).not.toContain(`node_modules/${excluded}`);
       expect(upload.packedPaths.some((path) => path.includes("@pulumi"))).toBe(false);
       const materialized = materializeUpload(upload, fn.name);
-      console.log(`${stack} ${fn.name}: ${materialized.bytes} bytes in ${materialized.files} files (__index.js ${upload.indexJs.length} bytes)`);
-      expect(materialized.bytes).toBeLessThan(FIVE_MB);
+      const zipped = zippedSize(materialized.dir);
+      console.log(`${stack} ${fn.name}: ${zipped} bytes zipped, ${materialized.bytes} bytes in ${materialized.files} files unzipped (__index.js ${upload.indexJs.length} bytes)`);
+      expect(zipped).toBeLessThan(FIVE_MB);
+      expect(upload.indexJs.length).toBeLessThan(256 * 1024);
     }
     const ingestUpload = await functionPackage(ingest());
     expect(ingestUpload.packedPaths).not.toContain("node_modules/hyparquet-writer");
@@ -178,21 +180,41 @@ describe("the uploads, run from a folder holding only what they pack", () => {
     expect(outcome).toEqual({ ok: true, result: { published: 0, skipped: 2 } });
   });
 
-  test("the processor returns batchItemFailures as Lambda expects: rejected messages acknowledged, failing ones listed", async () => {
-    // Prepare: a bucket for rejected records; one malformed-dataset message and one for a known dataset
+  test("the processor returns batchItemFailures as Lambda expects: converted and rejected messages acknowledged, failing ones listed", async () => {
+    // Prepare: a lake with one valid object, and a bucket whose policy refuses reads (a transient failure)
     const s3 = new S3Client(clientConfig(endpoint));
-    await s3.send(new CreateBucketCommand({ Bucket: "lake", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    for (const bucket of ["lake", "locked"]) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    }
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: "locked",
+        Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::locked/*" }] }),
+      }),
+    );
+    const record = { event_id: "e-1", user_id: 7, event_timestamp: "2026-11-20T09:30:00Z", event_type: "page_view", properties: { page: "/" } };
+    const put = await s3.send(new PutObjectCommand({ Bucket: "lake", Key: "raw/events/ok.jsonl", Body: `${JSON.stringify(record)}\n` }));
     const { fn } = await start("datalake-processor", { LAKE_BUCKET: "lake" });
-    const unknown = JSON.stringify({ bucket: "lake", key: "raw/orders/a.jsonl", size: 10, etag: "e1", eventTime: "2026-11-20T10:00:00Z", dataset: "orders" });
-    const missing = JSON.stringify({ bucket: "lake", key: "raw/events/missing.jsonl", size: 10, etag: "e2", eventTime: "2026-11-20T10:00:00Z", dataset: "events" });
+    const message = (bucket: string, key: string, etag: string, dataset: string) =>
+      JSON.stringify({ bucket, key, size: 10, etag, eventTime: "2026-11-20T10:00:00Z", dataset });
 
     // Act
-    const outcome = await fn.invoke(sqsEvent([unknown, missing]));
+    const outcome = await fn.invoke(
+      sqsEvent([
+        message("lake", "raw/orders/a.jsonl", "e1", "orders"),
+        message("lake", "raw/events/missing.jsonl", "e2", "events"),
+        message("locked", "raw/events/b.jsonl", "e3", "events"),
+        message("lake", "raw/events/ok.jsonl", put.ETag!, "events"),
+      ]),
+    );
 
-    // Assess: the unknown dataset is kept in rejected/ with its reason; the other is retried
-    expect(outcome.ok).toBe(true);
-    expect(outcome.ok && outcome.result).toEqual({ batchItemFailures: [{ itemIdentifier: "message-1" }] });
+    // Assess: only the unreadable-for-now message is retried; the others are done
+    expect(outcome).toEqual({ ok: true, result: { batchItemFailures: [{ itemIdentifier: "message-2" }] } });
     const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: "rejected/orders/_objects/a.jsonl.e1.json" }));
     expect(JSON.parse(await rejected.Body!.transformToString())).toMatchObject({ reason: "unknown_dataset", source: { key: "raw/orders/a.jsonl" } });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "lake" }));
+    const keys = (listed.Contents ?? []).map((object) => object.Key!);
+    expect(keys.filter((key) => key.startsWith("processed/events/year=2026/month=11/day=20/") && key.endsWith(".parquet"))).toHaveLength(1);
+    expect(keys.filter((key) => key.startsWith("rejected/events/_objects/"))).toHaveLength(1);
   });
 });

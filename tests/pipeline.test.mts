@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { runProgram, type ProgramRun } from "./harness/program.ts";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
@@ -65,6 +65,14 @@ describe("the dev data plane on the local endpoint", () => {
     const tap = Object.values(plane.notificationTaps)[0]!;
     const processing = plane.queues["datalake-processing"]!;
     const deadLetters = plane.queues["datalake-processing-dlq"]!;
+
+    // The object can never be read (a policy refuses it): every attempt fails transiently.
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: lake,
+        Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${lake}/raw/events/poison*` }] }),
+      }),
+    );
 
     // Act: land an object, let S3 notify ingest, let the event source mapping drive the processor
     await s3.send(new PutObjectCommand({ Bucket: lake, Key: "raw/events/poison.jsonl", Body: '{"event_id":"e1"}\n' }));

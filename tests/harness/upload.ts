@@ -4,6 +4,7 @@
  * clients the runtime provides (and their dependencies) are offered through NODE_PATH, as the
  * Lambda Node.js runtime offers them.
  */
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -34,6 +35,24 @@ function folderSize(path: string): { bytes: number; files: number } {
     files += child.files;
   }
   return { bytes, files };
+}
+
+/**
+ * Size of the upload as Lambda receives it: the folder zipped with deflate, as the Pulumi CLI
+ * archives a function's code (python3's zipfile, which the emulator's machine has anyway).
+ */
+export function zippedSize(dir: string): number {
+  const script = [
+    "import io, os, sys, zipfile",
+    "buffer = io.BytesIO()",
+    "with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as archive:",
+    "    for root, _, files in os.walk(sys.argv[1]):",
+    "        for name in files:",
+    "            path = os.path.join(root, name)",
+    "            archive.write(path, os.path.relpath(path, sys.argv[1]))",
+    "print(len(buffer.getvalue()))",
+  ].join("\n");
+  return Number(execFileSync("python3", ["-c", script, dir]).toString().trim());
 }
 
 export function materializeUpload(upload: UploadPackage, name: string): MaterializedUpload {

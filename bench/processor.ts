@@ -1,0 +1,201 @@
+/**
+ * Benchmark of the processor's conversion against DuckDB on the same input (not a test: it prints
+ * figures). `npm run bench:processor` generates events JSON Lines (200 MB and 1 GB by default, into
+ * bench/.data/, reused when present), then runs each converter in its own child process (so that
+ * peak RSS is the converter's alone) and prints MB/s, peak RSS and the ratio to DuckDB.
+ *
+ *   npm run bench:processor                 # 200 MB and 1024 MB
+ *   npm run bench:processor -- 200          # sizes in MB
+ *   BENCH_ROW_GROUP_ROWS=20000 BENCH_MAX_BUFFERED_ROWS=20000 npm run bench:processor -- 200
+ */
+import { spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from "node:fs";
+import { once } from "node:events";
+import { dirname, join } from "node:path";
+import { convertRecords, type SinkFactory } from "../handlers/convert";
+import { EVENTS } from "../handlers/datasets";
+import type { ByteSink } from "../handlers/parquet";
+
+const BENCH_DIR = __dirname;
+const DATA_DIR = join(BENCH_DIR, ".data");
+const MB = 1024 * 1024;
+
+interface RunFigures {
+  readonly converter: string;
+  readonly seconds: number;
+  /** User + system CPU seconds of the conversion: steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+  readonly peakRssBytes: number;
+  readonly rows?: number;
+}
+
+const EVENT_TYPES = ["page_view", "click", "add_to_cart", "purchase", "search", "sign_in"];
+const PAGES = ["/", "/home", "/pricing", "/docs/getting-started", "/cart", "/checkout", "/search", "/account/settings"];
+const DEVICES = ["desktop", "mobile", "tablet"];
+
+/** Events spread over three UTC days, 2-3 properties each; about 230 bytes a line. */
+async function generateEvents(path: string, targetBytes: number): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  const out = createWriteStream(path);
+  const start = Date.UTC(2026, 10, 20);
+  let written = 0;
+  let index = 0;
+  let seed = 42;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  while (written < targetBytes) {
+    const lines: string[] = [];
+    for (let batch = 0; batch < 10_000; batch++, index++) {
+      const timestamp = new Date(start + Math.floor(random() * 3 * 86_400_000)).toISOString();
+      const type = EVENT_TYPES[index % EVENT_TYPES.length]!;
+      const properties: Record<string, string> = { page: PAGES[Math.floor(random() * PAGES.length)]!, device: DEVICES[index % 3]! };
+      if (type === "purchase") properties.amount = (random() * 200).toFixed(2);
+      if (type === "search") properties.query = `term ${Math.floor(random() * 5000)}`;
+      lines.push(
+        JSON.stringify({
+          event_id: `evt-${index.toString(16).padStart(12, "0")}-${Math.floor(random() * 0xffffffff).toString(16)}`,
+          user_id: Math.floor(random() * 100_000) + 1,
+          event_timestamp: timestamp,
+          event_type: type,
+          properties,
+        }),
+      );
+    }
+    const chunk = `${lines.join("\n")}\n`;
+    written += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+}
+
+function fileSinks(root: string): SinkFactory {
+  return (key) => {
+    const path = join(root, key);
+    mkdirSync(dirname(path), { recursive: true });
+    const stream: WriteStream = createWriteStream(path);
+    const sink: ByteSink = {
+      async write(bytes) {
+        if (!stream.write(bytes)) await once(stream, "drain");
+      },
+      async end() {
+        stream.end();
+        await once(stream, "finish");
+      },
+      async abort() {
+        stream.destroy();
+        rmSync(path, { force: true });
+      },
+    };
+    return sink;
+  };
+}
+
+function directoryBytes(root: string): number {
+  if (!existsSync(root)) return 0;
+  let total = 0;
+  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+type ConverterFigures = Omit<RunFigures, "peakRssBytes" | "cpuSeconds">;
+
+async function runProcessor(input: string, outDir: string): Promise<ConverterFigures> {
+  const rowGroupRows = process.env.BENCH_ROW_GROUP_ROWS ? Number(process.env.BENCH_ROW_GROUP_ROWS) : undefined;
+  const started = process.hrtime.bigint();
+  const result = await convertRecords(createReadStream(input, { highWaterMark: 1 * MB }), {
+    dataset: EVENTS,
+    encoding: { format: "jsonl", gzip: false },
+    name: "bench",
+    openSink: fileSinks(outDir),
+    ...(rowGroupRows ? { rowGroupRows } : {}),
+    ...(process.env.BENCH_MAX_BUFFERED_ROWS ? { maxBufferedRows: Number(process.env.BENCH_MAX_BUFFERED_ROWS) } : {}),
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.rowsWritten + result.rowsRejected !== result.rowsRead) throw new Error("counts do not reconcile");
+  return { converter: "processor (hyparquet-writer)", seconds, inputBytes: statSync(input).size, outputBytes: directoryBytes(outDir), rows: result.rowsWritten };
+}
+
+async function runDuckDb(input: string, outDir: string): Promise<ConverterFigures> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+  const connection = await instance.connect();
+  const started = process.hrtime.bigint();
+  // The same conversion: typed columns, a day partition per file, snappy Parquet.
+  await connection.run(`
+    COPY (
+      SELECT *, year(event_timestamp) AS year, month(event_timestamp) AS month, day(event_timestamp) AS day
+      FROM read_json('${input}', format = 'newline_delimited', columns = {
+        event_id: 'VARCHAR', user_id: 'INTEGER', event_timestamp: 'TIMESTAMPTZ', event_type: 'VARCHAR', properties: 'MAP(VARCHAR, VARCHAR)'
+      })
+    ) TO '${outDir}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (year, month, day), OVERWRITE_OR_IGNORE)`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  connection.closeSync();
+  instance.closeSync();
+  return { converter: "DuckDB (threads=1)", seconds, inputBytes: statSync(input).size, outputBytes: directoryBytes(outDir) };
+}
+
+/** Child mode: run one converter and print its figures as JSON, with this process's peak RSS. */
+async function child(which: string, input: string, outDir: string): Promise<void> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const cpuBefore = process.cpuUsage();
+  const figures = which === "duckdb" ? await runDuckDb(input, outDir) : await runProcessor(input, outDir);
+  const cpu = process.cpuUsage(cpuBefore);
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(`${JSON.stringify({ ...figures, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes })}\n`);
+}
+
+function runChild(which: string, input: string): RunFigures {
+  const outDir = join(DATA_DIR, `out-${which}`);
+  const run = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  if (run.status !== 0) throw new Error(`${which} failed with status ${run.status}`);
+  const line = run.stdout.trim().split("\n").pop()!;
+  rmSync(outDir, { recursive: true, force: true });
+  return JSON.parse(line) as RunFigures;
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === "--child") return child(args[1]!, args[2]!, args[3]!);
+  const sizes = (args.length > 0 ? args : ["200", "1024"]).map(Number);
+  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}`);
+  console.log(row(["input", "converter", "MB/s (wall)", "MB/s (CPU)", "peak RSS MB", "Parquet / raw", "ratio to DuckDB (wall)", "ratio (CPU)"]));
+  console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
+  for (const sizeMb of sizes) {
+    const input = join(DATA_DIR, `events-${sizeMb}mb.jsonl`);
+    if (!existsSync(input) || statSync(input).size < sizeMb * MB) await generateEvents(input, sizeMb * MB);
+    const duck = runChild("duckdb", input);
+    const ours = runChild("processor", input);
+    for (const figures of [duck, ours]) {
+      const throughput = figures.inputBytes / MB / figures.seconds;
+      const duckThroughput = duck.inputBytes / MB / duck.seconds;
+      const cpuThroughput = figures.inputBytes / MB / figures.cpuSeconds;
+      const duckCpuThroughput = duck.inputBytes / MB / duck.cpuSeconds;
+      console.log(
+        row([
+          `${sizeMb} MB`,
+          figures.converter,
+          throughput.toFixed(1),
+          cpuThroughput.toFixed(1),
+          (figures.peakRssBytes / MB).toFixed(0),
+          `${((100 * figures.outputBytes) / figures.inputBytes).toFixed(1)} %`,
+          (throughput / duckThroughput).toFixed(2),
+          (cpuThroughput / duckCpuThroughput).toFixed(2),
+        ]),
+      );
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

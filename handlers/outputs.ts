@@ -1,0 +1,75 @@
+/**
+ * Names of the processor's outputs and the raw format of a source object. Pure module.
+ */
+import { createHash } from "node:crypto";
+import type { RawFormat } from "./datasets";
+import { datasetPrefix } from "../storage/zones";
+
+/** The identity of one version of a source object. */
+export interface SourceObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly versionId?: string;
+}
+
+/** How a raw object is encoded: its format and whether it is gzip-compressed. */
+export interface RawEncoding {
+  readonly format: RawFormat;
+  readonly gzip: boolean;
+}
+
+/**
+ * The output name of a source object version: a readable stem of the file name plus a hash of
+ * bucket, key and version id (or ETag when the bucket is not versioned). The same object version
+ * always gets the same name, so a redelivered message or a replay overwrites its own outputs instead
+ * of adding rows; different objects (or versions) never share a name.
+ *
+ * @example outputName({ bucket: "lake", key: "raw/events/day 1.jsonl.gz", etag: "abc" }) // "day_1-3f0c…" (stem + 16 hex digits)
+ */
+export function outputName(source: SourceObject): string {
+  const file = source.key.slice(source.key.lastIndexOf("/") + 1);
+  const stem = file.replace(/\.gz$/i, "").replace(/\.(jsonl|ndjson|json|csv)$/i, "");
+  const readable = stem.normalize("NFKD").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+|_+$/g, "").slice(0, 80) || "object";
+  const identity = [source.bucket, source.key, source.versionId ? `v:${source.versionId}` : `e:${source.etag.replace(/"/g, "")}`].join("\u0000");
+  const digest = createHash("sha256").update(identity).digest("hex").slice(0, 16);
+  return `${readable}-${digest}`;
+}
+
+/** `processed/<dataset>/year=YYYY/month=MM/day=DD/<name>.parquet`, or without the partition for unpartitioned datasets. */
+export function processedKey(dataset: string, partition: string, name: string): string {
+  return `${datasetPrefix("processed", dataset)}${partition}${name}.parquet`;
+}
+
+/** `rejected/<dataset>/records/<name>.jsonl`: one JSON Lines file of rejected records per source object version. */
+export function rejectedRecordsKey(dataset: string, name: string): string {
+  return `${datasetPrefix("rejected", dataset)}records/${name}.jsonl`;
+}
+
+const FORMAT_BY_EXTENSION: Readonly<Record<string, RawFormat>> = { jsonl: "jsonl", ndjson: "jsonl", json: "jsonl", csv: "csv" };
+const FORMAT_BY_CONTENT_TYPE: Readonly<Record<string, RawFormat>> = {
+  "application/x-ndjson": "jsonl",
+  "application/jsonl": "jsonl",
+  "application/x-jsonlines": "jsonl",
+  "application/json": "jsonl",
+  "text/csv": "csv",
+};
+
+/**
+ * The raw encoding of an object: gzip when S3 says `Content-Encoding: gzip` or the key ends in
+ * `.gz`; the format from the extension, else from the content type.
+ *
+ * @returns undefined when the format cannot be told.
+ * @example rawEncoding("raw/events/a.csv.gz") // { format: "csv", gzip: true }
+ */
+export function rawEncoding(key: string, contentEncoding?: string, contentType?: string): RawEncoding | undefined {
+  const lower = key.toLowerCase();
+  const gzipExtension = lower.endsWith(".gz");
+  const gzip = gzipExtension || (contentEncoding ?? "").toLowerCase().split(",").some((token) => token.trim() === "gzip");
+  const base = gzipExtension ? lower.slice(0, -3) : lower;
+  const dot = base.lastIndexOf(".");
+  const byExtension = dot > base.lastIndexOf("/") ? FORMAT_BY_EXTENSION[base.slice(dot + 1)] : undefined;
+  const byContentType = FORMAT_BY_CONTENT_TYPE[(contentType ?? "").split(";")[0]!.trim().toLowerCase()];
+  const format = byExtension ?? byContentType;
+  return format === undefined ? undefined : { format, gzip };
+}

@@ -1,0 +1,419 @@
+/**
+ * Streaming Parquet output with hyparquet-writer: values are buffered per column, and every full
+ * row group is encoded (snappy) and handed to an async byte sink before more input is read, so a
+ * file is never held whole in memory.
+ *
+ * Why hyparquet-writer (0.17, maintained, 444 KB, pure JavaScript: no native build for arm64, a
+ * small upload): it writes the plain Parquet types Athena and DuckDB read (UTF8 BYTE_ARRAY, INT32,
+ * INT64 TIMESTAMP_MILLIS, three-level MAP; DuckDB read-back in tests/convert.test.mts), supports
+ * incremental row groups, and exposes `writeColumn`, the per-column encoder (dictionary or plain
+ * pages, statistics, page index) that this module drives directly. Figures, 200 MB of events JSON
+ * Lines on this 2-core shared machine (bench/processor.ts; CPU-seconds, steadier than wall time):
+ *
+ * | conversion | MB/s per CPU-second | peak RSS |
+ * |---|---|---|
+ * | field notes: readline + JSON.parse + hyparquet-writer, 200 k-row groups, naive | 13.5 (wall) | 559 MB |
+ * | field notes: parquet-wasm + apache-arrow (27 MB installed), naive | 17.3 (wall) | 663 MB |
+ * | first version here: batched JSON.parse + `ParquetWriter.write` | 31–33 | 290–345 MB |
+ * | + map levels computed here (no Dremel walk, no `{key, value}` objects) | ≈ 35 | ≈ 300 MB |
+ * | + unique strings pre-encoded as views into one buffer, plain pages | 35 | 290 MB |
+ * | + hysnappy (WASM snappy) instead of the built-in JavaScript snappy | 40–45 | 280–320 MB |
+ * | + one-pass group parse, statistics copied (no views kept): final, 200 MB / 1 GB | 41.3 / 44.4 | 288 / 271 MB |
+ * | DuckDB 1.5 `read_json` → `COPY … PARTITION_BY` (threads=1), same input, 200 MB / 1 GB | 95.3 / 109.4 | 427 / 451 MB |
+ *
+ * That is 0.41–0.43× DuckDB per CPU-second (0.37–0.40× wall), short of the 0.5× target; peak RSS
+ * stays flat from 200 MB to 1 GB (bounded), above the 200 MB target because of V8 heap headroom:
+ * `--max-old-space-size=96 --max-semi-space-size=8` measured 164 MB on 1 GB at 29 MB/s per CPU-second.
+ * Writing pages by hand was not tried: of the remaining time `JSON.parse` is ≈ 23 % and GC ≈ 12 %,
+ * which no writer removes; hyparquet-writer's dictionary, statistics and plain passes are the rest.
+ */
+import type { ColumnDefinition, ColumnType, DatasetDefinition } from "./datasets";
+import type { CoercedValue } from "./coerce";
+
+type HyparquetWriter = typeof import("hyparquet-writer");
+type HyparquetColumn = typeof import("hyparquet-writer/src/column.js");
+type SchemaElement = import("hyparquet").SchemaElement;
+type ColumnChunk = import("hyparquet").ColumnChunk;
+/** What hyparquet-writer's `writeColumn` takes for one leaf column: values with Dremel levels. */
+interface PageData {
+  values: unknown[] | Int32Array | Float64Array;
+  definitionLevels: number[];
+  repetitionLevels: number[];
+  maxDefinitionLevel: number;
+}
+
+/**
+ * hyparquet-writer is an ES module: it is loaded with `require` at first use (Node ≥ 20.19 loads
+ * ES modules synchronously), inside a function so that Pulumi's closure serializer emits the call
+ * verbatim instead of trying to capture the module by value.
+ */
+function loadWriter(): HyparquetWriter & Pick<HyparquetColumn, "writeColumn"> {
+  const writer = require("hyparquet-writer") as HyparquetWriter;
+  const { writeColumn } = require("hyparquet-writer/src/column.js") as HyparquetColumn;
+  return { ...writer, writeColumn };
+}
+
+/** Compresses one page; share one between the files of a conversion (its WASM memory is reused). */
+export type SnappyCompressor = (input: Uint8Array) => Uint8Array;
+
+/**
+ * A snappy compressor from hysnappy (WASM, by hyparquet's authors, 5 KB): it compressed 64 MB of raw
+ * events in 105 ms where hyparquet-writer's built-in JavaScript snappy took 480 ms, with output
+ * sizes within 0.3 %. (Not cached at module level: Pulumi's closure serializer would try to capture
+ * the WASM instance.)
+ */
+export function snappyCompressor(): SnappyCompressor {
+  return (require("hysnappy") as typeof import("hysnappy")).snappyCompressor();
+}
+
+/**
+ * Rows per row group (per partition file). Measured with `npm run bench:processor -- 200` (200 MB of
+ * events over three interleaved days, one core shared with other jobs, so ±15 %):
+ *
+ * | rows per group / rows buffered in all | MB/s per CPU-second | peak RSS | Parquet / raw |
+ * |---|---|---|---|
+ * | 10 000 / 20 000   | 31.1 | 227 MB | 13.0 % |
+ * | 20 000 / 20 000   | 31.8 | 255 MB | 13.0 % |
+ * | 50 000 / 50 000   | 31.8 | 266 MB |  9.5 % |
+ * | 50 000 / 100 000  | 32.7 | 300–345 MB | 8.4 % |
+ * | 100 000 / 200 000 | ~30  | 437 MB |  7.7 % |
+ *
+ * Throughput is flat across sizes (the cost is per value, not per group); memory and file size pull
+ * in opposite directions. 50 000 rows with a budget of one group's worth across all partitions
+ * keeps files within 1.2 points of the best compression at near the lowest memory. Most of the
+ * remaining RSS is V8 heap headroom rather than live data (peak heapUsed ≈ 107 MB): capping the
+ * heap (`NODE_OPTIONS=--max-old-space-size=150`) measured 171 MB RSS for 17 % less throughput.
+ */
+export const DEFAULT_ROW_GROUP_ROWS = 50_000;
+
+const PHYSICAL: Readonly<Record<Exclude<ColumnType, "map<string,string>">, Omit<SchemaElement, "name" | "repetition_type">>> = {
+  string: { type: "BYTE_ARRAY", converted_type: "UTF8" },
+  int: { type: "INT32" },
+  bigint: { type: "INT64" },
+  double: { type: "DOUBLE" },
+  boolean: { type: "BOOLEAN" },
+  timestamp: { type: "INT64", converted_type: "TIMESTAMP_MILLIS", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MILLIS" } },
+  date: { type: "INT32", converted_type: "DATE" },
+};
+
+function columnSchema(column: ColumnDefinition): SchemaElement[] {
+  const repetition = column.required ? "REQUIRED" : "OPTIONAL";
+  if (column.type === "map<string,string>") {
+    // The standard three-level MAP layout that Athena (Hive) and DuckDB read as map<string,string>.
+    return [
+      { name: column.name, repetition_type: repetition, converted_type: "MAP", num_children: 1 },
+      { name: "key_value", repetition_type: "REPEATED", num_children: 2 },
+      { name: "key", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+      { name: "value", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+    ];
+  }
+  return [{ name: column.name, repetition_type: repetition, ...PHYSICAL[column.type] }];
+}
+
+/**
+ * The Parquet schema of a dataset, in column order: the single source shared with the Glue tables.
+ *
+ * @example parquetSchema(USERS)[1] // { name: "user_id", repetition_type: "REQUIRED", type: "INT32" }
+ */
+export function parquetSchema(dataset: DatasetDefinition): SchemaElement[] {
+  return [{ name: "schema", num_children: dataset.columns.length }, ...dataset.columns.flatMap(columnSchema)];
+}
+
+/** Where encoded bytes go: an S3 upload stream, a local file. `write` resolves when the sink can take more. */
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Completes the object. */
+  end(): Promise<void>;
+  /** Discards everything written: nothing becomes visible. */
+  abort(): Promise<void>;
+}
+
+/** Typed columns keep numbers unboxed; other columns are plain arrays. */
+function newColumnBuffer(type: ColumnType, capacity: number, required: boolean): CoercedValue[] | Int32Array | Float64Array {
+  if (!required) return [];
+  if (type === "int" || type === "date") return new Int32Array(capacity);
+  if (type === "double") return new Float64Array(capacity);
+  return [];
+}
+
+/** A flat column: no levels when required, 0/1 definition levels when optional. */
+function flatPageData(values: CoercedValue[] | Int32Array | Float64Array, required: boolean): PageData {
+  if (required) return { values: values as unknown[], definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 };
+  const definitionLevels = new Array<number>(values.length);
+  for (let row = 0; row < values.length; row++) definitionLevels[row] = values[row] === null ? 0 : 1;
+  return { values: values as unknown[], definitionLevels, repetitionLevels: [], maxDefinitionLevel: 1 };
+}
+
+/** The buffered values of one column for the current row group, as leaf pages at flush time. */
+interface ColumnBuffer {
+  set(row: number, value: CoercedValue): void;
+  /** The leaf pages of the first `rows` rows (one leaf for a flat column, two for a map). */
+  pages(rows: number): PageData[];
+}
+
+function flatColumnBuffer(type: ColumnType, required: boolean, capacity: number): ColumnBuffer {
+  const values = newColumnBuffer(type, capacity, required);
+  return {
+    set(row, value) {
+      (values as CoercedValue[])[row] = value;
+    },
+    pages(rows) {
+      return [flatPageData(values.length === rows ? values : values.slice(0, rows), required)];
+    },
+  };
+}
+
+/**
+ * An optional map<string,string> (MAP → repeated key_value → required key, optional value) goes
+ * straight into its two leaves with the Dremel levels hyparquet-writer's generic encoder would
+ * compute, without an entry object per key, and without keeping the parsed map objects until the
+ * row group is written (they die young instead of being promoted to the old generation).
+ * Measured: the generic path (`{key, value}` objects plus a recursive walk) took 12 % of the time.
+ */
+function mapColumnBuffer(): ColumnBuffer {
+  const keys: unknown[] = [];
+  const values: unknown[] = [];
+  const keyDefinitions: number[] = [];
+  const valueDefinitions: number[] = [];
+  const repetitions: number[] = [];
+  return {
+    set(_row, value) {
+      const map = value as Record<string, string | null> | null;
+      let first = true;
+      if (map !== null) {
+        const mapKeys = Object.keys(map);
+        for (let at = 0; at < mapKeys.length; at++) {
+          const key = mapKeys[at]!;
+          const entry = map[key];
+          keys.push(key);
+          values.push(entry ?? undefined);
+          keyDefinitions.push(2);
+          valueDefinitions.push(entry === null || entry === undefined ? 2 : 3);
+          repetitions.push(first ? 0 : 1);
+          first = false;
+        }
+      }
+      if (first) {
+        // A null map (level 0) or an empty one (level 1): one empty slot in each leaf.
+        const level = map === null ? 0 : 1;
+        keys.push(undefined);
+        values.push(undefined);
+        keyDefinitions.push(level);
+        valueDefinitions.push(level);
+        repetitions.push(0);
+      }
+    },
+    pages() {
+      return [
+        { values: keys, definitionLevels: keyDefinitions, repetitionLevels: repetitions, maxDefinitionLevel: 2 },
+        { values, definitionLevels: valueDefinitions, repetitionLevels: repetitions, maxDefinitionLevel: 3 },
+      ];
+    },
+  };
+}
+
+const SAMPLE_SIZE = 1000;
+/** Above this share of distinct values in a sample, a dictionary cannot pay off (hyparquet-writer's own cut-off). */
+const DISTINCT_SHARE_FOR_PLAIN = 0.9;
+
+function mostlyDistinct(values: PageData["values"]): boolean {
+  const count = Math.min(values.length, SAMPLE_SIZE);
+  if (count === 0) return false;
+  const seen = new Set<unknown>();
+  let present = 0;
+  for (let sample = 0; sample < count; sample++) {
+    const value = values[count === 1 ? 0 : Math.floor((sample * (values.length - 1)) / (count - 1))];
+    if (value === null || value === undefined) continue;
+    present += 1;
+    seen.add(value);
+  }
+  return present > 0 && seen.size / present > DISTINCT_SHARE_FOR_PLAIN;
+}
+
+/**
+ * UTF-8 bytes of a string column as views into one buffer. hyparquet-writer would otherwise build a
+ * `TextEncoder` and a separate buffer per value when it writes plain (non-dictionary) pages; for
+ * unique ids (`event_id`) that was the largest single allocation source. One `Buffer.from` over the
+ * joined strings covers the common all-ASCII case (byte offsets = character offsets); anything else
+ * is encoded value by value.
+ */
+function utf8Views(values: PageData["values"]): unknown[] {
+  const strings: string[] = [];
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value === "string") strings.push(value);
+  }
+  const joined = strings.join("");
+  const bytes = Buffer.from(joined, "utf8");
+  const ascii = bytes.length === joined.length;
+  const views = new Array<unknown>(values.length);
+  // Created here, not at module level: Pulumi's closure serializer cannot capture a TextEncoder.
+  const utf8 = ascii ? undefined : new TextEncoder();
+  let offset = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value !== "string") {
+      views[index] = value;
+    } else if (ascii) {
+      views[index] = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, value.length);
+      offset += value.length;
+    } else {
+      views[index] = utf8!.encode(value);
+    }
+  }
+  return views;
+}
+
+/** One Parquet file being written: buffered rows of the current row group plus the file's writer. */
+export interface ParquetFileWriter {
+  /** Rows in the current, unflushed row group. */
+  readonly bufferedRows: number;
+  /** Rows written to the file, flushed or not. */
+  readonly rowCount: number;
+  /** Appends one coerced row; returns true when the row group is full and `flushRowGroup` should run. */
+  append(values: readonly CoercedValue[]): boolean;
+  /** Encodes the buffered rows as one row group and waits until the sink has taken the bytes. */
+  flushRowGroup(): Promise<void>;
+  /** Flushes the last row group, writes the footer and completes the sink. */
+  finish(): Promise<void>;
+  /** Discards the file: nothing becomes visible. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens a Parquet file on a sink. (A closure rather than a class: Pulumi's closure serializer
+ * drops class field initializers.)
+ *
+ * @example
+ * ```ts
+ * const file = parquetFileWriter(EVENTS, sink);
+ * if (file.append(values)) await file.flushRowGroup();
+ * await file.finish();
+ * ```
+ */
+export function parquetFileWriter(
+  dataset: DatasetDefinition,
+  sink: ByteSink,
+  rowGroupRows: number = DEFAULT_ROW_GROUP_ROWS,
+  snappyCompress: SnappyCompressor = snappyCompressor(),
+): ParquetFileWriter {
+  const { ByteWriter, ParquetWriter, writeColumn } = loadWriter();
+  const columns = dataset.columns;
+  const newBuffers = (): ColumnBuffer[] =>
+    columns.map((column) => (column.type === "map<string,string>" ? mapColumnBuffer() : flatColumnBuffer(column.type, column.required, rowGroupRows)));
+  let buffers = newBuffers();
+  let bufferedRows = 0;
+  let rowCount = 0;
+  let pendingWrite: Promise<void> = Promise.resolve();
+  const byteWriter = new ByteWriter(1 << 20);
+  // hyparquet-writer calls flush() after each row group and awaits a returned promise: hand the
+  // encoded bytes to the sink and start over at the head of the same buffer.
+  const flush = (): Promise<void> => {
+    const bytes = new Uint8Array(byteWriter.buffer.slice(0, byteWriter.index));
+    byteWriter.index = 0;
+    pendingWrite = pendingWrite.then(() => sink.write(bytes));
+    return pendingWrite;
+  };
+  Object.assign(byteWriter, { flush, finish: flush });
+  const schema = parquetSchema(dataset);
+  const writer = new ParquetWriter({ writer: byteWriter, schema, codec: "SNAPPY", compressors: { SNAPPY: snappyCompress }, createdBy: "datalake processor" });
+  // The leaf schema paths of each column (root → leaf), as writeColumn takes them.
+  const leafPaths: SchemaElement[][][] = [];
+  for (let at = 1; at < schema.length; ) {
+    const top = schema[at]!;
+    if (top.converted_type === "MAP") {
+      const [keyValue, key, value] = [schema[at + 1]!, schema[at + 2]!, schema[at + 3]!];
+      leafPaths.push([[schema[0]!, top, keyValue, key], [schema[0]!, top, keyValue, value]]);
+      at += 4;
+    } else {
+      leafPaths.push([[schema[0]!, top]]);
+      at += 1;
+    }
+  }
+
+  /**
+   * Encodes one row group column by column with hyparquet-writer's `writeColumn` (dictionary or
+   * plain pages, snappy, statistics), as `ParquetWriter.write` does, but with the levels computed
+   * here for the dataset's known shapes instead of its generic (and allocation-heavy) Dremel walk.
+   */
+  const writeRowGroup = (columnBuffers: readonly ColumnBuffer[], rows: number): Promise<void> => {
+    const groupStart = byteWriter.offset;
+    const chunks: ColumnChunk[] = [];
+    columns.forEach((column, index) => {
+      columnBuffers[index]!.pages(rows).forEach((pageData, leaf) => {
+        const schemaPath = leafPaths[index]![leaf]!;
+        const element = schemaPath[schemaPath.length - 1]!;
+        // Unique-ish strings go straight to plain pages as pre-encoded bytes; the rest keep
+        // hyparquet-writer's dictionary decision (strings deduplicated by value).
+        const plainBytes = element.type === "BYTE_ARRAY" && mostlyDistinct(pageData.values);
+        const result = writeColumn({
+          writer: byteWriter,
+          column: {
+            columnName: schemaPath.slice(1).map((part) => part.name).join("."),
+            element,
+            ...(plainBytes ? { encoding: "PLAIN" as const } : {}),
+            schemaPath,
+            codec: "SNAPPY",
+            compressors: writer.compressors,
+            // Min/max per row group let Athena skip groups on timestamps and ids; map entries are not filtered on.
+            stats: column.type !== "map<string,string>",
+            pageSize: 1 << 20,
+            columnIndex: false,
+            offsetIndex: true,
+          },
+          pageData: (plainBytes ? { ...pageData, values: utf8Views(pageData.values) } : pageData) as never,
+        });
+        // Statistics keep their min and max until the footer is written: copy byte values, or a
+        // view would keep its row group's whole string buffer alive (measured: +25 MB RSS per
+        // 200 MB of input, 425 MB peak on 1 GB, before this copy).
+        const statistics = result.chunk.meta_data?.statistics;
+        if (statistics?.min_value instanceof Uint8Array) statistics.min_value = statistics.min_value.slice();
+        if (statistics?.max_value instanceof Uint8Array) statistics.max_value = statistics.max_value.slice();
+        chunks.push(result.chunk);
+        writer.pendingIndexes.push(result);
+      });
+    });
+    let totalByteSize = 0n;
+    for (const chunk of chunks) totalByteSize += chunk.meta_data?.total_uncompressed_size ?? 0n;
+    writer.num_rows += BigInt(rows);
+    writer.row_groups.push({ columns: chunks, total_byte_size: totalByteSize, num_rows: BigInt(rows), total_compressed_size: BigInt(byteWriter.offset - groupStart) });
+    return flush();
+  };
+
+  const flushRowGroup = async (): Promise<void> => {
+    if (bufferedRows === 0) return;
+    const rows = bufferedRows;
+    const full = buffers;
+    buffers = newBuffers();
+    bufferedRows = 0;
+    await writeRowGroup(full, rows);
+  };
+
+  return {
+    get bufferedRows() {
+      return bufferedRows;
+    },
+    get rowCount() {
+      return rowCount;
+    },
+    append(values) {
+      const row = bufferedRows;
+      for (let index = 0; index < values.length; index++) buffers[index]!.set(row, values[index]!);
+      bufferedRows = row + 1;
+      rowCount += 1;
+      return bufferedRows >= rowGroupRows;
+    },
+    flushRowGroup,
+    async finish() {
+      await flushRowGroup();
+      await writer.finish();
+      await pendingWrite;
+      await sink.end();
+    },
+    async abort() {
+      buffers = [];
+      await pendingWrite.catch(() => undefined);
+      await sink.abort();
+    },
+  };
+}

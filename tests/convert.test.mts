@@ -1,0 +1,383 @@
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { describe, expect, test } from "vitest";
+import { recordCoercer, type CoercedValue } from "../handlers/coerce.ts";
+import { convertRecords } from "../handlers/convert.ts";
+import { EVENTS, USERS, DATASETS, type DatasetDefinition } from "../handlers/datasets.ts";
+import { PermanentError, permanentCause } from "../handlers/errors.ts";
+import { outputName, processedKey, rawEncoding, rejectedRecordsKey } from "../handlers/outputs.ts";
+import { parquetSchema } from "../handlers/parquet.ts";
+import { memoryStore, readParquetWithDuckDb } from "./harness/sinks.ts";
+
+/** A dataset with one column of every type, to test coercion and the Parquet mapping of each. */
+const ALL_TYPES: DatasetDefinition = {
+  name: "all_types",
+  description: "Test dataset",
+  columns: [
+    { name: "s", type: "string", required: true, description: "" },
+    { name: "i", type: "int", required: false, description: "" },
+    { name: "b", type: "bigint", required: false, description: "" },
+    { name: "d", type: "double", required: false, description: "" },
+    { name: "f", type: "boolean", required: false, description: "" },
+    { name: "t", type: "timestamp", required: false, description: "" },
+    { name: "day", type: "date", required: false, description: "" },
+    { name: "m", type: "map<string,string>", required: false, description: "" },
+  ],
+  formats: ["jsonl", "csv"],
+};
+
+function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { event_id: "e1", user_id: 7, event_timestamp: "2026-11-20T10:00:00Z", event_type: "click", properties: { page: "/home" }, ...overrides };
+}
+
+function jsonLines(records: readonly unknown[]): string {
+  return records.map((record) => (typeof record === "string" ? record : JSON.stringify(record))).join("\n");
+}
+
+describe("recordCoercer", () => {
+  const coerce = recordCoercer(ALL_TYPES);
+
+  test("coerces text and numbers to each column type", () => {
+    // Prepare
+    const out: CoercedValue[] = [];
+    // Act
+    const rejection = coerce(
+      { s: 42, i: "-12", b: "9007199254740993", d: "2.5", f: "TRUE", t: "2026-11-20 11:30:00.1234+01:00", day: "2026-02-28", m: { a: "x", n: 1, yes: true, none: null }, extra: "ignored" },
+      out,
+    );
+    // Assess
+    expect(rejection).toBeUndefined();
+    expect(out).toEqual(["42", -12, 9007199254740993n, 2.5, true, Date.UTC(2026, 10, 20, 10, 30, 0, 123), Date.UTC(2026, 1, 28) / 86_400_000, { a: "x", n: "1", yes: "true", none: null }]);
+  });
+
+  test("reads a timestamp without zone as UTC, and a map given as JSON text (CSV)", () => {
+    const out: CoercedValue[] = [];
+    expect(coerce({ s: "x", t: "2026-11-20T10:00", m: '{"k":"v"}' }, out)).toBeUndefined();
+    expect(out[5]).toBe(Date.UTC(2026, 10, 20, 10, 0));
+    expect(out[7]).toEqual({ k: "v" });
+  });
+
+  test.each([
+    ["2026-11-20T10:11:12Z", Date.UTC(2026, 10, 20, 10, 11, 12)],
+    ["2026-11-20T10:11:12.345Z", Date.UTC(2026, 10, 20, 10, 11, 12, 345)],
+    ["2028-02-29T23:59:59.999Z", Date.UTC(2028, 1, 29, 23, 59, 59, 999)],
+    ["2026-11-20T10:11:12.3Z", Date.UTC(2026, 10, 20, 10, 11, 12, 300)],
+    ["2026-11-20T10:11:12+0530", Date.UTC(2026, 10, 20, 4, 41, 12)],
+    ["2026-11-20", Date.UTC(2026, 10, 20)],
+  ])("reads the timestamp %s", (text, expected) => {
+    const out: CoercedValue[] = [];
+    expect(coerce({ s: "x", t: text }, out)).toBeUndefined();
+    expect(out[5]).toBe(expected);
+  });
+
+  test("turns missing and empty optional values into null", () => {
+    const out: CoercedValue[] = [];
+    expect(coerce({ s: "x", i: "", d: null }, out)).toBeUndefined();
+    expect(out.slice(1)).toEqual([null, null, null, null, null, null, null]);
+  });
+
+  test("rejects a record without a required value", () => {
+    expect(coerce({ i: 1 }, [])).toEqual({ reason: "missing_required", column: "s", detail: "s is required" });
+    expect(coerce({ s: "" }, [])).toMatchObject({ reason: "missing_required", column: "s" });
+  });
+
+  test.each([
+    ["i", 1.5],
+    ["i", "12abc"],
+    ["i", 2 ** 31],
+    ["b", "1e3"],
+    ["b", "9223372036854775808"],
+    ["d", "NaN"],
+    ["d", "abc"],
+    ["f", "yes"],
+    ["t", "yesterday"],
+    ["t", "2026-02-30T10:00:00Z"],
+    ["t", "2026-11-20T25:00:00Z"],
+    ["t", 1763632800000],
+    ["t", "2026-11-31T10:00:00Z"],
+    ["t", "2026-11-20T10:0a:00Z"],
+    ["t", "2026-11-20T10:00:00.1x5Z"],
+    ["t", "2026-11-20T10:00:60Z"],
+    ["day", "2026-13-01"],
+    ["m", ["a"]],
+    ["m", { nested: { a: 1 } }],
+    ["m", "{not json"],
+    ["s", { an: "object" }],
+  ])("rejects %s = %j as invalid_value naming the column", (column, value) => {
+    const rejection = coerce({ s: "x", [column]: value }, []);
+    expect(rejection).toMatchObject({ reason: "invalid_value", column });
+    expect(rejection?.detail).toMatch(new RegExp(`^${column} must be `));
+  });
+});
+
+describe("the dataset registry", () => {
+  test("partitions only by a required timestamp column of the dataset, and names are unique", () => {
+    for (const dataset of DATASETS) {
+      if (dataset.partitionColumn === undefined) continue;
+      const column = dataset.columns.find((candidate) => candidate.name === dataset.partitionColumn);
+      expect(column).toMatchObject({ type: "timestamp", required: true });
+    }
+    expect(new Set(DATASETS.map((dataset) => dataset.name)).size).toBe(DATASETS.length);
+  });
+
+  test("maps every column to one top-level Parquet field", () => {
+    const schema = parquetSchema(EVENTS);
+    expect(schema[0]).toEqual({ name: "schema", num_children: EVENTS.columns.length });
+    expect(schema.filter((element) => element.name === "properties")[0]).toMatchObject({ converted_type: "MAP", repetition_type: "OPTIONAL" });
+  });
+});
+
+describe("outputName (idempotent outputs)", () => {
+  const source = { bucket: "lake", key: "raw/events/2026/day one.jsonl.gz", etag: "abc", versionId: "v1" };
+
+  test("is the same for the same object version, so a redelivery overwrites", () => {
+    expect(outputName({ ...source })).toBe(outputName(source));
+    expect(outputName({ ...source, etag: "other" })).toBe(outputName(source));
+    expect(outputName({ bucket: "lake", key: "raw/events/a.csv", etag: '"abc"' })).toBe(outputName({ bucket: "lake", key: "raw/events/a.csv", etag: "abc" }));
+  });
+
+  test("differs by bucket, key, version, or ETag when unversioned", () => {
+    const names = [
+      outputName(source),
+      outputName({ ...source, bucket: "other" }),
+      outputName({ ...source, key: "raw/events/2026/day two.jsonl.gz" }),
+      outputName({ ...source, versionId: "v2" }),
+      outputName({ bucket: "lake", key: source.key, etag: "abc" }),
+      outputName({ bucket: "lake", key: source.key, etag: "abd" }),
+    ];
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test.each([
+    ["raw/events/day one.jsonl", /^day_one-[0-9a-f]{16}$/],
+    ["raw/events/a+b.csv", /^a_b-[0-9a-f]{16}$/],
+    ["raw/events/café ✓ 日本.jsonl.gz", /^cafe-[0-9a-f]{16}$/],
+    ["raw/events/日本.jsonl", /^object-[0-9a-f]{16}$/],
+  ])("keeps a safe, readable stem of %s", (key, expected) => {
+    expect(outputName({ bucket: "lake", key, etag: "e" })).toMatch(expected);
+  });
+
+  test("places outputs under processed/ and rejected/ of the dataset", () => {
+    expect(processedKey("events", "year=2026/month=11/day=20/", "n")).toBe("processed/events/year=2026/month=11/day=20/n.parquet");
+    expect(processedKey("users", "", "n")).toBe("processed/users/n.parquet");
+    expect(rejectedRecordsKey("events", "n")).toBe("rejected/events/records/n.jsonl");
+  });
+});
+
+describe("rawEncoding", () => {
+  test.each([
+    ["raw/events/a.jsonl", undefined, undefined, { format: "jsonl", gzip: false }],
+    ["raw/events/a.ndjson.gz", undefined, undefined, { format: "jsonl", gzip: true }],
+    ["raw/events/a.CSV", undefined, undefined, { format: "csv", gzip: false }],
+    ["raw/events/a.csv", "gzip", undefined, { format: "csv", gzip: true }],
+    ["raw/events/export", undefined, "text/csv; charset=utf-8", { format: "csv", gzip: false }],
+    ["raw/events/a.parquet", undefined, "application/octet-stream", undefined],
+  ])("%s (%s, %s)", (key, contentEncoding, contentType, expected) => {
+    expect(rawEncoding(key, contentEncoding, contentType)).toEqual(expected);
+  });
+});
+
+describe("permanentCause (error classification)", () => {
+  const named = (name: string, status?: number): Error => Object.assign(new Error(name), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+
+  test.each([
+    [named("NoSuchKey", 404), "object_not_found"],
+    [named("NoSuchVersion"), "object_not_found"],
+    [named("Unknown", 404), "object_not_found"],
+    [named("PreconditionFailed", 412), "object_replaced"],
+    [named("InvalidObjectState", 403), "object_archived"],
+    [Object.assign(new Error("incorrect header check"), { code: "Z_DATA_ERROR" }), "unreadable_object"],
+    [new PermanentError("x", "unknown_dataset"), "unknown_dataset"],
+  ])("%s is permanent (%s)", (error, reason) => {
+    expect(permanentCause(error)?.reason).toBe(reason);
+  });
+
+  test.each([
+    [named("ThrottlingException", 400)],
+    [named("SlowDown", 503)],
+    [named("InternalError", 500)],
+    [named("TimeoutError")],
+    [named("AccessDenied", 403)],
+    [Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })],
+    ["not an error"],
+  ])("%s is transient", (error) => {
+    expect(permanentCause(error)).toBeUndefined();
+  });
+});
+
+describe("convertRecords", () => {
+  test("splits a file spanning several days into one Parquet file per day, read back by DuckDB", async () => {
+    // Prepare: 30 events over three UTC days, the last one across midnight
+    const records = Array.from({ length: 30 }, (_, index) =>
+      event({ event_id: `e${index}`, user_id: index, event_timestamp: new Date(Date.UTC(2026, 10, 20 + (index % 3), 23, 59, 59, 999)).toISOString() }),
+    );
+    const store = memoryStore();
+    // Act
+    const result = await convertRecords(Readable.from([jsonLines(records)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    // Assess
+    expect(result).toMatchObject({ rowsRead: 30, rowsWritten: 30, rowsRejected: 0 });
+    expect(result.partitions).toEqual(
+      [20, 21, 22].map((day) => ({ partition: `year=2026/month=11/day=${day}/`, key: `processed/events/year=2026/month=11/day=${day}/n.parquet`, rows: 10 })),
+    );
+    expect([...store.objects.keys()].sort()).toEqual(result.partitions.map((output) => output.key));
+    const day21 = await readParquetWithDuckDb(store.objects.get("processed/events/year=2026/month=11/day=21/n.parquet")!);
+    expect(day21.columns).toEqual([
+      { name: "event_id", type: "VARCHAR" },
+      { name: "user_id", type: "INTEGER" },
+      { name: "event_timestamp", type: "TIMESTAMP WITH TIME ZONE" },
+      { name: "event_type", type: "VARCHAR" },
+      { name: "properties", type: "MAP(VARCHAR, VARCHAR)" },
+    ]);
+    expect(day21.rows).toHaveLength(10);
+    expect(day21.rows.map((row) => row.user_id).sort((a, b) => Number(a) - Number(b))).toEqual([1, 4, 7, 10, 13, 16, 19, 22, 25, 28]);
+  });
+
+  test("writes every column type so that DuckDB reads the values back", async () => {
+    const store = memoryStore();
+    const lines = jsonLines([
+      { s: "a", i: 1, b: "9007199254740993", d: 0.5, f: false, t: "2026-11-20T10:00:00.250Z", day: "2026-11-20", m: { k: "v" } },
+      { s: "b" },
+    ]);
+    await convertRecords(Readable.from([lines]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    const { columns, rows } = await readParquetWithDuckDb(store.objects.get("processed/all_types/n.parquet")!);
+    expect(columns.map((column) => column.type)).toEqual(["VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "TIMESTAMP WITH TIME ZONE", "DATE", "MAP(VARCHAR, VARCHAR)"]);
+    expect(rows[0]).toMatchObject({ s: "a", i: 1, b: "9007199254740993", d: 0.5, f: false, day: "2026-11-20" });
+    expect(String(rows[0]!.t)).toMatch(/^2026-11-20 10:00:00\.25/);
+    expect(rows[1]).toEqual({ s: "b", i: null, b: null, d: null, f: null, t: null, day: null, m: null });
+  });
+
+  test("keeps non-ASCII text intact, in unique (plain-encoded) and repeated (dictionary) columns", async () => {
+    const store = memoryStore();
+    const ids = ["é-1", "日本-2", "emoji 😀-3", "plain-4"];
+    const lines = jsonLines(ids.map((id) => event({ event_id: id, event_type: "vue_été", properties: { clé: "valeur ✓" } })));
+    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    const { rows } = await readParquetWithDuckDb(store.objects.get(result.partitions[0]!.key)!);
+    expect(rows.map((row) => row.event_id)).toEqual(ids);
+    expect(new Set(rows.map((row) => row.event_type))).toEqual(new Set(["vue_été"]));
+    expect(rows[0]!.properties).toEqual([{ key: "clé", value: "valeur ✓" }]);
+  });
+
+  test("rejects invalid records to one JSON Lines file with line number and reason; counts reconcile", async () => {
+    // Prepare: CRLF endings, a blank line (not a record), and one record per rejection reason
+    const lines = [
+      JSON.stringify(event({ event_id: "ok1" })),
+      "",
+      "{not json",
+      "[1,2]",
+      JSON.stringify(event({ user_id: undefined })),
+      JSON.stringify(event({ event_timestamp: "2026-02-30T00:00:00Z" })),
+      JSON.stringify(event({ event_id: "ok2" })),
+    ].join("\r\n");
+    const store = memoryStore();
+    // Act
+    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    // Assess
+    expect(result).toMatchObject({ rowsRead: 6, rowsWritten: 2, rowsRejected: 4, rejectedKey: "rejected/events/records/n.jsonl" });
+    expect(result.rejectedByReason).toEqual({ malformed_json: 1, not_an_object: 1, missing_required: 1, invalid_value: 1 });
+    const rejected = store.objects.get("rejected/events/records/n.jsonl")!.toString().trim().split("\n").map((line) => JSON.parse(line));
+    expect(rejected.map(({ line, reason, column }) => ({ line, reason, column }))).toEqual([
+      { line: 3, reason: "malformed_json", column: undefined },
+      { line: 4, reason: "not_an_object", column: undefined },
+      { line: 5, reason: "missing_required", column: "user_id" },
+      { line: 6, reason: "invalid_value", column: "event_timestamp" },
+    ]);
+    expect(rejected[0].record).toBe("{not json");
+    expect((await readParquetWithDuckDb(store.objects.get(result.partitions[0]!.key)!)).rows.map((row) => row.event_id)).toEqual(["ok1", "ok2"]);
+  });
+
+  test("reads CSV with a header, quoted fields and line breaks inside quotes, across chunk boundaries", async () => {
+    // Prepare
+    const csv = [
+      "user_id,email,name,country,signup_timestamp",
+      '1,a@example.com,"Doe, Jane",FR,2026-01-01T00:00:00Z',
+      '2,b@example.com,"Line one',
+      'line two ""quoted""",,',
+      "x3,c@example.com,,,",
+      "4,d@example.com",
+      '5,e@example.com,"unterminated,DE,',
+    ].join("\n");
+    const chunks = csv.match(/[\s\S]{1,7}/g)!;
+    const store = memoryStore();
+    // Act
+    const result = await convertRecords(Readable.from(chunks), { dataset: USERS, encoding: { format: "csv", gzip: false }, name: "n", openSink: store.openSink });
+    // Assess
+    expect(result).toMatchObject({ rowsRead: 5, rowsWritten: 2, rowsRejected: 3 });
+    const { rows } = await readParquetWithDuckDb(store.objects.get("processed/users/n.parquet")!);
+    expect(rows).toEqual([
+      { user_id: 1, email: "a@example.com", name: "Doe, Jane", country: "FR", signup_timestamp: "2026-01-01 00:00:00+00" },
+      { user_id: 2, email: "b@example.com", name: 'Line one\nline two "quoted"', country: null, signup_timestamp: null },
+    ]);
+    const rejected = store.objects.get("rejected/users/records/n.jsonl")!.toString().trim().split("\n").map((line) => JSON.parse(line));
+    // csv-parse reports unparsable rows as soon as it meets them: compare in line order
+    const byLine = rejected.map(({ line, reason, column }) => ({ line, reason, column })).sort((left, right) => left.line - right.line);
+    expect(byLine).toEqual([
+      { line: 5, reason: "invalid_value", column: "user_id" },
+      { line: 6, reason: "malformed_csv", column: undefined },
+      { line: 7, reason: "malformed_csv", column: undefined },
+    ]);
+  });
+
+  test("decompresses gzip", async () => {
+    const store = memoryStore();
+    const body = gzipSync(jsonLines([event(), event({ event_id: "e2" })]));
+    const result = await convertRecords(Readable.from([body.subarray(0, 10), body.subarray(10)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", openSink: store.openSink });
+    expect(result).toMatchObject({ rowsRead: 2, rowsWritten: 2 });
+  });
+
+  test("fails permanently on data that is not gzip, leaving no output", async () => {
+    const store = memoryStore();
+    const outcome = convertRecords(Readable.from([Buffer.from("plain text, not gzip")]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", openSink: store.openSink });
+    await expect(outcome).rejects.toMatchObject({ name: "PermanentError", reason: "unreadable_object" });
+    expect(store.objects.size).toBe(0);
+  });
+
+  test("aborts every open output when the input fails midway", async () => {
+    const store = memoryStore();
+    async function* failing(): AsyncGenerator<string> {
+      // more lines than one JSON.parse group, so that both partitions are open when the input fails
+      const records = Array.from({ length: 600 }, (_, index) => event({ event_timestamp: `2026-11-2${index % 2}T00:00:00Z` }));
+      yield `${jsonLines(records)}\n`;
+      throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    }
+    await expect(
+      convertRecords(Readable.from(failing()), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink, rowGroupRows: 1 }),
+    ).rejects.toThrow("socket hang up");
+    expect(store.objects.size).toBe(0);
+    expect(store.aborted.sort()).toEqual(["processed/events/year=2026/month=11/day=20/n.parquet", "processed/events/year=2026/month=11/day=21/n.parquet"]);
+  });
+
+  test("flushes row groups as they fill, and the fullest partition when the buffer budget is reached", async () => {
+    // Prepare: 1000 rows alternating over two days; groups of 300 rows, at most 200 rows buffered in all
+    const records = Array.from({ length: 1000 }, (_, index) => event({ event_id: `e${index}`, event_timestamp: `2026-11-2${index % 2}T10:00:00Z` }));
+    const store = memoryStore();
+    // Act
+    const result = await convertRecords(Readable.from([jsonLines(records)]), {
+      dataset: EVENTS,
+      encoding: { format: "jsonl", gzip: false },
+      name: "n",
+      openSink: store.openSink,
+      rowGroupRows: 300,
+      maxBufferedRows: 200,
+    });
+    // Assess
+    expect(result.partitions.map((output) => output.rows)).toEqual([500, 500]);
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const path = join(mkdtempSync(join(tmpdir(), "groups-")), "f.parquet");
+    writeFileSync(path, store.objects.get(result.partitions[0]!.key)!);
+    const connection = await (await DuckDBInstance.create()).connect();
+    const groups = await (await connection.run(`SELECT row_group_id, max(row_group_num_rows) AS num_rows FROM parquet_metadata('${path}') GROUP BY 1 ORDER BY 1`)).getRowObjectsJson();
+    expect(groups.length).toBeGreaterThan(1);
+    expect(groups.every((group) => Number(group.num_rows) <= 200)).toBe(true);
+    expect(groups.reduce((sum, group) => sum + Number(group.num_rows), 0)).toBe(500);
+  });
+
+  test("an empty object converts to nothing", async () => {
+    const store = memoryStore();
+    const result = await convertRecords(Readable.from([]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    expect(result).toEqual({ rowsRead: 0, rowsWritten: 0, rowsRejected: 0, partitions: [], rejectedByReason: {} });
+    expect(store.objects.size).toBe(0);
+  });
+});
