@@ -1,4 +1,5 @@
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSettings, ConfigError } from "../config/settings.ts";
@@ -15,7 +16,7 @@ import {
   type PipelineNames,
 } from "../observability/alarms.ts";
 import { dashboardBody, type DashboardNames } from "../observability/dashboard.ts";
-import { errorLogLinesMetric, metricsNamespace, ROW_METRICS } from "../observability/metrics.ts";
+import { METRICS_NAMESPACE_ENV, PROCESSOR_SERVICE, errorLogLinesMetric, metricsNamespace, ROW_METRICS } from "../observability/metrics.ts";
 import { RUNBOOK, documentAnchors, headingAnchor, missingRunbookSections, runbookLink } from "../observability/runbook.ts";
 import { DATASET_NAMES } from "../handlers/datasets.ts";
 import { PROJECT_ROOT } from "./harness/stack-config.ts";
@@ -206,6 +207,40 @@ describe("rejected-row ratio", () => {
     const tooMany = Array.from({ length: MAX_METRICS_PER_ALARM / 2 + 1 }, (_, index) => `dataset${index}`);
     expect(() => rejectedRowsQueries("ns", tooMany, 60)).toThrow(/at most 10/);
     expect(() => rejectedRowsQueries("ns", tooMany.slice(1), 60)).not.toThrow();
+  });
+});
+
+describe("the alarm reads what Powertools publishes", () => {
+  const saved = { namespace: process.env[METRICS_NAMESPACE_ENV], service: process.env.POWERTOOLS_SERVICE_NAME };
+  afterEach(() => {
+    for (const [key, value] of [[METRICS_NAMESPACE_ENV, saved.namespace], ["POWERTOOLS_SERVICE_NAME", saved.service]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  test("an EMF record from Metrics configured by the environment compute sets matches the alarm's metrics exactly", () => {
+    process.env[METRICS_NAMESPACE_ENV] = metricsNamespace("prod");
+    process.env.POWERTOOLS_SERVICE_NAME = PROCESSOR_SERVICE;
+    const metrics = new Metrics();
+    metrics.addDimension("dataset", "users");
+    metrics.addMetric(ROW_METRICS.read, MetricUnit.Count, 10);
+    metrics.addMetric(ROW_METRICS.rejected, MetricUnit.Count, 2);
+
+    const record = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    };
+
+    const [directive] = record._aws.CloudWatchMetrics;
+    const published = directive!.Metrics.map((metric) => ({
+      namespace: directive!.Namespace,
+      metricName: metric.Name,
+      dimensions: Object.fromEntries(directive!.Dimensions[0]!.map((name) => [name, record[name]])),
+    }));
+    const watched = rejectedRowsQueries("datalake/prod", ["users"], 300).flatMap((query) =>
+      query.metric ? [{ namespace: query.metric.namespace, metricName: query.metric.metricName, dimensions: query.metric.dimensions }] : [],
+    );
+    expect(published).toEqual(watched);
   });
 });
 
