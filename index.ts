@@ -43,11 +43,18 @@ const analytics = new Analytics(name, {
 });
 const observability = new Observability(name, {
   stack: settings.stack,
+  settings: settings.observability,
   alertsTopicArn: messaging.alertsTopicArn,
-  deadLetterQueueName: messaging.deadLetterQueueName,
+  functions: {
+    ingest: { functionName: compute.ingestFunctionName, logGroupName: compute.ingestLogGroupName, timeoutSeconds: settings.compute.ingest.timeoutSeconds },
+    processor: { functionName: compute.processorFunctionName, logGroupName: compute.processorLogGroupName, timeoutSeconds: settings.compute.processor.timeoutSeconds },
+    curated: { functionName: analytics.curatedJobFunctionName, logGroupName: analytics.curatedJobLogGroupName, timeoutSeconds: settings.analytics.curatedJob.timeoutSeconds },
+  },
   processingQueueName: messaging.processingQueueName,
-  ingestFunctionName: compute.ingestFunctionName,
-  processorFunctionName: compute.processorFunctionName,
+  deadLetterQueueName: messaging.deadLetterQueueName,
+  ingestFailuresQueueName: messaging.ingestFailuresQueueName,
+  curatedFailureQueueName: analytics.curatedJobFailureQueueName,
+  workgroupName: analytics.workgroupName,
 });
 
 export const environment = settings.environment;
@@ -82,4 +89,5 @@ export const athenaWorkgroupName = analytics.workgroupName;
 export const curatedJobFunctionName = analytics.curatedJobFunctionName;
 export const curatedJobFailureQueueName = analytics.curatedJobFailureQueueName;
 export const dashboardName = observability.dashboardName;
+export const pipelineUnhealthyAlarmArn = observability.pipelineUnhealthyAlarmArn;
 export const rawPrefix = pulumi.output(storage.zones.raw);

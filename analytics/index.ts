@@ -36,6 +36,8 @@ export interface AnalyticsOutputs {
   readonly curatedJobFunctionName: pulumi.Output<string>;
   /** Failed scheduled or backfill invocations of the curated job, after Lambda's retries. */
   readonly curatedJobFailureQueueName: pulumi.Output<string>;
+  /** The job's JSON log group, for the error-line metric filter. */
+  readonly curatedJobLogGroupName: pulumi.Output<string>;
 }
 
 /** Glue database names allow lowercase letters, digits and `_`: the stack name scopes it per stack. */
@@ -53,6 +55,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
   readonly workgroupName: pulumi.Output<string>;
   readonly curatedJobFunctionName: pulumi.Output<string>;
   readonly curatedJobFailureQueueName: pulumi.Output<string>;
+  readonly curatedJobLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:analytics:Analytics", name, {}, opts);
@@ -215,6 +218,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
     this.workgroupName = workgroup.name;
     this.curatedJobFunctionName = fn.name;
     this.curatedJobFailureQueueName = failureQueue.name;
+    this.curatedJobLogGroupName = logs.name;
     this.registerOutputs({
       glueDatabaseName: this.glueDatabaseName,
       workgroupName: this.workgroupName,

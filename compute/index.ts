@@ -10,6 +10,7 @@ import { LAMBDA_ASSUME_ROLE_POLICY, PolicyDocument } from "../iam/documents";
 import { ZONES } from "../storage/zones";
 import { FUNCTION_ENV, ingestCallbackFactory, processorCallbackFactory } from "./callbacks";
 import { ingestPolicy, processorPolicy } from "./policies";
+import { METRICS_NAMESPACE_ENV, metricsNamespace } from "../observability/metrics";
 
 export interface ComputeArgs {
   readonly settings: ComputeSettings;
@@ -32,6 +33,8 @@ export interface ComputeOutputs {
   readonly processorFunctionName: pulumi.Output<string>;
   readonly processorFunctionArn: pulumi.Output<string>;
   readonly logGroupNames: pulumi.Output<string>[];
+  readonly ingestLogGroupName: pulumi.Output<string>;
+  readonly processorLogGroupName: pulumi.Output<string>;
 }
 
 /**
@@ -75,6 +78,8 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
   readonly processorFunctionName: pulumi.Output<string>;
   readonly processorFunctionArn: pulumi.Output<string>;
   readonly logGroupNames: pulumi.Output<string>[];
+  readonly ingestLogGroupName: pulumi.Output<string>;
+  readonly processorLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:compute:Compute", name, {}, opts);
@@ -141,7 +146,7 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
         ...commonFunctionArgs(settings.ingest, ingestLogs, PROCESSOR_ONLY_PACKAGES),
         description: `Publishes objects landed under ${ZONES.raw} of the ${stack} lake`,
         role: ingestRole.role.arn,
-        environment: { variables: { [FUNCTION_ENV.ingestTopicArn]: args.ingestTopicArn, POWERTOOLS_SERVICE_NAME: "ingest" } },
+        environment: { variables: { [FUNCTION_ENV.ingestTopicArn]: args.ingestTopicArn, POWERTOOLS_SERVICE_NAME: "ingest", [METRICS_NAMESPACE_ENV]: metricsNamespace(stack) } },
         callbackFactory: ingestCallbackFactory,
       },
       { parent: this, dependsOn: [...ingestRole.grants, ingestLogs] },
@@ -192,7 +197,7 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
         ...commonFunctionArgs(settings.processor, processorLogs, []),
         description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
         role: processorRole.role.arn,
-        environment: { variables: { [FUNCTION_ENV.lakeBucket]: args.lakeBucketName, POWERTOOLS_SERVICE_NAME: "processor" } },
+        environment: { variables: { [FUNCTION_ENV.lakeBucket]: args.lakeBucketName, POWERTOOLS_SERVICE_NAME: "processor", [METRICS_NAMESPACE_ENV]: metricsNamespace(stack) } },
         callbackFactory: processorCallbackFactory,
       },
       { parent: this, dependsOn: [...processorRole.grants, processorLogs] },
@@ -214,6 +219,8 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
     this.ingestFunctionArn = ingest.arn;
     this.processorFunctionName = processor.name;
     this.processorFunctionArn = processor.arn;
+    this.ingestLogGroupName = ingestLogs.name;
+    this.processorLogGroupName = processorLogs.name;
     this.logGroupNames = [ingestLogs.name, processorLogs.name];
 
     this.registerOutputs({

@@ -286,6 +286,62 @@ export const schema = {
     min: 60,
     max: 900,
   }),
+
+  // Observability
+  alarmPeriodSeconds: integerKey({
+    description: "Period of the pipeline's alarms (functions, queues, rejected rows, log errors), in seconds; a multiple of 60.",
+    default: 300,
+    min: 60,
+    max: 86_400,
+  }),
+  alarmEvaluationPeriods: integerKey({
+    description: "Consecutive breaching periods before one of those alarms fires; periods times this may not exceed a day.",
+    default: 1,
+    min: 1,
+    max: 24,
+  }),
+  functionErrorsThreshold: integerKey({
+    description: "Errors of one function within an alarm period that are tolerated; one more fires its errors alarm.",
+    default: 0,
+    min: 0,
+    max: 100_000,
+  }),
+  functionThrottlesThreshold: integerKey({
+    description: "Throttled invocations of one function within an alarm period that are tolerated; one more fires its throttles alarm.",
+    default: 0,
+    min: 0,
+    max: 100_000,
+  }),
+  durationAlarmPercentOfTimeout: integerKey({
+    description: "A function's p99 duration alarm fires above this share of its timeout, in percent.",
+    default: 80,
+    min: 10,
+    max: 100,
+  }),
+  processingQueueMaxAgeSeconds: integerKey({
+    description: "The processing queue's alarm fires when its oldest message is older than this, in seconds.",
+    default: 900,
+    min: 60,
+    max: 1_209_600,
+  }),
+  rejectedRowsMaxPercent: integerKey({
+    description: "The processor's alarm fires when more than this percentage of the rows it read in a period were rejected.",
+    default: 5,
+    min: 0,
+    max: 100,
+  }),
+  athenaDailyScanBudgetGb: integerKey({
+    description: "Data the Athena workgroup may scan per day before its budget alarm fires, in GB (GiB).",
+    default: 100,
+    min: 1,
+    max: 1_048_576,
+  }),
+  errorLogLinesThreshold: integerKey({
+    description: "Error-level log lines of one function within an alarm period that are tolerated; one more fires its log alarm.",
+    default: 0,
+    min: 0,
+    max: 100_000,
+  }),
 } as const;
 
 export type Schema = typeof schema;

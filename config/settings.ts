@@ -95,6 +95,21 @@ export interface CuratedJobSettings extends FunctionSettings {
   readonly runtime: LambdaRuntime;
 }
 
+/** Thresholds and periods of the observability layer's alarms. */
+export interface ObservabilitySettings {
+  readonly alarmPeriodSeconds: number;
+  readonly alarmEvaluationPeriods: number;
+  readonly functionErrorsThreshold: number;
+  readonly functionThrottlesThreshold: number;
+  /** A function's p99 duration alarm fires above this fraction of its timeout (0.8 for 80 %). */
+  readonly durationFractionOfTimeout: number;
+  readonly processingQueueMaxAgeSeconds: number;
+  /** Rejected rows per row read, as a percentage. */
+  readonly rejectedRowsMaxPercent: number;
+  readonly athenaDailyScanBudgetBytes: number;
+  readonly errorLogLinesThreshold: number;
+}
+
 export interface Settings {
   /** The Pulumi stack name, used to scope names that must be unique per account (Glue, Athena). */
   readonly stack: string;
@@ -106,6 +121,7 @@ export interface Settings {
   readonly messaging: MessagingSettings;
   readonly compute: ComputeSettings;
   readonly analytics: AnalyticsSettings;
+  readonly observability: ObservabilitySettings;
 }
 
 /** AWS recommends a queue visibility timeout of six times the consuming function's timeout. */
@@ -247,6 +263,17 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       message: `${values.processorReservedConcurrency} is not accepted when ${qualified("processorMaxConcurrency")} is ${values.processorMaxConcurrency}; expected at least that many (or -1), otherwise the event source mapping is throttled and messages are retried towards the dead-letter queue`,
     });
   }
+  if (values.alarmPeriodSeconds % 60 !== 0) {
+    problems.push({
+      key: qualified("alarmPeriodSeconds"),
+      message: `${values.alarmPeriodSeconds} is not accepted; CloudWatch alarms on AWS metrics take periods in whole minutes, so expected a multiple of 60`,
+    });
+  } else if (values.alarmPeriodSeconds * values.alarmEvaluationPeriods > 86_400) {
+    problems.push({
+      key: qualified("alarmEvaluationPeriods"),
+      message: `${values.alarmEvaluationPeriods} is not accepted when ${qualified("alarmPeriodSeconds")} is ${values.alarmPeriodSeconds}; CloudWatch evaluates at most one day, so expected at most ${Math.floor(86_400 / values.alarmPeriodSeconds)}`,
+    });
+  }
   if (values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR > 43_200) {
     problems.push({
       key: qualified("processorTimeoutSeconds"),
@@ -333,6 +360,17 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
         timeoutSeconds: values.curatedJobTimeoutSeconds,
         runtime: values.lambdaRuntime,
       },
+    },
+    observability: {
+      alarmPeriodSeconds: values.alarmPeriodSeconds,
+      alarmEvaluationPeriods: values.alarmEvaluationPeriods,
+      functionErrorsThreshold: values.functionErrorsThreshold,
+      functionThrottlesThreshold: values.functionThrottlesThreshold,
+      durationFractionOfTimeout: values.durationAlarmPercentOfTimeout / 100,
+      processingQueueMaxAgeSeconds: values.processingQueueMaxAgeSeconds,
+      rejectedRowsMaxPercent: values.rejectedRowsMaxPercent,
+      athenaDailyScanBudgetBytes: values.athenaDailyScanBudgetGb * 1024 ** 3,
+      errorLogLinesThreshold: values.errorLogLinesThreshold,
     },
   };
 }

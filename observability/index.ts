@@ -1,99 +1,150 @@
 /**
- * Observability layer: alarms that reach the alerts topic, and the pipeline's dashboard.
+ * Observability layer: an alarm on every failure path of the pipeline (functions, queues, rejected
+ * rows, the curated job, Athena spend), each linking to its README runbook section and sending ALARM
+ * and OK to the alerts topic; a composite "pipeline unhealthy" alarm over the critical ones; metric
+ * filters counting error-level lines in every function's JSON logs; and the pipeline's dashboard.
+ * The alarms are plain specs (`alarms.ts`) and the dashboard a pure body (`dashboard.ts`); this
+ * component only turns them into resources.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { ObservabilitySettings } from "../config";
+import { DATASET_NAMES } from "../handlers/datasets";
+import {
+  AlarmSpec,
+  FUNCTION_KEYS,
+  FunctionKey,
+  MetricStat,
+  PIPELINE_UNHEALTHY,
+  alarmName,
+  alarmSpecs,
+  compositeRule,
+  pipelineUnhealthyDescription,
+} from "./alarms";
+import { dashboardBody } from "./dashboard";
+import { ERROR_LEVEL_PATTERN, errorLogLinesMetric, metricsNamespace } from "./metrics";
+
+export { dashboardBody } from "./dashboard";
+
+/** One function the layer watches. */
+export interface ObservedFunction {
+  readonly functionName: pulumi.Input<string>;
+  /** Its JSON log group: the error-line metric filter reads it. */
+  readonly logGroupName: pulumi.Input<string>;
+  /** Its configured timeout: the duration alarm fires at a share of it. */
+  readonly timeoutSeconds: number;
+}
 
 export interface ObservabilityArgs {
   readonly stack: string;
+  readonly settings: ObservabilitySettings;
   readonly alertsTopicArn: pulumi.Input<string>;
-  readonly deadLetterQueueName: pulumi.Input<string>;
+  readonly functions: Readonly<Record<FunctionKey, ObservedFunction>>;
   readonly processingQueueName: pulumi.Input<string>;
-  readonly ingestFunctionName: pulumi.Input<string>;
-  readonly processorFunctionName: pulumi.Input<string>;
+  readonly deadLetterQueueName: pulumi.Input<string>;
+  readonly ingestFailuresQueueName: pulumi.Input<string>;
+  readonly curatedFailureQueueName: pulumi.Input<string>;
+  readonly workgroupName: pulumi.Input<string>;
 }
 
 export interface ObservabilityOutputs {
   readonly dashboardName: pulumi.Output<string>;
   readonly alarmArns: pulumi.Output<string>[];
+  readonly pipelineUnhealthyAlarmArn: pulumi.Output<string>;
 }
 
-/** The dashboard's widgets for the pipeline, as CloudWatch's dashboard body; pure for tests. */
-export function dashboardBody(args: {
-  region: string;
-  ingestFunctionName: string;
-  processorFunctionName: string;
-  processingQueueName: string;
-  deadLetterQueueName: string;
-}): object {
-  const lambdaWidget = (title: string, metric: string, stat: string, x: number, y: number) => ({
-    type: "metric",
-    x,
-    y,
-    width: 12,
-    height: 6,
-    properties: {
-      title,
-      region: args.region,
-      stat,
-      period: 300,
-      metrics: [
-        ["AWS/Lambda", metric, "FunctionName", args.ingestFunctionName],
-        ["AWS/Lambda", metric, "FunctionName", args.processorFunctionName],
-      ],
-    },
-  });
-  return {
-    widgets: [
-      lambdaWidget("Invocations", "Invocations", "Sum", 0, 0),
-      lambdaWidget("Errors", "Errors", "Sum", 12, 0),
-      {
-        type: "metric",
-        x: 0,
-        y: 6,
-        width: 24,
-        height: 6,
-        properties: {
-          title: "Queues: visible messages",
-          region: args.region,
-          stat: "Maximum",
-          period: 300,
-          metrics: [
-            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", args.processingQueueName],
-            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", args.deadLetterQueueName],
-          ],
-        },
-      },
-    ],
-  };
-}
+type Name = pulumi.Input<string>;
+
+const metricArgs = (metric: MetricStat<Name>) => ({
+  namespace: metric.namespace,
+  metricName: metric.metricName,
+  dimensions: metric.dimensions,
+  period: metric.period,
+  // Percentiles go in `extendedStatistic`; CloudWatch rejects them as `statistic`.
+  ...(/^p\d/.test(metric.stat) ? { extendedStatistic: metric.stat } : { statistic: metric.stat }),
+});
 
 export class Observability extends pulumi.ComponentResource implements ObservabilityOutputs {
   readonly dashboardName: pulumi.Output<string>;
   readonly alarmArns: pulumi.Output<string>[];
+  readonly pipelineUnhealthyAlarmArn: pulumi.Output<string>;
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:observability:Observability", name, {}, opts);
+    const namespace = metricsNamespace(args.stack);
+    const notify = { alarmActions: [args.alertsTopicArn], okActions: [args.alertsTopicArn] };
 
-    // Any message in the DLQ is data the pipeline could not process: alert at once.
-    const deadLetters = new aws.cloudwatch.MetricAlarm(
-      `${name}-dlq-not-empty`,
-      {
-        alarmDescription:
-          "Messages are waiting in the processing dead-letter queue. Runbook: README.md#dead-letter-queue-not-empty",
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: args.deadLetterQueueName },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [args.alertsTopicArn],
-        okActions: [args.alertsTopicArn],
+    // Error-level lines of each function's JSON logs become a count in the stack's namespace.
+    const filters = FUNCTION_KEYS.map(
+      (key) =>
+        new aws.cloudwatch.LogMetricFilter(
+          `${name}-${key}-error-lines`,
+          {
+            logGroupName: args.functions[key].logGroupName,
+            pattern: ERROR_LEVEL_PATTERN,
+            metricTransformation: { namespace, name: errorLogLinesMetric(key), value: "1", unit: "Count" },
+          },
+          { parent: this },
+        ),
+    );
+
+    const specs = alarmSpecs<Name>(args.settings, {
+      stack: args.stack,
+      functions: {
+        ingest: { functionName: args.functions.ingest.functionName, timeoutSeconds: args.functions.ingest.timeoutSeconds },
+        processor: { functionName: args.functions.processor.functionName, timeoutSeconds: args.functions.processor.timeoutSeconds },
+        curated: { functionName: args.functions.curated.functionName, timeoutSeconds: args.functions.curated.timeoutSeconds },
       },
-      { parent: this },
+      processingQueueName: args.processingQueueName,
+      deadLetterQueueName: args.deadLetterQueueName,
+      ingestFailuresQueueName: args.ingestFailuresQueueName,
+      curatedFailureQueueName: args.curatedFailureQueueName,
+      workgroupName: args.workgroupName,
+      metricsNamespace: namespace,
+      datasets: DATASET_NAMES,
+    });
+    const alarm = (spec: AlarmSpec<Name>) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${spec.key}`,
+        {
+          name: spec.alarmName,
+          alarmDescription: spec.description,
+          comparisonOperator: spec.comparisonOperator,
+          threshold: spec.threshold,
+          evaluationPeriods: spec.evaluationPeriods,
+          treatMissingData: spec.treatMissingData,
+          ...(spec.metric ? metricArgs(spec.metric) : {}),
+          ...(spec.queries
+            ? {
+                metricQueries: spec.queries.map((query) => ({
+                  id: query.id,
+                  returnData: query.returnData,
+                  ...(query.label ? { label: query.label } : {}),
+                  ...(query.expression ? { expression: query.expression } : {}),
+                  ...(query.metric
+                    ? { metric: { namespace: query.metric.namespace, metricName: query.metric.metricName, dimensions: query.metric.dimensions, period: query.metric.period, stat: query.metric.stat } }
+                    : {}),
+                })),
+              }
+            : {}),
+          ...notify,
+        },
+        // The log alarms watch metrics only their filters publish.
+        { parent: this, dependsOn: spec.key.endsWith("-error-logs") ? filters : [] },
+      );
+    const alarms = specs.map((spec) => ({ spec, resource: alarm(spec) }));
+
+    const critical = alarms.filter(({ spec }) => spec.critical);
+    const unhealthy = new aws.cloudwatch.CompositeAlarm(
+      `${name}-${PIPELINE_UNHEALTHY}`,
+      {
+        alarmName: alarmName(args.stack, PIPELINE_UNHEALTHY),
+        alarmDescription: pipelineUnhealthyDescription(args.stack),
+        alarmRule: compositeRule(critical.map(({ spec }) => spec.alarmName)),
+        actionsEnabled: true,
+        ...notify,
+      },
+      { parent: this, dependsOn: critical.map(({ resource }) => resource) },
     );
 
     const region = aws.getRegionOutput({}, { parent: this }).region;
@@ -102,10 +153,30 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       {
         dashboardName: `datalake-${args.stack}`,
         dashboardBody: pulumi
-          .all([region, args.ingestFunctionName, args.processorFunctionName, args.processingQueueName, args.deadLetterQueueName])
-          .apply(([regionName, ingestFunctionName, processorFunctionName, processingQueueName, deadLetterQueueName]) =>
+          .all({
+            region,
+            ingest: args.functions.ingest.functionName,
+            processor: args.functions.processor.functionName,
+            curated: args.functions.curated.functionName,
+            processingQueueName: args.processingQueueName,
+            deadLetterQueueName: args.deadLetterQueueName,
+            ingestFailuresQueueName: args.ingestFailuresQueueName,
+            curatedFailureQueueName: args.curatedFailureQueueName,
+            workgroupName: args.workgroupName,
+          })
+          .apply((resolved) =>
             JSON.stringify(
-              dashboardBody({ region: regionName, ingestFunctionName, processorFunctionName, processingQueueName, deadLetterQueueName }),
+              dashboardBody({
+                region: resolved.region,
+                metricsNamespace: namespace,
+                functionNames: { ingest: resolved.ingest, processor: resolved.processor, curated: resolved.curated },
+                processingQueueName: resolved.processingQueueName,
+                deadLetterQueueName: resolved.deadLetterQueueName,
+                ingestFailuresQueueName: resolved.ingestFailuresQueueName,
+                curatedFailureQueueName: resolved.curatedFailureQueueName,
+                workgroupName: resolved.workgroupName,
+                datasets: DATASET_NAMES,
+              }),
             ),
           ),
       },
@@ -113,7 +184,8 @@ export class Observability extends pulumi.ComponentResource implements Observabi
     );
 
     this.dashboardName = dashboard.dashboardName;
-    this.alarmArns = [deadLetters.arn];
-    this.registerOutputs({ dashboardName: this.dashboardName });
+    this.pipelineUnhealthyAlarmArn = unhealthy.arn;
+    this.alarmArns = [...alarms.map(({ resource }) => resource.arn), unhealthy.arn];
+    this.registerOutputs({ dashboardName: this.dashboardName, pipelineUnhealthyAlarmArn: this.pipelineUnhealthyAlarmArn });
   }
 }

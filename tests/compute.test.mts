@@ -58,10 +58,12 @@ describe.each([
     expect(ingest().inputs.environment.variables).toEqual({
       INGEST_TOPIC_ARN: run().one("aws:sns/topic:Topic", "datalake-ingest").state.arn,
       POWERTOOLS_SERVICE_NAME: "ingest",
+      POWERTOOLS_METRICS_NAMESPACE: `datalake/${stack}`,
     });
     expect(processor().inputs.environment.variables).toMatchObject({
       LAKE_BUCKET: run().one("aws:s3/bucket:Bucket", "datalake-lake").state.bucket,
       POWERTOOLS_SERVICE_NAME: "processor",
+      POWERTOOLS_METRICS_NAMESPACE: `datalake/${stack}`,
     });
   });
 

@@ -49,6 +49,10 @@ export function computedState(type: string, name: string, inputs: Record<string,
       return { ...base, arn: `arn:aws:lambda:${region}:${account}:function:${resourceName}` };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { ...base, arn: `arn:aws:logs:${region}:${account}:log-group:${resourceName}` };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { ...base, arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${resourceName}` };
+    case "aws:cloudwatch/compositeAlarm:CompositeAlarm":
+      return { alarmName: inputs.alarmName, arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${inputs.alarmName}` };
     case "aws:cloudwatch/dashboard:Dashboard":
       return { dashboardName: inputs.dashboardName, dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${inputs.dashboardName}` };
     case "aws:athena/workgroup:Workgroup":

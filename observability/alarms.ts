@@ -1,0 +1,350 @@
+/**
+ * The pipeline's alarms as plain data: which metric, which threshold, what missing data means and
+ * which runbook section tells the on-call engineer what to do. The component turns each spec into a
+ * `MetricAlarm`; tests read the specs without Pulumi.
+ *
+ * Names are generic (`N`) so that the same builder serves tests (plain strings) and the program
+ * (Pulumi outputs): they only ever appear as dimension values.
+ */
+import type { ObservabilitySettings } from "../config";
+import { PROCESSOR_SERVICE, ROW_METRICS, ROW_METRIC_DIMENSIONS, errorLogLinesMetric } from "./metrics";
+import { RUNBOOK, RunbookSection, runbookLink } from "./runbook";
+
+/** The functions the layer watches; the key names their alarms and log metric. */
+export const FUNCTION_KEYS = ["ingest", "processor", "curated"] as const;
+export type FunctionKey = (typeof FUNCTION_KEYS)[number];
+
+export interface WatchedFunction<N> {
+  readonly functionName: N;
+  readonly timeoutSeconds: number;
+}
+
+/** Everything the alarms point at. */
+export interface PipelineNames<N> {
+  readonly stack: string;
+  readonly functions: Readonly<Record<FunctionKey, WatchedFunction<N>>>;
+  readonly processingQueueName: N;
+  readonly deadLetterQueueName: N;
+  readonly ingestFailuresQueueName: N;
+  readonly curatedFailureQueueName: N;
+  readonly workgroupName: N;
+  /** The stack's own metrics namespace (`metricsNamespace(stack)`). */
+  readonly metricsNamespace: string;
+  /** Datasets of the registry: the rejected-row ratio sums over them. */
+  readonly datasets: readonly string[];
+}
+
+/**
+ * Why each choice of missing-data treatment:
+ * - `notBreaching`: the metric is only published while something happens (Lambda without
+ *   invocations, Athena without queries, a metric filter without matches, SQS for an idle empty
+ *   queue), so silence means nothing went wrong.
+ * - `breaching`: silence is the failure (a daily job that never ran publishes nothing).
+ */
+export type TreatMissingData = "breaching" | "notBreaching";
+
+export interface MetricStat<N> {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, N>>;
+  /** `Sum`, `Maximum`, or a percentile such as `p99`. */
+  readonly stat: string;
+  readonly period: number;
+}
+
+/** One entry of a metric math alarm: a metric (hidden) or an expression over the ids. */
+export interface MetricQuery<N> {
+  readonly id: string;
+  readonly label?: string;
+  readonly metric?: MetricStat<N>;
+  readonly expression?: string;
+  /** Exactly one query of an alarm returns data: the one compared with the threshold. */
+  readonly returnData: boolean;
+}
+
+export interface AlarmSpec<N> {
+  /** Resource name suffix and alarm name suffix, e.g. `ingest-errors`. */
+  readonly key: string;
+  /** `datalake-<stack>-<key>`: explicit so that the composite rule can name it. */
+  readonly alarmName: string;
+  readonly description: string;
+  readonly runbook: RunbookSection;
+  /** Part of the composite "pipeline unhealthy" alarm. */
+  readonly critical: boolean;
+  readonly comparisonOperator: "GreaterThanThreshold" | "LessThanThreshold";
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly treatMissingData: TreatMissingData;
+  /** Either a single metric… */
+  readonly metric?: MetricStat<N>;
+  /** …or metric math. */
+  readonly queries?: readonly MetricQuery<N>[];
+}
+
+/** CloudWatch allows at most this many metrics in one metric math alarm. */
+export const MAX_METRICS_PER_ALARM = 10;
+/** The curated job must succeed at least once in this window. */
+export const CURATED_SUCCESS_WINDOW_SECONDS = 86_400;
+/** Athena's scan budget is per day. */
+export const ATHENA_BUDGET_PERIOD_SECONDS = 86_400;
+
+/**
+ * The alarm's name: stack-scoped so that stacks sharing an account and region never collide.
+ *
+ * @example
+ * ```ts
+ * alarmName("prod", "dlq-not-empty"); // "datalake-prod-dlq-not-empty"
+ * ```
+ */
+export function alarmName(stack: string, key: string): string {
+  return `datalake-${stack}-${key}`;
+}
+
+const describe = (summary: string, section: RunbookSection): string => `${summary} What to do: ${runbookLink(section)}`;
+
+function lambdaMetric<N>(metricName: string, functionName: N, stat: string, period: number): MetricStat<N> {
+  return { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: functionName }, stat, period };
+}
+
+function queueMetric<N>(metricName: string, queueName: N, period: number): MetricStat<N> {
+  return { namespace: "AWS/SQS", metricName, dimensions: { QueueName: queueName }, stat: "Maximum", period };
+}
+
+/**
+ * The rejected-row ratio, in percent, of every dataset's rows read in a period: metric math over the
+ * registry's datasets. Missing points count as 0 (`FILL`), and a period without reads is 0 rather
+ * than a division by zero.
+ *
+ * @throws Error when the registry has more datasets than one alarm can hold metrics for.
+ * @example
+ * ```ts
+ * rejectedRowsQueries("datalake/dev", ["events"], 300).at(-1)!.expression;
+ * // "IF(reads > 0, 100 * rejected / reads, 0)"
+ * ```
+ */
+export function rejectedRowsQueries<N = string>(namespace: string, datasets: readonly string[], period: number): MetricQuery<N>[] {
+  if (datasets.length === 0) throw new Error("the rejected-row ratio needs at least one dataset");
+  if (datasets.length * 2 > MAX_METRICS_PER_ALARM) {
+    throw new Error(
+      `the rejected-row ratio over ${datasets.length} datasets needs ${datasets.length * 2} metrics; a CloudWatch alarm holds at most ${MAX_METRICS_PER_ALARM}`,
+    );
+  }
+  const rowMetric = (metricName: string, dataset: string): MetricStat<N> => ({
+    namespace,
+    metricName,
+    // Dimension values here are literal dataset names, never resource names.
+    dimensions: { [ROW_METRIC_DIMENSIONS.service]: PROCESSOR_SERVICE, [ROW_METRIC_DIMENSIONS.dataset]: dataset } as unknown as Record<string, N>,
+    stat: "Sum",
+    period,
+  });
+  const reads = datasets.map((dataset, index) => ({ id: `read_${index}`, label: `${dataset} rows read`, metric: rowMetric(ROW_METRICS.read, dataset), returnData: false }));
+  const rejects = datasets.map((dataset, index) => ({
+    id: `rejected_${index}`,
+    label: `${dataset} rows rejected`,
+    metric: rowMetric(ROW_METRICS.rejected, dataset),
+    returnData: false,
+  }));
+  const sum = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(" + ");
+  return [
+    ...reads,
+    ...rejects,
+    { id: "reads", label: "Rows read", expression: sum(reads.map((query) => query.id)), returnData: false },
+    { id: "rejected", label: "Rows rejected", expression: sum(rejects.map((query) => query.id)), returnData: false },
+    { id: "ratio", label: "Rejected rows (%)", expression: "IF(reads > 0, 100 * rejected / reads, 0)", returnData: true },
+  ];
+}
+
+/**
+ * Successful runs of the curated job in the last day: invocations minus errors, each missing point
+ * counted as 0.
+ */
+export function curatedSuccessQueries<N>(functionName: N): MetricQuery<N>[] {
+  return [
+    { id: "invocations", metric: lambdaMetric("Invocations", functionName, "Sum", CURATED_SUCCESS_WINDOW_SECONDS), returnData: false },
+    { id: "errors", metric: lambdaMetric("Errors", functionName, "Sum", CURATED_SUCCESS_WINDOW_SECONDS), returnData: false },
+    { id: "successes", label: "Successful runs", expression: "FILL(invocations, 0) - FILL(errors, 0)", returnData: true },
+  ];
+}
+
+const FUNCTION_TITLES: Readonly<Record<FunctionKey, string>> = {
+  ingest: "The ingest function",
+  processor: "The processor",
+  curated: "The curated zone job",
+};
+
+/**
+ * Every alarm of the pipeline for one stack.
+ *
+ * @example
+ * ```ts
+ * const specs = alarmSpecs(settings.observability, names);
+ * specs.find((spec) => spec.key === "dlq-not-empty")!.threshold; // 0
+ * ```
+ */
+export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNames<N>): AlarmSpec<N>[] {
+  const period = settings.alarmPeriodSeconds;
+  const evaluationPeriods = settings.alarmEvaluationPeriods;
+  const spec = (
+    key: string,
+    summary: string,
+    runbook: RunbookSection,
+    rest: Omit<AlarmSpec<N>, "key" | "alarmName" | "description" | "runbook" | "evaluationPeriods"> & { evaluationPeriods?: number },
+  ): AlarmSpec<N> => ({
+    key,
+    alarmName: alarmName(names.stack, key),
+    description: describe(summary, runbook),
+    runbook,
+    evaluationPeriods,
+    ...rest,
+  });
+
+  const perFunction = FUNCTION_KEYS.flatMap((key) => {
+    const { functionName, timeoutSeconds } = names.functions[key];
+    const title = FUNCTION_TITLES[key];
+    const durationBoundMs = Math.round(timeoutSeconds * 1000 * settings.durationFractionOfTimeout);
+    return [
+      spec(
+        `${key}-errors`,
+        `${title} failed more than ${settings.functionErrorsThreshold} time(s) in ${period} s.`,
+        key === "curated" ? RUNBOOK.curatedRunErrors : RUNBOOK.functionErrors,
+        {
+          // The curated job's errors are failed runs: they count towards "pipeline unhealthy" through the no-success alarm.
+          critical: key !== "curated",
+          metric: lambdaMetric("Errors", functionName, "Sum", period),
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: settings.functionErrorsThreshold,
+          treatMissingData: "notBreaching",
+        },
+      ),
+      spec(`${key}-throttles`, `${title} was throttled more than ${settings.functionThrottlesThreshold} time(s) in ${period} s.`, RUNBOOK.functionThrottled, {
+        critical: false,
+        metric: lambdaMetric("Throttles", functionName, "Sum", period),
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: settings.functionThrottlesThreshold,
+        treatMissingData: "notBreaching",
+      }),
+      spec(
+        `${key}-duration`,
+        `${title}'s p99 duration is above ${durationBoundMs} ms, ${Math.round(settings.durationFractionOfTimeout * 100)} % of its ${timeoutSeconds} s timeout.`,
+        RUNBOOK.functionSlow,
+        {
+          critical: false,
+          metric: lambdaMetric("Duration", functionName, "p99", period),
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: durationBoundMs,
+          treatMissingData: "notBreaching",
+        },
+      ),
+      spec(`${key}-error-logs`, `${title} wrote more than ${settings.errorLogLinesThreshold} error-level log line(s) in ${period} s.`, RUNBOOK.errorLogLines, {
+        critical: false,
+        metric: { namespace: names.metricsNamespace, metricName: errorLogLinesMetric(key), dimensions: {}, stat: "Sum", period },
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: settings.errorLogLinesThreshold,
+        treatMissingData: "notBreaching",
+      }),
+    ];
+  });
+
+  const anyVisible = (key: string, summary: string, runbook: RunbookSection, queueName: N) =>
+    spec(key, summary, runbook, {
+      critical: true,
+      metric: queueMetric("ApproximateNumberOfMessagesVisible", queueName, period),
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      // SQS publishes every 5 minutes for any queue holding messages: silence means empty and idle.
+      treatMissingData: "notBreaching",
+      evaluationPeriods: 1,
+    });
+
+  return [
+    ...perFunction,
+    spec(
+      "processing-queue-age",
+      `The oldest message in the processing queue is older than ${settings.processingQueueMaxAgeSeconds} s: the processor is falling behind or not consuming.`,
+      RUNBOOK.queueBehind,
+      {
+        critical: true,
+        metric: queueMetric("ApproximateAgeOfOldestMessage", names.processingQueueName, period),
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: settings.processingQueueMaxAgeSeconds,
+        treatMissingData: "notBreaching",
+      },
+    ),
+    anyVisible("dlq-not-empty", "Messages are waiting in the processing dead-letter queue.", RUNBOOK.deadLetters, names.deadLetterQueueName),
+    anyVisible(
+      "ingest-failures-not-empty",
+      "S3 events the ingest function failed on are waiting in the ingest-failures queue.",
+      RUNBOOK.ingestFailures,
+      names.ingestFailuresQueueName,
+    ),
+    anyVisible(
+      "curated-failures-not-empty",
+      "Curated job runs that failed after Lambda's retries are waiting in its failure queue.",
+      RUNBOOK.curatedFailed,
+      names.curatedFailureQueueName,
+    ),
+    spec(
+      "rejected-rows",
+      `More than ${settings.rejectedRowsMaxPercent} % of the rows the processor read in ${period} s were rejected.`,
+      RUNBOOK.rejectedRows,
+      {
+        critical: false,
+        queries: rejectedRowsQueries<N>(names.metricsNamespace, names.datasets, period),
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: settings.rejectedRowsMaxPercent,
+        // No rows read: nothing was rejected either.
+        treatMissingData: "notBreaching",
+      },
+    ),
+    spec("curated-no-success", "The curated zone job has not completed a run in the last day.", RUNBOOK.curatedMissed, {
+      critical: true,
+      queries: curatedSuccessQueries(names.functions.curated.functionName),
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+      // A job that never ran publishes no Invocations at all: that silence is exactly the failure.
+      treatMissingData: "breaching",
+    }),
+    spec(
+      "athena-scan-budget",
+      `The Athena workgroup scanned more than ${settings.athenaDailyScanBudgetBytes} bytes in a day.`,
+      RUNBOOK.athenaBudget,
+      {
+        critical: false,
+        metric: {
+          namespace: "AWS/Athena",
+          metricName: "ProcessedBytes",
+          dimensions: { WorkGroup: names.workgroupName },
+          stat: "Sum",
+          period: ATHENA_BUDGET_PERIOD_SECONDS,
+        },
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: settings.athenaDailyScanBudgetBytes,
+        evaluationPeriods: 1,
+        treatMissingData: "notBreaching",
+      },
+    ),
+  ];
+}
+
+/** The composite alarm's key, hence its name `datalake-<stack>-pipeline-unhealthy`. */
+export const PIPELINE_UNHEALTHY = "pipeline-unhealthy";
+
+/** What the composite alarm says, with its runbook link. */
+export function pipelineUnhealthyDescription(stack: string): string {
+  return describe(`Data is not flowing through the ${stack} pipeline: one of its critical alarms is in ALARM.`, RUNBOOK.pipelineUnhealthy);
+}
+
+/**
+ * The composite alarm's rule: in alarm when any critical alarm is.
+ *
+ * @example
+ * ```ts
+ * compositeRule(["datalake-dev-dlq-not-empty", "datalake-dev-ingest-errors"]);
+ * // 'ALARM("datalake-dev-dlq-not-empty") OR ALARM("datalake-dev-ingest-errors")'
+ * ```
+ */
+export function compositeRule(alarmNames: readonly string[]): string {
+  if (alarmNames.length === 0) throw new Error("a composite alarm needs at least one alarm");
+  return alarmNames.map((name) => `ALARM(${JSON.stringify(name)})`).join(" OR ");
+}

@@ -1,0 +1,77 @@
+/**
+ * The README's "Operations" runbook as the alarms cite it: each alarm's description links to its
+ * section, and tests check that every linked section exists in README.md.
+ */
+
+/** The runbook's sections, by the heading text in README.md. */
+export const RUNBOOK = {
+  functionErrors: "Function errors",
+  curatedRunErrors: "Curated job run errors",
+  functionThrottled: "Function throttled",
+  functionSlow: "Function close to its timeout",
+  errorLogLines: "Error lines in a function's logs",
+  queueBehind: "Processing queue falling behind",
+  deadLetters: "Dead-letter queue not empty",
+  ingestFailures: "Ingest failures queue not empty",
+  curatedFailed: "Curated job failed",
+  curatedMissed: "Curated job missed its day",
+  rejectedRows: "Rejected rows above the bound",
+  athenaBudget: "Athena daily scan budget exceeded",
+  pipelineUnhealthy: "Pipeline unhealthy",
+} as const;
+
+export type RunbookSection = (typeof RUNBOOK)[keyof typeof RUNBOOK];
+
+/**
+ * GitHub's anchor for a heading: lower case, punctuation other than `-` and `_` dropped, spaces to `-`.
+ *
+ * @example
+ * ```ts
+ * headingAnchor("Error lines in a function's logs"); // "error-lines-in-a-functions-logs"
+ * ```
+ */
+export function headingAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
+}
+
+/**
+ * The link an alarm description carries.
+ *
+ * @example
+ * ```ts
+ * runbookLink("Dead-letter queue not empty"); // "README.md#dead-letter-queue-not-empty"
+ * ```
+ */
+export function runbookLink(section: string): string {
+  return `README.md#${headingAnchor(section)}`;
+}
+
+/** Anchors of every Markdown heading in a document (fenced code blocks skipped). */
+export function documentAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  let inFence = false;
+  for (const line of markdown.split("\n")) {
+    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
+    const heading = !inFence && /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+    if (heading) anchors.add(headingAnchor(heading[1]!));
+  }
+  return anchors;
+}
+
+/**
+ * The README anchors that alarm descriptions link to but the README lacks.
+ *
+ * @example
+ * ```ts
+ * missingRunbookSections(["… What to do: README.md#gone"], "## Here\n"); // ["gone"]
+ * ```
+ */
+export function missingRunbookSections(descriptions: readonly string[], readme: string): string[] {
+  const anchors = documentAnchors(readme);
+  const linked = descriptions.flatMap((description) => [...description.matchAll(/README\.md#([\w-]+)/g)].map((match) => match[1]!));
+  return [...new Set(linked)].filter((anchor) => !anchors.has(anchor));
+}
