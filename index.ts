@@ -28,6 +28,7 @@ const compute = new Compute(name, {
   ingestTopicArn: messaging.ingestTopicArn,
   ingestFailuresQueueArn: messaging.ingestFailuresQueueArn,
   processingQueueArn: messaging.processingQueueArn,
+  pipelineEventsTopicArn: messaging.pipelineEventsTopicArn,
 });
 const analytics = new Analytics(name, {
   settings: settings.analytics,

@@ -110,6 +110,8 @@ async function runProcessor(input: string, outDir: string): Promise<ConverterFig
     dataset: EVENTS,
     encoding: { format: "jsonl", gzip: false },
     name: "bench",
+    sourceKey: "raw/events/bench.jsonl",
+    landedAt: new Date("2026-11-01T00:00:00Z"),
     openSink: fileSinks(outDir),
     ...(rowGroupRows ? { rowGroupRows } : {}),
     ...(process.env.BENCH_MAX_BUFFERED_ROWS ? { maxBufferedRows: Number(process.env.BENCH_MAX_BUFFERED_ROWS) } : {}),

@@ -50,7 +50,8 @@ export function processorCallbackFactory(): (event: SQSEvent, context: Context) 
   const s3Config: S3ClientConfig = { forcePathStyle: process.env[FUNCTION_ENV.s3ForcePathStyle] === "true" };
   const s3 = new S3Client(s3Config);
   const logger = new Logger({ serviceName: "processor" });
-  const metrics = new Metrics({ namespace: "datalake", serviceName: "processor" });
+  // Namespace from POWERTOOLS_METRICS_NAMESPACE, set per stack by compute/index.ts.
+  const metrics = new Metrics({ serviceName: "processor" });
   const topicArn = process.env[FUNCTION_ENV.pipelineEventsTopicArn];
   const events = topicArn ? { sns: new SNSClient({}), topicArn } : undefined;
   const convert = (message: ObjectLandedMessage, dataset: DatasetDefinition) =>

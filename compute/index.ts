@@ -24,6 +24,8 @@ export interface ComputeArgs {
   /** Where Lambda sends S3 events the ingest function failed on after its retries. */
   readonly ingestFailuresQueueArn: pulumi.Input<string>;
   readonly processingQueueArn: pulumi.Input<string>;
+  /** The processor publishes one completion event per converted object here. */
+  readonly pipelineEventsTopicArn: pulumi.Input<string>;
 }
 
 /** What observability takes from compute. */
@@ -186,9 +188,9 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
     const processorRole = functionRole("processor", {
       partition: context.partition,
       policy: pulumi
-        .all([args.lakeBucketArn, args.processingQueueArn, args.kmsKeyArn])
-        .apply(([lakeBucketArn, processingQueueArn, kmsKeyArn]) =>
-          processorPolicy({ lakeBucketArn, processingQueueArn, kmsKeyArn, tracing: settings.tracing }),
+        .all([args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn])
+        .apply(([lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn]) =>
+          processorPolicy({ lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, tracing: settings.tracing }),
         ),
     });
     const processor = new aws.lambda.CallbackFunction(
@@ -197,7 +199,14 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
         ...commonFunctionArgs(settings.processor, processorLogs, []),
         description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
         role: processorRole.role.arn,
-        environment: { variables: { [FUNCTION_ENV.lakeBucket]: args.lakeBucketName, POWERTOOLS_SERVICE_NAME: "processor", [METRICS_NAMESPACE_ENV]: metricsNamespace(stack) } },
+        environment: {
+          variables: {
+            [FUNCTION_ENV.lakeBucket]: args.lakeBucketName,
+            [FUNCTION_ENV.pipelineEventsTopicArn]: args.pipelineEventsTopicArn,
+            POWERTOOLS_SERVICE_NAME: "processor",
+            [METRICS_NAMESPACE_ENV]: metricsNamespace(stack),
+          },
+        },
         callbackFactory: processorCallbackFactory,
       },
       { parent: this, dependsOn: [...processorRole.grants, processorLogs] },

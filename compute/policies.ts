@@ -45,16 +45,28 @@ export function ingestPolicy(args: IngestPolicyArgs): PolicyDocument {
 export interface ProcessorPolicyArgs {
   readonly lakeBucketArn: string;
   readonly processingQueueArn: string;
+  readonly pipelineEventsTopicArn: string;
   readonly kmsKeyArn: string;
   readonly tracing: boolean;
 }
 
-/** The processor reads raw objects, writes processed and rejected ones, and consumes its queue. */
+/**
+ * The processor reads raw objects, writes processed and rejected ones, consumes its queue and
+ * announces each converted object on the pipeline-events topic. Listing `raw/` lets S3 answer 404
+ * (a permanent "object not found") instead of 403 (retried into the dead-letter queue) for a missing object.
+ */
 export function processorPolicy(args: ProcessorPolicyArgs): PolicyDocument {
   const objects = (prefix: string): string => `${args.lakeBucketArn}/${prefix}*`;
   return withTracing(
     args.tracing,
     { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objects(ZONES.raw) },
+    {
+      Sid: "ListRawZone",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: args.lakeBucketArn,
+      Condition: { StringLike: { "s3:prefix": [`${ZONES.raw}*`] } },
+    },
     {
       Sid: "WriteProcessedAndRejectedObjects",
       Effect: "Allow",
@@ -67,6 +79,7 @@ export function processorPolicy(args: ProcessorPolicyArgs): PolicyDocument {
       Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
       Resource: args.processingQueueArn,
     },
+    { Sid: "PublishCompletionEvents", Effect: "Allow", Action: ["sns:Publish"], Resource: args.pipelineEventsTopicArn },
     { Sid: "UseLakeKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeyArn },
   );
 }

@@ -18,7 +18,7 @@ import type { LogSink } from "./log";
 import { recordCoercer, type CoercedValue, type Rejection, type RejectionReason } from "./coerce";
 import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, snappyCompressor, type ByteSink, type ParquetFileWriter } from "./parquet";
 import { readCsv, readJsonLines, type RecordVisitor } from "./record-readers";
-import { outputName, processedKey, rawEncoding, rejectedRecordsKey, type RawEncoding } from "./outputs";
+import { outputName, processedKey, rawEncoding, rejectedRecordsKey, type RawEncoding, type RejectedRecordLine } from "./outputs";
 import { PermanentError, permanentCause } from "./errors";
 import { dailyPartition } from "../storage/zones";
 
@@ -33,6 +33,10 @@ export interface ConversionOptions {
   readonly encoding: RawEncoding;
   /** The output name derived from the source object (see `outputName`). */
   readonly name: string;
+  /** The source object's key, kept with every rejected record. */
+  readonly sourceKey: string;
+  /** When the object landed: the day partition of its rejected records. */
+  readonly landedAt: Date;
   readonly openSink: SinkFactory;
   readonly rowGroupRows?: number;
   /**
@@ -77,7 +81,7 @@ interface RejectedWriter {
 }
 
 /** The output is opened at the first rejection: a clean object leaves nothing in `rejected/`. */
-function rejectedWriter(key: string, openSink: SinkFactory): RejectedWriter {
+function rejectedWriter(key: string, sourceKey: string, openSink: SinkFactory): RejectedWriter {
   let sink: ByteSink | undefined;
   let chunk: string[] = [];
   let chunkChars = 0;
@@ -100,7 +104,14 @@ function rejectedWriter(key: string, openSink: SinkFactory): RejectedWriter {
     add(line, rejection, raw) {
       count += 1;
       byReason[rejection.reason] = (byReason[rejection.reason] ?? 0) + 1;
-      const entry = JSON.stringify({ line, reason: rejection.reason, ...(rejection.column ? { column: rejection.column } : {}), detail: rejection.detail, record: raw });
+      const entry = JSON.stringify({
+        source_key: sourceKey,
+        line_number: line,
+        reason: rejection.reason,
+        ...(rejection.column ? { column: rejection.column } : {}),
+        detail: rejection.detail,
+        record: typeof raw === "string" ? raw : JSON.stringify(raw),
+      } satisfies RejectedRecordLine);
       chunk.push(entry);
       chunkChars += entry.length + 1;
       return chunkChars >= REJECTED_CHUNK_CHARS ? flush() : undefined;
@@ -120,6 +131,12 @@ function decompressIfNeeded(input: Readable, encoding: RawEncoding): Readable {
   const gunzip = createGunzip();
   input.on("error", (error) => gunzip.destroy(error));
   return input.pipe(gunzip);
+}
+
+/** The day an object landed, from the ingest message's event time (falls back to the epoch when unreadable, never to "now", which would break idempotency). */
+function landedAt(message: Pick<ObjectLandedMessage, "eventTime">): Date {
+  const parsed = new Date(message.eventTime);
+  return Number.isNaN(parsed.getTime()) ? new Date(0) : parsed;
 }
 
 /**
@@ -145,7 +162,7 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   const files = new Map<string, ParquetFileWriter>();
   const compress = snappyCompressor();
   const partitionOfDay = new Map<number, string>();
-  const rejected = rejectedWriter(rejectedRecordsKey(dataset.name, name), openSink);
+  const rejected = rejectedWriter(rejectedRecordsKey(dataset.name, name, options.landedAt), options.sourceKey, openSink);
   const values: CoercedValue[] = new Array<CoercedValue>(dataset.columns.length);
   let rowsRead = 0;
   let rowsWritten = 0;
@@ -324,7 +341,15 @@ export async function convertObject(message: ObjectLandedMessage, dataset: Datas
   }
   const name = outputName(message);
   const openSink = deps.openSink ?? ((key: string, contentType: string) => s3UploadSink(deps.s3, message.bucket, key, contentType));
-  const result = await convertRecords(source.body, { dataset, encoding, name, openSink, ...(deps.rowGroupRows ? { rowGroupRows: deps.rowGroupRows } : {}) });
+  const result = await convertRecords(source.body, {
+    dataset,
+    encoding,
+    name,
+    sourceKey: message.key,
+    landedAt: landedAt(message),
+    openSink,
+    ...(deps.rowGroupRows ? { rowGroupRows: deps.rowGroupRows } : {}),
+  });
   if (result.rowsWritten + result.rowsRejected !== result.rowsRead) {
     // Cannot happen unless the engine is broken; fail loudly (transient, so the message is kept).
     throw new Error(`Counts do not reconcile for ${message.key}: read ${result.rowsRead}, written ${result.rowsWritten}, rejected ${result.rowsRejected}`);

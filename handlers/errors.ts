@@ -10,6 +10,9 @@ export class PermanentError extends Error {
     readonly reason: string,
   ) {
     super(message);
+    // Set explicitly: in the closure Pulumi serializes, `super(message)` does not reach Error's own
+    // initialisation, so the message would read "undefined" in Lambda (seen in the curated job's errors).
+    this.message = message;
     this.name = "PermanentError";
   }
 }

@@ -7,6 +7,7 @@ import type { S3Event } from "aws-lambda";
 import type { LogSink } from "./log";
 import { decodeS3EventKey, isFolderMarker } from "./s3-keys";
 import { datasetOfRawKey } from "../storage/zones";
+import { DATASET_NAMES, findDataset } from "./datasets";
 
 /** The message the ingest function publishes for each new raw object. */
 export interface ObjectLandedMessage {
@@ -62,6 +63,11 @@ export function messagesFromS3Event(
       logger.warn("Skipping object outside raw/<dataset>/", { key });
       skipped += 1;
       continue;
+    }
+    if (findDataset(dataset) === undefined) {
+      // Still published (other subscribers may want it), but the processing queue's filter drops it:
+      // an error line makes the error-log alarm tell someone that data is waiting in raw/.
+      logger.error("Object landed in an unregistered dataset; it will not be processed", { key, dataset, registered: DATASET_NAMES });
     }
     messages.push({
       bucket: record.s3.bucket.name,

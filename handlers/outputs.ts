@@ -3,7 +3,7 @@
  */
 import { createHash } from "node:crypto";
 import type { RawFormat } from "./datasets";
-import { datasetPrefix } from "../storage/zones";
+import { dailyPartition, datasetPrefix } from "../storage/zones";
 
 /** The identity of one version of a source object. */
 export interface SourceObject {
@@ -41,9 +41,28 @@ export function processedKey(dataset: string, partition: string, name: string): 
   return `${datasetPrefix("processed", dataset)}${partition}${name}.parquet`;
 }
 
-/** `rejected/<dataset>/records/<name>.jsonl`: one JSON Lines file of rejected records per source object version. */
-export function rejectedRecordsKey(dataset: string, name: string): string {
-  return `${datasetPrefix("rejected", dataset)}records/${name}.jsonl`;
+/**
+ * `rejected/<dataset>/year=YYYY/month=MM/day=DD/<name>.jsonl`: one JSON Lines file of rejected
+ * records per source object version, in the partition of the day the object landed (the message's
+ * event time, so a redelivery writes the same key). The analytics layer's `rejected` table reads it.
+ *
+ * @example rejectedRecordsKey("events", "day_1-3f0c…", new Date("2026-11-01T08:00:00Z")) // "rejected/events/year=2026/month=11/day=01/day_1-3f0c….jsonl"
+ */
+export function rejectedRecordsKey(dataset: string, name: string, landedAt: Date): string {
+  return `${datasetPrefix("rejected", dataset)}${dailyPartition(landedAt)}${name}.jsonl`;
+}
+
+/**
+ * One line of a rejected-records file, with the field names the `rejected` Glue table declares.
+ * `record` is the raw record as text (a JSON object's text, or the CSV fields joined back as JSON).
+ */
+export interface RejectedRecordLine {
+  readonly source_key: string;
+  readonly line_number: number;
+  readonly reason: string;
+  readonly column?: string;
+  readonly detail: string;
+  readonly record: string;
 }
 
 const FORMAT_BY_EXTENSION: Readonly<Record<string, RawFormat>> = { jsonl: "jsonl", ndjson: "jsonl", json: "jsonl", csv: "csv" };

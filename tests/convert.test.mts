@@ -7,6 +7,9 @@ import { EVENTS, USERS, DATASETS, type DatasetDefinition } from "../handlers/dat
 import { PermanentError, permanentCause } from "../handlers/errors.ts";
 import { outputName, processedKey, rawEncoding, rejectedRecordsKey } from "../handlers/outputs.ts";
 import { parquetSchema } from "../handlers/parquet.ts";
+
+const SOURCE_KEY = "raw/events/n.jsonl";
+const LANDED_AT = new Date("2026-11-20T10:00:00Z");
 import { memoryStore, readParquetWithDuckDb } from "./harness/sinks.ts";
 
 /** A dataset with one column of every type, to test coercion and the Parquet mapping of each. */
@@ -160,7 +163,7 @@ describe("outputName (idempotent outputs)", () => {
   test("places outputs under processed/ and rejected/ of the dataset", () => {
     expect(processedKey("events", "year=2026/month=11/day=20/", "n")).toBe("processed/events/year=2026/month=11/day=20/n.parquet");
     expect(processedKey("users", "", "n")).toBe("processed/users/n.parquet");
-    expect(rejectedRecordsKey("events", "n")).toBe("rejected/events/records/n.jsonl");
+    expect(rejectedRecordsKey("events", "n", new Date("2026-01-05T23:59:59Z"))).toBe("rejected/events/year=2026/month=01/day=05/n.jsonl");
   });
 });
 
@@ -213,7 +216,7 @@ describe("convertRecords", () => {
     );
     const store = memoryStore();
     // Act
-    const result = await convertRecords(Readable.from([jsonLines(records)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    const result = await convertRecords(Readable.from([jsonLines(records)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     // Assess
     expect(result).toMatchObject({ rowsRead: 30, rowsWritten: 30, rowsRejected: 0 });
     expect(result.partitions).toEqual(
@@ -238,7 +241,7 @@ describe("convertRecords", () => {
       { s: "a", i: 1, b: "9007199254740993", d: 0.5, f: false, t: "2026-11-20T10:00:00.250Z", day: "2026-11-20", m: { k: "v" } },
       { s: "b" },
     ]);
-    await convertRecords(Readable.from([lines]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    await convertRecords(Readable.from([lines]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     const { columns, rows } = await readParquetWithDuckDb(store.objects.get("processed/all_types/n.parquet")!);
     expect(columns.map((column) => column.type)).toEqual(["VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "TIMESTAMP WITH TIME ZONE", "DATE", "MAP(VARCHAR, VARCHAR)"]);
     expect(rows[0]).toMatchObject({ s: "a", i: 1, b: "9007199254740993", d: 0.5, f: false, day: "2026-11-20" });
@@ -250,7 +253,7 @@ describe("convertRecords", () => {
     const store = memoryStore();
     const ids = ["é-1", "日本-2", "emoji 😀-3", "plain-4"];
     const lines = jsonLines(ids.map((id) => event({ event_id: id, event_type: "vue_été", properties: { clé: "valeur ✓" } })));
-    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     const { rows } = await readParquetWithDuckDb(store.objects.get(result.partitions[0]!.key)!);
     expect(rows.map((row) => row.event_id)).toEqual(ids);
     expect(new Set(rows.map((row) => row.event_type))).toEqual(new Set(["vue_été"]));
@@ -270,18 +273,20 @@ describe("convertRecords", () => {
     ].join("\r\n");
     const store = memoryStore();
     // Act
-    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     // Assess
-    expect(result).toMatchObject({ rowsRead: 6, rowsWritten: 2, rowsRejected: 4, rejectedKey: "rejected/events/records/n.jsonl" });
+    expect(result).toMatchObject({ rowsRead: 6, rowsWritten: 2, rowsRejected: 4, rejectedKey: "rejected/events/year=2026/month=11/day=20/n.jsonl" });
     expect(result.rejectedByReason).toEqual({ malformed_json: 1, not_an_object: 1, missing_required: 1, invalid_value: 1 });
-    const rejected = store.objects.get("rejected/events/records/n.jsonl")!.toString().trim().split("\n").map((line) => JSON.parse(line));
-    expect(rejected.map(({ line, reason, column }) => ({ line, reason, column }))).toEqual([
-      { line: 3, reason: "malformed_json", column: undefined },
-      { line: 4, reason: "not_an_object", column: undefined },
-      { line: 5, reason: "missing_required", column: "user_id" },
-      { line: 6, reason: "invalid_value", column: "event_timestamp" },
+    const rejected = store.objects.get("rejected/events/year=2026/month=11/day=20/n.jsonl")!.toString().trim().split("\n").map((line) => JSON.parse(line));
+    expect(rejected.map(({ line_number, reason, column }) => ({ line_number, reason, column }))).toEqual([
+      { line_number: 3, reason: "malformed_json", column: undefined },
+      { line_number: 4, reason: "not_an_object", column: undefined },
+      { line_number: 5, reason: "missing_required", column: "user_id" },
+      { line_number: 6, reason: "invalid_value", column: "event_timestamp" },
     ]);
     expect(rejected[0].record).toBe("{not json");
+    expect(rejected[2].record).toBe(JSON.stringify(event({ user_id: undefined })));
+    expect(new Set(rejected.map((line) => line.source_key))).toEqual(new Set([SOURCE_KEY]));
     expect((await readParquetWithDuckDb(store.objects.get(result.partitions[0]!.key)!)).rows.map((row) => row.event_id)).toEqual(["ok1", "ok2"]);
   });
 
@@ -299,7 +304,7 @@ describe("convertRecords", () => {
     const chunks = csv.match(/[\s\S]{1,7}/g)!;
     const store = memoryStore();
     // Act
-    const result = await convertRecords(Readable.from(chunks), { dataset: USERS, encoding: { format: "csv", gzip: false }, name: "n", openSink: store.openSink });
+    const result = await convertRecords(Readable.from(chunks), { dataset: USERS, encoding: { format: "csv", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     // Assess
     expect(result).toMatchObject({ rowsRead: 5, rowsWritten: 2, rowsRejected: 3 });
     const { rows } = await readParquetWithDuckDb(store.objects.get("processed/users/n.parquet")!);
@@ -307,26 +312,26 @@ describe("convertRecords", () => {
       { user_id: 1, email: "a@example.com", name: "Doe, Jane", country: "FR", signup_timestamp: "2026-01-01 00:00:00+00" },
       { user_id: 2, email: "b@example.com", name: 'Line one\nline two "quoted"', country: null, signup_timestamp: null },
     ]);
-    const rejected = store.objects.get("rejected/users/records/n.jsonl")!.toString().trim().split("\n").map((line) => JSON.parse(line));
+    const rejected = store.objects.get("rejected/users/year=2026/month=11/day=20/n.jsonl")!.toString().trim().split("\n").map((line) => JSON.parse(line));
     // csv-parse reports unparsable rows as soon as it meets them: compare in line order
-    const byLine = rejected.map(({ line, reason, column }) => ({ line, reason, column })).sort((left, right) => left.line - right.line);
+    const byLine = rejected.map(({ line_number, reason, column }) => ({ line_number, reason, column })).sort((left, right) => left.line_number - right.line_number);
     expect(byLine).toEqual([
-      { line: 5, reason: "invalid_value", column: "user_id" },
-      { line: 6, reason: "malformed_csv", column: undefined },
-      { line: 7, reason: "malformed_csv", column: undefined },
+      { line_number: 5, reason: "invalid_value", column: "user_id" },
+      { line_number: 6, reason: "malformed_csv", column: undefined },
+      { line_number: 7, reason: "malformed_csv", column: undefined },
     ]);
   });
 
   test("decompresses gzip", async () => {
     const store = memoryStore();
     const body = gzipSync(jsonLines([event(), event({ event_id: "e2" })]));
-    const result = await convertRecords(Readable.from([body.subarray(0, 10), body.subarray(10)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", openSink: store.openSink });
+    const result = await convertRecords(Readable.from([body.subarray(0, 10), body.subarray(10)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     expect(result).toMatchObject({ rowsRead: 2, rowsWritten: 2 });
   });
 
   test("fails permanently on data that is not gzip, leaving no output", async () => {
     const store = memoryStore();
-    const outcome = convertRecords(Readable.from([Buffer.from("plain text, not gzip")]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", openSink: store.openSink });
+    const outcome = convertRecords(Readable.from([Buffer.from("plain text, not gzip")]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     await expect(outcome).rejects.toMatchObject({ name: "PermanentError", reason: "unreadable_object" });
     expect(store.objects.size).toBe(0);
   });
@@ -340,7 +345,7 @@ describe("convertRecords", () => {
       throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     }
     await expect(
-      convertRecords(Readable.from(failing()), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink, rowGroupRows: 1 }),
+      convertRecords(Readable.from(failing()), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 1 }),
     ).rejects.toThrow("socket hang up");
     expect(store.objects.size).toBe(0);
     expect(store.aborted.sort()).toEqual(["processed/events/year=2026/month=11/day=20/n.parquet", "processed/events/year=2026/month=11/day=21/n.parquet"]);
@@ -355,6 +360,8 @@ describe("convertRecords", () => {
       dataset: EVENTS,
       encoding: { format: "jsonl", gzip: false },
       name: "n",
+      sourceKey: SOURCE_KEY,
+      landedAt: LANDED_AT,
       openSink: store.openSink,
       rowGroupRows: 300,
       maxBufferedRows: 200,
@@ -376,7 +383,7 @@ describe("convertRecords", () => {
 
   test("an empty object converts to nothing", async () => {
     const store = memoryStore();
-    const result = await convertRecords(Readable.from([]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", openSink: store.openSink });
+    const result = await convertRecords(Readable.from([]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
     expect(result).toEqual({ rowsRead: 0, rowsWritten: 0, rowsRejected: 0, partitions: [], rejectedByReason: {} });
     expect(store.objects.size).toBe(0);
   });

@@ -44,6 +44,17 @@ describe("messagesFromS3Event", () => {
   });
 });
 
+describe("objects in an unregistered dataset", () => {
+  test("are announced, with an error line that the error-log alarm counts", () => {
+    const logger = recordingLogger();
+    const { messages } = messagesFromS3Event(s3ObjectCreatedEvent("lake", [{ key: "raw/orders/a.jsonl", size: 3 }, { key: "raw/events/b.jsonl", size: 3 }]), logger);
+    expect(messages.map((message) => message.dataset)).toEqual(["orders", "events"]);
+    expect(logger.lines.filter((line) => line.level === "error")).toEqual([
+      { level: "error", message: "Object landed in an unregistered dataset; it will not be processed", attributes: { key: "raw/orders/a.jsonl", dataset: "orders", registered: ["events", "users"] } },
+    ]);
+  });
+});
+
 describe("handleIngest", () => {
   test("publishes in batches of ten with the dataset attribute", async () => {
     const sent: PublishBatchCommandInput[] = [];

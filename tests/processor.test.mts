@@ -126,8 +126,8 @@ describe("the processor against S3 (moto)", () => {
     const day21 = await readParquetWithDuckDb(await objectBytes(processed[1]!));
     expect(day21.rows.map((row) => row.event_id)).toEqual(["b", "c"]);
     expect(day21.columns.map((column) => column.name)).toEqual(["event_id", "user_id", "event_timestamp", "event_type", "properties"]);
-    const [rejectedKey] = await keysUnder("rejected/events/records/");
-    expect(JSON.parse((await objectBytes(rejectedKey!)).toString())).toMatchObject({ line: 4, reason: "invalid_value", column: "user_id" });
+    const [rejectedKey] = await keysUnder("rejected/events/year=");
+    expect(JSON.parse((await objectBytes(rejectedKey!)).toString())).toMatchObject({ line_number: 4, reason: "invalid_value", column: "user_id" });
     expect(deps.metrics.published).toEqual([{ dataset: "events", RowsRead: 4, RowsWritten: 3, RowsRejected: 1 }]);
     expect(deps.logger.lines.find((line) => line.message === "Converted object")?.attributes).toMatchObject({ key: message.key, rowsRead: 4, rowsWritten: 3, rowsRejected: 1 });
     const [completion] = await tap.received();
@@ -268,7 +268,7 @@ describe("the processor against S3 (moto)", () => {
     // Assess
     expect(outcome).toMatchObject({ ok: true, result: { batchItemFailures: [] } });
     expect(await keysUnder("processed/events/")).toHaveLength(1);
-    expect(await keysUnder("rejected/events/records/")).toHaveLength(1);
+    expect(await keysUnder("rejected/events/year=")).toHaveLength(1);
     expect(outcome.logs).toContain('"RowsWritten"');
     expect(outcome.logs).toContain('"message":"Converted object"');
     // lib-storage, csv-parse and hyparquet-writer are not in the Lambda runtime: they must be packed
