@@ -30,7 +30,7 @@ export interface RawEncoding {
 export function outputName(source: SourceObject): string {
   const file = source.key.slice(source.key.lastIndexOf("/") + 1);
   const stem = file.replace(/\.gz$/i, "").replace(/\.(jsonl|ndjson|json|csv)$/i, "");
-  const readable = stem.normalize("NFKD").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+|_+$/g, "").slice(0, 80) || "object";
+  const readable = stem.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+|_+$/g, "").slice(0, 80) || "object";
   const identity = [source.bucket, source.key, source.versionId ? `v:${source.versionId}` : `e:${source.etag.replace(/"/g, "")}`].join("\u0000");
   const digest = createHash("sha256").update(identity).digest("hex").slice(0, 16);
   return `${readable}-${digest}`;

@@ -21,6 +21,7 @@ export interface AwsEndpoint {
   readonly isMoto: boolean;
   /** PEM of the CA to trust for this endpoint, when it is our own TLS moto_server. */
   readonly caCertificate?: string;
+
   /** Environment variables that point an AWS SDK v3 process (e.g. a function) at this endpoint. */
   readonly environment: Readonly<Record<string, string>>;
   /** Clears every resource (moto only; a no-op elsewhere). */
@@ -76,7 +77,7 @@ async function waitUntilServing(url: string, ca: string, child: ChildProcess, de
 }
 
 /** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
-function makeCertificate(): { certPath: string; keyPath: string; pem: string } {
+export function makeCertificate(): { certPath: string; keyPath: string; pem: string } {
   const base = join(PROJECT_ROOT, ".tmp", "tls");
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, "moto-"));

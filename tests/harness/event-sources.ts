@@ -20,6 +20,8 @@ export interface NotificationDelivery {
   readonly invocations: number;
   readonly failures: number;
   readonly testEvents: number;
+  /** The S3 events delivered, in order (e.g. to deliver one again, as S3's at-least-once delivery may). */
+  readonly events: readonly S3Event[];
 }
 
 async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
@@ -35,15 +37,17 @@ export async function deliverS3Notifications(sqs: SQSClient, tapQueueUrl: string
   let invocations = 0;
   let failures = 0;
   let testEvents = 0;
+  const events: S3Event[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: tapQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    if (Messages.length === 0) return { invocations, failures, testEvents };
+    if (Messages.length === 0) return { invocations, failures, testEvents, events };
     for (const message of Messages) {
       const body = JSON.parse(message.Body ?? "{}") as Partial<S3Event> & { Event?: string };
       if (body.Event === "s3:TestEvent") {
         testEvents += 1;
       } else {
         invocations += 1;
+        events.push(body as S3Event);
         const outcome = await fn.invoke(body);
         if (!outcome.ok) failures += 1;
       }
@@ -74,6 +78,8 @@ export interface QueuePollingReport {
   readonly deleted: number;
   readonly reportedFailures: number;
   readonly failedInvocations: number;
+  /** Bodies of the messages handled and deleted, in order. */
+  readonly deletedBodies: readonly string[];
 }
 
 function toSqsRecord(message: Message, options: QueuePollingOptions): SQSRecord {
@@ -126,6 +132,7 @@ export async function pollQueue(sqs: SQSClient, fn: LocalFunction, options: Queu
   let reportedFailures = 0;
   let failedInvocations = 0;
   let emptyPolls = 0;
+  const deletedBodies: string[] = [];
   const emptyPollsToStop = options.emptyPollsToStop ?? 2;
   const maxInvocations = options.maxInvocations ?? 200;
   while (emptyPolls < emptyPollsToStop && invocations < maxInvocations) {
@@ -149,6 +156,7 @@ export async function pollQueue(sqs: SQSClient, fn: LocalFunction, options: Queu
       const done = batch.filter((message) => !failed.has(message.MessageId!));
       await deleteMessages(sqs, options.queueUrl, done);
       deleted += done.length;
+      deletedBodies.push(...done.map((message) => message.Body ?? ""));
     }
     if (options.retryImmediately && retry.length > 0) {
       for (let start = 0; start < retry.length; start += 10) {
@@ -161,5 +169,5 @@ export async function pollQueue(sqs: SQSClient, fn: LocalFunction, options: Queu
       }
     }
   }
-  return { invocations, deleted, reportedFailures, failedInvocations };
+  return { invocations, deleted, reportedFailures, failedInvocations, deletedBodies };
 }

@@ -1,0 +1,237 @@
+/**
+ * The whole data path of the dev stack on a local AWS endpoint (moto_server, or LocalStack / AWS with
+ * DATALAKE_AWS_ENDPOINT): the data plane provisioned from the program's own declarations, the
+ * functions' exact uploads driven as the Lambda service drives them, and the lake read back by DuckDB.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { runProgram, type ProgramRun } from "../harness/program.ts";
+import { startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
+import { LocalPipeline } from "../harness/local-pipeline.ts";
+import { FaultProxy } from "../harness/fault-proxy.ts";
+import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.ts";
+import {
+  EVENT_COLUMNS,
+  SAMPLE_USERS,
+  USER_COLUMNS,
+  csv,
+  expectedEventsPerType,
+  expectedEventsPerUser,
+  gzip,
+  jsonLines,
+  sampleEvents,
+} from "../harness/sample-data.ts";
+
+/** The day the seed's named queries look at. */
+const DAY = "2026-11-01";
+/** Glue type → the DuckDB type of the same column read straight from the Parquet file. */
+const PARQUET_AS_READ: Readonly<Record<string, string>> = {
+  string: "VARCHAR",
+  int: "INTEGER",
+  bigint: "BIGINT",
+  double: "DOUBLE",
+  boolean: "BOOLEAN",
+  timestamp: "TIMESTAMP WITH TIME ZONE",
+  date: "DATE",
+  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
+};
+
+let endpoint: AwsEndpoint;
+let run: ProgramRun;
+let pipeline: LocalPipeline | undefined;
+let proxy: FaultProxy | undefined;
+let lake: LakeSnapshot | undefined;
+
+beforeAll(async () => {
+  endpoint = await startEndpoint();
+  run = await runProgram("dev");
+});
+afterEach(async () => {
+  lake?.close();
+  lake = undefined;
+  await pipeline?.stop();
+  pipeline = undefined;
+  await proxy?.stop();
+  proxy = undefined;
+});
+afterAll(async () => {
+  await endpoint?.stop();
+});
+
+const count = (rows: Record<string, unknown>[]) => Number(rows[0]?.n);
+const namedQuery = (name: string): string => {
+  const declared = run.all("aws:athena/namedQuery:NamedQuery").find((query) => query.inputs.name === name);
+  if (!declared) throw new Error(`No named query ${name}`);
+  return String(declared.inputs.query);
+};
+const numbers = (rows: Record<string, unknown>[], fields: readonly string[]) =>
+  rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, fields.includes(key) ? Number(value) : value])));
+
+describe("the dev pipeline, end to end", () => {
+  test("several files and datasets in JSON Lines, CSV and gzip become the declared tables, and the seed's queries answer", async () => {
+    // Prepare: events as JSON Lines (with 2 invalid lines), CSV (1 invalid row) and gzip; users as JSON Lines and CSV
+    pipeline = await LocalPipeline.start(endpoint, run);
+    const jsonEvents = sampleEvents(DAY, 6, "json");
+    const csvEvents = sampleEvents(DAY, 4, "csv");
+    const gzipEvents = sampleEvents(DAY, 5, "gz");
+    await pipeline.land("raw/events/batch-1.jsonl", jsonLines(jsonEvents) + "{not json\n" + JSON.stringify({ ...jsonEvents[0], event_id: "bad-user", user_id: "x" }) + "\n");
+    await pipeline.land("raw/events/batch-2.csv", csv(csvEvents, EVENT_COLUMNS) + "csv-bad,1,yesterday,page_view,{}\n", { ContentType: "text/csv" });
+    await pipeline.land("raw/events/batch-3.jsonl.gz", gzip(jsonLines(gzipEvents)));
+    await pipeline.land("raw/users/users-1.jsonl", jsonLines(SAMPLE_USERS.slice(0, 2)));
+    await pipeline.land("raw/users/users-2.csv", csv(SAMPLE_USERS.slice(2), USER_COLUMNS));
+
+    // Act
+    const report = await pipeline.drive();
+    lake = await pipeline.snapshot();
+
+    // Assess: every object announced and processed, nothing retried
+    expect(report.notifications).toMatchObject({ invocations: 5, failures: 0 });
+    expect(report.processing).toMatchObject({ deleted: 5, reportedFailures: 0, failedInvocations: 0 });
+    const allEvents = [...jsonEvents, ...csvEvents, ...gzipEvents];
+    expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.events"))).toBe(allEvents.length);
+    expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.users"))).toBe(SAMPLE_USERS.length);
+    const ids = (await lake.rows("SELECT event_id FROM datalake_dev.events ORDER BY event_id")).map((row) => row.event_id);
+    expect(ids).toEqual(allEvents.map((event) => event.event_id).sort());
+    // rejected = the invalid records, with their reasons
+    const rejected = await lake.rows("SELECT dataset, reason, line_number, source_key FROM datalake_dev.rejected ORDER BY source_key, line_number");
+    expect(numbers(rejected, ["line_number"])).toEqual([
+      { dataset: "events", reason: "malformed_json", line_number: 7, source_key: "raw/events/batch-1.jsonl" },
+      { dataset: "events", reason: "invalid_value", line_number: 8, source_key: "raw/events/batch-1.jsonl" },
+      { dataset: "events", reason: "invalid_value", line_number: 6, source_key: "raw/events/batch-2.csv" },
+    ]);
+    // schema = the Glue tables the analytics layer declares
+    for (const table of lake.tables.filter((candidate) => candidate.format === "parquet" && candidate.prefix.startsWith("processed/"))) {
+      const file = lake.keys.find((key) => key.startsWith(table.prefix) && key.endsWith(".parquet"))!;
+      expect(await parquetSchema(lake, file), table.name).toEqual(Object.fromEntries(table.columns.map((column) => [column.name, PARQUET_AS_READ[column.type]])));
+    }
+    // the seed's queries, exactly as declared, give the answers computed from the sample
+    expect(numbers(await lake.rows(namedQuery("events per type for one day")), ["events"])).toEqual(expectedEventsPerType(allEvents, DAY));
+    expect(numbers(await lake.rows(namedQuery("events per user joined with users")), ["events", "user_id"])).toEqual(expectedEventsPerUser(allEvents, SAMPLE_USERS, DAY));
+    const rejectedPerDay = numbers(await lake.rows(namedQuery("rejected rows per day and reason")), ["year", "month", "day", "rejected_rows"]);
+    expect(rejectedPerDay).toEqual([
+      { dataset: "events", year: 2026, month: 11, day: expect.any(Number), reason: "invalid_value", rejected_rows: 2 },
+      { dataset: "events", year: 2026, month: 11, day: expect.any(Number), reason: "malformed_json", rejected_rows: 1 },
+    ]);
+  });
+
+  test("one file spanning several days is split into one partition per day", async () => {
+    pipeline = await LocalPipeline.start(endpoint, run);
+    const events = [...sampleEvents("2026-10-31", 2, "a"), ...sampleEvents("2026-11-01", 3, "b"), ...sampleEvents("2026-11-02", 4, "c")];
+    await pipeline.land("raw/events/three-days.jsonl", jsonLines(events));
+
+    await pipeline.drive();
+    lake = await pipeline.snapshot();
+
+    const perDay = await lake.rows("SELECT year, month, day, count(*) AS n FROM datalake_dev.events GROUP BY ALL ORDER BY ALL");
+    expect(numbers(perDay, ["year", "month", "day", "n"])).toEqual([
+      { year: 2026, month: 10, day: 31, n: 2 },
+      { year: 2026, month: 11, day: 1, n: 3 },
+      { year: 2026, month: 11, day: 2, n: 4 },
+    ]);
+    expect(lake.keys.filter((key) => key.startsWith("processed/events/")).map((key) => key.split("/").slice(2, 5).join("/"))).toEqual([
+      "year=2026/month=10/day=31",
+      "year=2026/month=11/day=01",
+      "year=2026/month=11/day=02",
+    ]);
+  });
+
+  test("keys with spaces, + and unicode are decoded and processed", async () => {
+    pipeline = await LocalPipeline.start(endpoint, run);
+    const key = "raw/events/Relevé + août 2026 ✓.jsonl";
+    await pipeline.land(key, jsonLines(sampleEvents(DAY, 3, "u")));
+
+    const report = await pipeline.drive();
+    lake = await pipeline.snapshot();
+
+    expect(report.processing).toMatchObject({ deleted: 1, reportedFailures: 0 });
+    expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.events"))).toBe(3);
+    expect(lake.keys.filter((name) => name.startsWith("processed/events/year=2026/month=11/day=01/Releve_aout_2026-") && name.endsWith(".parquet"))).toHaveLength(1);
+    expect(pipeline.processor.logs).toContain(`"key":"${key}"`);
+  });
+
+  test("zero-byte objects and folder markers are skipped without a message", async () => {
+    pipeline = await LocalPipeline.start(endpoint, run);
+    await pipeline.land("raw/events/", "");
+    await pipeline.land("raw/events/empty.jsonl", "");
+
+    const report = await pipeline.drive();
+    lake = await pipeline.snapshot();
+
+    expect(report.notifications).toMatchObject({ invocations: 2, failures: 0 });
+    expect(report.processing.invocations).toBe(0);
+    expect(lake.keys).toEqual([]);
+    expect(pipeline.ingest.logs).toContain("Skipping folder marker");
+    expect(pipeline.ingest.logs).toContain("Skipping zero-byte object");
+  });
+
+  test("an object of an unregistered dataset never reaches the processor and is reported at error level", async () => {
+    pipeline = await LocalPipeline.start(endpoint, run);
+    await pipeline.land("raw/orders/o-1.jsonl", '{"order_id":1}\n');
+
+    const report = await pipeline.drive();
+    lake = await pipeline.snapshot();
+
+    expect(report.notifications).toMatchObject({ invocations: 1, failures: 0 });
+    expect(report.processing.invocations).toBe(0);
+    expect(lake.keys).toEqual([]);
+    expect(pipeline.ingest.logs).toMatch(/"level":"ERROR".*Object landed in an unregistered dataset|Object landed in an unregistered dataset.*"level":"ERROR"/);
+    expect(await pipeline.deadLetters()).toHaveLength(0);
+  });
+
+  test("a poison message reaches the DLQ after exactly maxReceiveCount receives", async () => {
+    // Prepare: S3 answers every read of this object with 503, through a proxy in front of the endpoint
+    const proxyStarted = await FaultProxy.start(endpoint);
+    proxy = proxyStarted;
+    pipeline = await LocalPipeline.start(endpoint, run, { environmentOverrides: { "datalake-processor": proxyStarted.environment } });
+    proxyStarted.fail({ method: "GET", path: /\/raw\/events\/poison\.jsonl$/, times: Infinity, status: 503, code: "SlowDown" });
+    await pipeline.land("raw/events/poison.jsonl", jsonLines(sampleEvents(DAY, 2, "p")));
+    const maxReceiveCount = JSON.parse(run.one("aws:sqs/queue:Queue", "datalake-processing").inputs.redrivePolicy).maxReceiveCount as number;
+
+    // Act
+    const report = await pipeline.drive();
+
+    // Assess
+    expect(report.processing).toMatchObject({ invocations: maxReceiveCount, reportedFailures: maxReceiveCount, deleted: 0 });
+    const deadLetters = await pipeline.deadLetters();
+    expect(deadLetters).toHaveLength(1);
+    expect(JSON.parse(deadLetters[0]!.Body!)).toMatchObject({ key: "raw/events/poison.jsonl", dataset: "events" });
+    expect(proxyStarted.injected.length).toBeGreaterThanOrEqual(maxReceiveCount);
+  });
+
+  test("a duplicate delivery overwrites instead of adding rows", async () => {
+    pipeline = await LocalPipeline.start(endpoint, run);
+    await pipeline.land("raw/events/dup.jsonl", jsonLines(sampleEvents(DAY, 4, "d")));
+    const first = await pipeline.drive();
+    const before = await pipeline.snapshot();
+    const keysBefore = before.keys;
+    before.close();
+
+    // Act: S3 delivers the same notification again (at-least-once), and SQS the same message again
+    await pipeline.ingest.invoke(first.notifications.events[0]);
+    await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.processingQueue.url, MessageBody: first.processing.deletedBodies[0]! }));
+    const report = await pipeline.drive();
+    lake = await pipeline.snapshot();
+
+    // Assess: both duplicates were processed, and the lake holds the same objects and rows
+    expect(report.processing.deleted).toBe(2);
+    expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.events"))).toBe(4);
+    expect(lake.keys).toEqual(keysBefore);
+  });
+
+  test("a transient S3 failure is retried and then succeeds, with no rows lost or doubled", async () => {
+    // Prepare: the first 4 reads fail (more than the SDK's own 3 attempts), then S3 recovers
+    const proxyStarted = await FaultProxy.start(endpoint);
+    proxy = proxyStarted;
+    pipeline = await LocalPipeline.start(endpoint, run, { environmentOverrides: { "datalake-processor": proxyStarted.environment } });
+    proxyStarted.fail({ method: "GET", path: /\/raw\/events\/flaky\.jsonl$/, times: 4, status: 500, code: "InternalError" });
+    await pipeline.land("raw/events/flaky.jsonl", jsonLines(sampleEvents(DAY, 5, "f")));
+
+    const report = await pipeline.drive();
+    lake = await pipeline.snapshot();
+
+    expect(proxyStarted.injected).toHaveLength(4);
+    expect(report.processing).toMatchObject({ reportedFailures: 1, deleted: 1 });
+    expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.events"))).toBe(5);
+    expect(await pipeline.deadLetters()).toHaveLength(0);
+  });
+});
