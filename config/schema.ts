@@ -14,7 +14,7 @@ import {
   stringArrayKey,
   stringKey,
 } from "./keys";
-import { INTERFACE_ENDPOINT_NAMES } from "../network/endpoints";
+import { INTERFACE_ENDPOINT_NAMES, SERVICES_CALLED_BY_FUNCTIONS } from "../network/endpoints";
 
 import { SUBSCRIBER_ACCEPTS, parseSubscriber } from "./subscribers";
 
@@ -84,8 +84,8 @@ export const schema = {
   }),
   interfaceEndpoints: stringArrayKey({
     description:
-      "AWS services that get an interface VPC endpoint (private DNS, in every private subnet, billed per AZ-hour). S3 and DynamoDB always get free gateway endpoints. With `natStrategy: None` this must cover every service the functions call.",
-    default: [],
+      "AWS services that get an interface VPC endpoint (private DNS, in every private subnet, billed per AZ-hour). S3 and DynamoDB always get free gateway endpoints. Must include every service the functions call (sns, athena): the Lambda security group allows no other way out.",
+    default: [...SERVICES_CALLED_BY_FUNCTIONS],
     item: enumKey({ description: "service", default: INTERFACE_ENDPOINT_NAMES[0]!, values: INTERFACE_ENDPOINT_NAMES }),
     unique: true,
   }),

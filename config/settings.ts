@@ -233,15 +233,15 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       });
     }
   }
-  if (values.natStrategy === "None") {
+  {
     const uncovered = servicesWithoutEndpoint(values.interfaceEndpoints);
     if (uncovered.length > 0) {
       problems.push({
-        key: `${qualified("natStrategy")}, ${qualified("interfaceEndpoints")}`,
+        key: qualified("interfaceEndpoints"),
         message:
-          `None is not accepted while ${qualified("interfaceEndpoints")} lacks ${uncovered.join(", ")}; ` +
-          `without a NAT gateway the functions in the private subnets reach AWS APIs only through VPC endpoints, ` +
-          `so calls to those services would time out. Add them to ${qualified("interfaceEndpoints")} or use Single or OnePerAz`,
+          `${JSON.stringify(values.interfaceEndpoints)} is not accepted: it lacks ${uncovered.join(", ")}, which the functions call. ` +
+          `The Lambda security group admits HTTPS only to the VPC's interface endpoints and the S3/DynamoDB prefix lists ` +
+          `(never through NAT), so those calls would time out; add ${uncovered.join(", ")} to ${qualified("interfaceEndpoints")}`,
       });
     }
   }

@@ -1,8 +1,7 @@
 /**
  * The AWS services the pipeline reaches from inside the VPC, defined once: which of them may get an
- * interface endpoint (`datalake:interfaceEndpoints`), which the functions actually call (so that
- * `natStrategy: None` is only accepted when all of those have an endpoint), and the gateway
- * endpoints every stack gets.
+ * interface endpoint (`datalake:interfaceEndpoints`), which the functions actually call (each of
+ * those must have one), and the gateway endpoints every stack gets.
  */
 
 /** A service an interface endpoint can be declared for, with why the pipeline needs it. */
@@ -15,19 +14,22 @@ export interface InterfaceEndpointService {
 }
 
 /**
- * Every service `datalake:interfaceEndpoints` accepts. Services with `calledByFunctions: true` are
- * the ones a function in the private subnets must reach; without a NAT gateway each needs an
- * interface endpoint (S3 and DynamoDB are reached through the gateway endpoints every stack has).
+ * Every service `datalake:interfaceEndpoints` accepts. The Lambda security group admits HTTPS only to
+ * the VPC's own addresses and the S3/DynamoDB prefix lists, so a function reaches any other AWS API
+ * only through an interface endpoint, NAT or not: services with `calledByFunctions: true` are the
+ * ones the functions' own SDK clients call, and every stack must declare an endpoint for each.
+ * The others are optional: the functions' logs and metrics (EMF), their KMS data keys and Athena's
+ * catalog lookups travel through AWS services outside the VPC, not through the functions' network.
  */
 export const INTERFACE_ENDPOINT_SERVICES = [
-  { service: "sns", calledByFunctions: true, reason: "ingest publishes landed objects to the ingest topic; alerts" },
-  { service: "sqs", calledByFunctions: true, reason: "the processor's queue and the dead-letter queue" },
-  { service: "logs", calledByFunctions: true, reason: "structured logs and embedded metrics written by the functions' SDK clients" },
-  { service: "kms", calledByFunctions: true, reason: "data keys for the lake's customer-managed key" },
-  { service: "sts", calledByFunctions: true, reason: "SDK credential and identity calls" },
-  { service: "athena", calledByFunctions: true, reason: "the curated job's queries" },
-  { service: "glue", calledByFunctions: true, reason: "the Data Catalog behind Athena's tables" },
-  { service: "monitoring", calledByFunctions: true, reason: "CloudWatch metrics published by the functions" },
+  { service: "sns", calledByFunctions: true, reason: "ingest publishes landed objects; the processor publishes completion events" },
+  { service: "athena", calledByFunctions: true, reason: "the curated job starts and polls its queries" },
+  { service: "sqs", calledByFunctions: false, reason: "operators' tools in the VPC (redrive); the event source mapping polls from outside the VPC" },
+  { service: "logs", calledByFunctions: false, reason: "log readers in the VPC; function logs are shipped by the Lambda service" },
+  { service: "kms", calledByFunctions: false, reason: "direct KMS calls from the VPC; S3 and SNS use the key on the functions' behalf" },
+  { service: "sts", calledByFunctions: false, reason: "SDK identity calls from the VPC; functions get credentials from their environment" },
+  { service: "glue", calledByFunctions: false, reason: "catalog calls from the VPC; Athena reads the catalog itself" },
+  { service: "monitoring", calledByFunctions: false, reason: "PutMetricData from the VPC; the functions' metrics are embedded in their logs" },
   { service: "lambda", calledByFunctions: false, reason: "invoking functions from inside the VPC (operators, future jobs)" },
 ] as const satisfies readonly InterfaceEndpointService[];
 
@@ -36,7 +38,7 @@ export type InterfaceEndpointName = (typeof INTERFACE_ENDPOINT_SERVICES)[number]
 
 export const INTERFACE_ENDPOINT_NAMES: readonly InterfaceEndpointName[] = INTERFACE_ENDPOINT_SERVICES.map((entry) => entry.service);
 
-/** The services functions call: with `natStrategy: None`, every one of them needs an interface endpoint. */
+/** The services the functions' SDK clients call: every stack needs an interface endpoint for each. */
 export const SERVICES_CALLED_BY_FUNCTIONS: readonly InterfaceEndpointName[] = INTERFACE_ENDPOINT_SERVICES.filter(
   (entry) => entry.calledByFunctions,
 ).map((entry) => entry.service);
@@ -46,12 +48,11 @@ export const GATEWAY_ENDPOINT_SERVICES = ["s3", "dynamodb"] as const;
 export type GatewayEndpointName = (typeof GATEWAY_ENDPOINT_SERVICES)[number];
 
 /**
- * The services functions call that the declared interface endpoints leave out; empty when a stack
- * can run without NAT.
+ * The services the functions call that the declared interface endpoints leave out; must be empty.
  *
  * @example
  * ```ts
- * servicesWithoutEndpoint(["sqs", "sns"]); // ["logs", "kms", "sts", "athena", "glue", "monitoring"]
+ * servicesWithoutEndpoint(["sqs", "sns"]); // ["athena"]
  * ```
  */
 export function servicesWithoutEndpoint(interfaceEndpoints: readonly string[]): InterfaceEndpointName[] {

@@ -173,11 +173,11 @@ describe("network monthly cost", () => {
 
 describe("network config validation", () => {
   const invalid = [
-    { title: "an interface endpoint for a service the pipeline does not use", overrides: { "datalake:interfaceEndpoints": ["sqs", "ec2"] }, mentions: ["datalake:interfaceEndpoints", "ec2", "one of sns, sqs, logs"] },
+    { title: "an interface endpoint for a service the pipeline does not use", overrides: { "datalake:interfaceEndpoints": ["sns", "athena", "ec2"] }, mentions: ["datalake:interfaceEndpoints", "ec2", "one of sns, athena, sqs"] },
     { title: "a repeated interface endpoint", overrides: { "datalake:interfaceEndpoints": ["sqs", "sqs"] }, mentions: ["datalake:interfaceEndpoints", "without repeats"] },
     { title: "interface endpoints that are not a list", overrides: { "datalake:interfaceEndpoints": "sqs" }, mentions: ["datalake:interfaceEndpoints", '"sqs"'] },
-    { title: "NAT None without any interface endpoint", overrides: { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": [] }, mentions: ["datalake:natStrategy", "lacks sns, sqs, logs, kms, sts, athena, glue, monitoring", "through VPC endpoints"] },
-    { title: "NAT None with one called service missing", overrides: { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": SERVICES_CALLED_BY_FUNCTIONS.filter((service) => service !== "kms") }, mentions: ["datalake:interfaceEndpoints lacks kms;", "Single or OnePerAz"] },
+    { title: "no interface endpoint at all", overrides: { "datalake:interfaceEndpoints": [] }, mentions: ["datalake:interfaceEndpoints: [] is not accepted", "lacks sns, athena", "never through NAT"] },
+    { title: "NAT None with a called service missing", overrides: { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": ["sns", "sqs", "logs"] }, mentions: ["datalake:interfaceEndpoints", "it lacks athena, which the functions call"] },
     { title: "a VPC CIDR larger than /16", overrides: { "datalake:vpcCidr": "10.0.0.0/8" }, mentions: ["datalake:vpcCidr", "from /16 to /24"] },
     { title: "a single availability zone", overrides: { "datalake:availabilityZones": 1 }, mentions: ["datalake:availabilityZones", "from 2 to 6"] },
     { title: "subnets that overflow their zone", overrides: { "datalake:vpcCidr": "10.0.0.0/20", "datalake:dataSubnetCidrMask": 22 }, mentions: ["datalake:dataSubnetCidrMask", "do not fit", "10.0.0.0/20"] },
