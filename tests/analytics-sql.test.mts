@@ -9,21 +9,12 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { DATASETS } from "../handlers/datasets.ts";
 import { CURATED_AGGREGATES, EVENTS_DAILY_BY_TYPE } from "../handlers/curated.ts";
 import { EXAMPLE_DAY, namedQueries } from "../analytics/queries.ts";
+import { DUCKDB_TYPES } from "./harness/lake-reader.ts";
 import { lakeTables, type GlueTableDefinition } from "../analytics/tables.ts";
 
 const DATABASE = "datalake_dev";
 const TABLES = lakeTables({ lakeBucket: "lake", projectionYears: { first: 2024, last: 2035 } });
 
-const DUCKDB_TYPES: Readonly<Record<string, string>> = {
-  string: "VARCHAR",
-  int: "INTEGER",
-  bigint: "BIGINT",
-  double: "DOUBLE",
-  boolean: "BOOLEAN",
-  timestamp: "TIMESTAMP",
-  date: "DATE",
-  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
-};
 
 function createTableSql(table: GlueTableDefinition): string {
   const columns = [...table.storageDescriptor.columns, ...table.partitionKeys].map((column) => {

@@ -224,7 +224,7 @@ describe("the serialized curated job", () => {
   test("fails a backfill with an impossible day, naming the field", async () => {
     const dev = await runProgram("dev");
     const upload = await functionPackage(dev.one("aws:lambda/function:Function", "datalake-curated"));
-    const outcome = await invokeInChildProcess(upload.indexJs, { day: "2026-02-30" }, {
+    const outcome = await invokeInChildProcess(upload, { day: "2026-02-30" }, {
       functionName: "curated",
       environment: { ...endpoint.environment, LAKE_BUCKET: "lake", GLUE_DATABASE: "datalake_dev", ATHENA_WORKGROUP: "datalake-dev" },
     });

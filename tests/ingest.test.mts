@@ -100,7 +100,7 @@ describe("the serialized ingest function", () => {
     ]);
 
     // Act
-    const outcome = await invokeInChildProcess<{ published: number; skipped: number }>(upload.indexJs, event, {
+    const outcome = await invokeInChildProcess<{ published: number; skipped: number }>(upload, event, {
       functionName: "ingest",
       environment: { ...endpoint.environment, INGEST_TOPIC_ARN: TopicArn! },
     });

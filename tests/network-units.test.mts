@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseSettings, subnetsFit } from "../config/settings.ts";
+import { parseSettings, subnetsFit } from "../config/settings.ts";
 import {
   INTERFACE_ENDPOINT_NAMES,
   SERVICES_CALLED_BY_FUNCTIONS,
@@ -23,25 +23,9 @@ import {
   networkMonthlyCost,
 } from "../network/cost.ts";
 import { COST_STACKS, networkCostTable, stackNetworkSettings } from "../scripts/network-cost-docs.ts";
-import { PROJECT_ROOT, stackConfig } from "./harness/stack-config.ts";
+import { problemsOf, rawFor } from "./harness/config.ts";
+import { PROJECT_ROOT } from "./harness/stack-config.ts";
 
-function rawFor(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(stackConfig(stack, overrides))) {
-    if (key.startsWith("datalake:")) raw[key.slice("datalake:".length)] = value;
-  }
-  return raw;
-}
-
-function problemsOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("endpoint catalogue", () => {
   test("the services functions call are a subset of the accepted interface endpoints and exclude gateway services", () => {

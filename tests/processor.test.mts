@@ -260,7 +260,7 @@ describe("the processor against S3 (moto)", () => {
     const upload = await functionPackage(dev.one("aws:lambda/function:Function", "datalake-processor"));
 
     // Act
-    const outcome = await invokeInChildProcess<{ batchItemFailures: unknown[] }>(upload.indexJs, sqsEvent([JSON.stringify(message)]), {
+    const outcome = await invokeInChildProcess<{ batchItemFailures: unknown[] }>(upload, sqsEvent([JSON.stringify(message)]), {
       functionName: "processor",
       environment: { ...endpoint.environment, LAKE_BUCKET: BUCKET, S3_FORCE_PATH_STYLE: "true" },
     });

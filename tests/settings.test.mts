@@ -1,27 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseSettings, subnetsFit } from "../config/settings.ts";
+import { parseSettings, subnetsFit } from "../config/settings.ts";
 import { schema } from "../config/schema.ts";
-import { stackConfig } from "./harness/stack-config.ts";
+import { problemsOf, rawFor } from "./harness/config.ts";
 import { runProgram } from "./harness/program.ts";
 
-/** The project's keys of a stack's CLI config, unqualified, as `readRawConfig` hands them over. */
-function rawFor(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(stackConfig(stack, overrides))) {
-    if (key.startsWith("datalake:")) raw[key.slice("datalake:".length)] = value;
-  }
-  return raw;
-}
-
-function problemsOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("parseSettings", () => {
   test("an empty configuration takes every schema default", () => {

@@ -2,14 +2,10 @@
  * Runs a function's serialized closure, the exact `__index.js` that Pulumi packs into the upload,
  * in a child Node process with the function's environment, as the Lambda runtime would.
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "./mocks";
-import { PROJECT_ROOT } from "./stack-config";
-
-const RESULT_MARKER = "__LAMBDA_RESULT__";
+import { LocalFunction, type Invocation } from "./local-function";
+import type { UploadPackage } from "./upload";
 
 export interface FunctionPackage {
   /** The serialized closure: the upload's `__index.js`. */
@@ -47,39 +43,20 @@ export interface InvokeOptions {
   readonly timeoutMs?: number;
 }
 
-export type InvokeOutcome<R> = { readonly ok: true; readonly result: R; readonly logs: string } | { readonly ok: false; readonly error: { name: string; message: string }; readonly logs: string };
+export type InvokeOutcome<R> = Invocation<R> & { readonly logs: string };
 
 /**
- * Writes `indexJs` under the project's `.tmp/` (so `require` finds node_modules as in the upload)
- * and invokes its `handler` once in a fresh Node process.
+ * Invokes a function once in a fresh Node process, as a cold Lambda container would.
+ *
+ * @param code - the whole upload (run from a folder holding only what it packs; preferred), or just
+ *   the serialized `__index.js` (run inside the project).
  */
-export async function invokeInChildProcess<R>(indexJs: string, event: unknown, options: InvokeOptions): Promise<InvokeOutcome<R>> {
-  const base = join(PROJECT_ROOT, ".tmp", "lambda");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(join(base, `${options.functionName}-`));
-  const modulePath = join(dir, "__index.js");
-  const eventPath = join(dir, "event.json");
-  writeFileSync(modulePath, indexJs);
-  writeFileSync(eventPath, JSON.stringify(event));
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "tests", "harness", "invoke-child.cjs"), modulePath, eventPath, options.functionName, String(timeoutMs)], {
-    env: { PATH: process.env.PATH ?? "", ...options.environment },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs + 5_000);
-    child.on("close", (exitCode) => {
-      clearTimeout(timer);
-      resolve(exitCode);
-    });
-  });
-  const line = stdout.split("\n").find((candidate) => candidate.startsWith(RESULT_MARKER));
-  const logs = `${stdout}\n${stderr}`;
-  if (!line) throw new Error(`${options.functionName} exited with ${code} and no result:\n${logs}`);
-  const parsed = JSON.parse(line.slice(RESULT_MARKER.length)) as { ok: true; result: R } | { ok: false; error: { name: string; message: string } };
-  return { ...parsed, logs };
+export async function invokeInChildProcess<R>(code: UploadPackage | string, event: unknown, options: InvokeOptions): Promise<InvokeOutcome<R>> {
+  const fn = await LocalFunction.start(code, options);
+  try {
+    const outcome = await fn.invoke<R>(event);
+    return { ...outcome, logs: fn.logs };
+  } finally {
+    await fn.stop();
+  }
 }
