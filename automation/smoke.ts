@@ -10,6 +10,7 @@ import { dailyPartition, datasetPrefix } from "../storage/zones.ts";
 import { runQuery } from "../handlers/athena.ts";
 import { stringOutput } from "./outputs.ts";
 import type { Progress } from "./progress.ts";
+import { outputName, processedKey } from "../handlers/outputs.ts";
 import type { StackOutputs } from "./stack-operations.ts";
 
 /** What the smoke test works on, from the stack outputs. */
@@ -84,13 +85,17 @@ export function smokeSample(runId: string, instant: Date, eventCount: number): S
 }
 
 /**
- * Whether a processed object is the smoke sample's Parquet: processed names derive from the source
- * object, whose folder carries the run id.
+ * The key of the Parquet the processor writes for the landed sample: the processor names its
+ * outputs after the source object version (`outputName`), so the smoke test knows the exact key to
+ * wait for and never touches other objects in the partition.
  *
- * @example isSmokeOutput("processed/events/year=2026/month=11/day=26/smoke-run1-events.parquet", sample, "run1") === true
+ * @example expectedProcessedKey(sample, "lake", { etag: "\"abc\"", versionId: "v1" })
+ * // "processed/events/year=2026/month=11/day=26/events-<16 hex digits>.parquet"
  */
-export function isSmokeOutput(key: string, sample: SmokeSample, runId: string): boolean {
-  return key.startsWith(sample.processedPrefix) && key.endsWith(".parquet") && key.includes(runId);
+export function expectedProcessedKey(sample: SmokeSample, bucket: string, landed: { readonly etag: string; readonly versionId?: string }): string {
+  const partition = sample.processedPrefix.slice(datasetPrefix("processed", EVENTS.name).length);
+  const name = outputName({ bucket, key: sample.rawKey, etag: landed.etag, ...(landed.versionId ? { versionId: landed.versionId } : {}) });
+  return processedKey(EVENTS.name, partition, name);
 }
 
 /**
@@ -149,9 +154,10 @@ export async function runSmokeTest(options: SmokeOptions): Promise<SmokeReport> 
   let failure: unknown;
   try {
     progress.step(`smoke ${runId}: landing ${sample.eventIds.length} events at s3://${bucket}/${sample.rawKey}`);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sample.rawKey, Body: sample.body, ContentType: "application/x-ndjson" }));
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sample.rawKey, Body: sample.body, ContentType: "application/x-ndjson" }));
+    const expectedKey = expectedProcessedKey(sample, bucket, { etag: put.ETag ?? "", ...(put.VersionId ? { versionId: put.VersionId } : {}) });
 
-    const processedKeys = await waitForProcessed(options, sample);
+    const processedKeys = await waitForProcessed(options, sample, expectedKey);
     processedKeys.forEach((key) => landed.add(key));
     progress.step(`smoke ${runId}: processed ${processedKeys.join(", ")}`);
 
@@ -190,16 +196,15 @@ export async function runSmokeTest(options: SmokeOptions): Promise<SmokeReport> 
   return { rawKey: sample.rawKey, processedKeys: outcome.processedKeys, rowCount: outcome.rowCount, removedVersions };
 }
 
-async function waitForProcessed(options: SmokeOptions, sample: SmokeSample): Promise<string[]> {
+async function waitForProcessed(options: SmokeOptions, sample: SmokeSample, expectedKey: string): Promise<string[]> {
   const giveUpAt = options.now() + options.processedDeadlineMs;
   for (;;) {
     const keys = await listKeys(options.s3, options.targets.lakeBucketName, sample.processedPrefix);
-    const matches = keys.filter((key) => isSmokeOutput(key, sample, options.runId));
-    if (matches.length > 0) return matches;
+    if (keys.includes(expectedKey)) return [expectedKey];
     const left = giveUpAt - options.now();
     if (left <= 0) {
       throw new Error(
-        `no Parquet for ${sample.rawKey} under ${sample.processedPrefix} within ${options.processedDeadlineMs} ms ` +
+        `no Parquet ${expectedKey} for ${sample.rawKey} within ${options.processedDeadlineMs} ms ` +
           `(check the processor's logs and the dead-letter queue)`,
       );
     }

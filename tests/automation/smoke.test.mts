@@ -6,6 +6,7 @@ import { runCli } from "../../automation/cli.ts";
 import { newRunId, runSmokeTest, smokeCountQuery, smokeSample, smokeTargets, type SmokeOptions } from "../../automation/smoke.ts";
 import { dailyPartition } from "../../storage/zones.ts";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
+import { outputName } from "../../handlers/outputs.ts";
 import { fakeBackend, recordingProgress } from "./fake-stacks.ts";
 
 const BUCKET = "datalake-dev-lake";
@@ -42,15 +43,17 @@ async function seedAthenaCount(count: string): Promise<void> {
 
 /**
  * Stands in for the processor (moto runs no Lambda): every raw `events` object becomes a Parquet
- * object in its events' day partition, named after the source object.
+ * object in its events' day partition, named after the source object version as the processor
+ * names it (`outputName`).
  */
 async function processRawObjects(): Promise<string[]> {
   const listing = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "raw/events/" }));
   const written: string[] = [];
   for (const { Key } of listing.Contents ?? []) {
-    const body = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToString();
+    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+    const body = await object.Body!.transformToString();
     const first = JSON.parse(body.split("\n")[0]) as { event_timestamp: string };
-    const name = Key!.slice("raw/events/".length).replace(/\//g, "_").replace(/\.jsonl$/, "");
+    const name = outputName({ bucket: BUCKET, key: Key!, etag: object.ETag ?? "", ...(object.VersionId ? { versionId: object.VersionId } : {}) });
     const key = `processed/events/${dailyPartition(new Date(first.event_timestamp))}${name}.parquet`;
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: "PAR1" }));
     written.push(key);
@@ -98,7 +101,8 @@ describe("the smoke test against the local emulator", () => {
     const report = await runSmokeTest(run);
     // Assess
     expect(report.rawKey).toBe(`raw/events/smoke-${RUN_ID}/events.jsonl`);
-    expect(report.processedKeys).toEqual([`processed/events/year=2026/month=11/day=26/smoke-${RUN_ID}_events.parquet`]);
+    expect(report.processedKeys).toHaveLength(1);
+    expect(report.processedKeys[0]).toMatch(/^processed\/events\/year=2026\/month=11\/day=26\/events-[0-9a-f]{16}\.parquet$/);
     expect(processed).toEqual(report.processedKeys);
     expect(report.rowCount).toBe(3);
     expect(report.removedVersions).toBe(2);
@@ -134,7 +138,7 @@ describe("the smoke test against the local emulator", () => {
     const run = options(async () => undefined);
 
     await expect(runSmokeTest(run)).rejects.toThrow(
-      `no Parquet for raw/events/smoke-${RUN_ID}/events.jsonl under processed/events/year=2026/month=11/day=26/ within 30000 ms`,
+      new RegExp(`no Parquet processed/events/year=2026/month=11/day=26/events-[0-9a-f]{16}\\.parquet for raw/events/smoke-${RUN_ID}/events\\.jsonl within 30000 ms`),
     );
 
     expect(run.waits()).toBe(6);
