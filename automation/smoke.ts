@@ -85,17 +85,20 @@ export function smokeSample(runId: string, instant: Date, eventCount: number): S
 }
 
 /**
- * The key of the Parquet the processor writes for the landed sample: the processor names its
- * outputs after the source object version (`outputName`), so the smoke test knows the exact key to
- * wait for and never touches other objects in the partition.
+ * The keys the processor may write the landed sample's Parquet to: it names its outputs after the
+ * source object version (`outputName`), by version id when the S3 notification carries one (AWS does
+ * for versioned buckets) and by ETag otherwise (moto leaves the version id out). The smoke test waits
+ * for exactly these keys and never touches other objects in the partition.
  *
- * @example expectedProcessedKey(sample, "lake", { etag: "\"abc\"", versionId: "v1" })
- * // "processed/events/year=2026/month=11/day=26/events-<16 hex digits>.parquet"
+ * @example expectedProcessedKeys(sample, "lake", { etag: "\"abc\"", versionId: "v1" })
+ * // ["processed/events/year=2026/month=11/day=26/events-<hash of v1>.parquet", "…/events-<hash of abc>.parquet"]
  */
-export function expectedProcessedKey(sample: SmokeSample, bucket: string, landed: { readonly etag: string; readonly versionId?: string }): string {
+export function expectedProcessedKeys(sample: SmokeSample, bucket: string, landed: { readonly etag: string; readonly versionId?: string }): string[] {
   const partition = sample.processedPrefix.slice(datasetPrefix("processed", EVENTS.name).length);
-  const name = outputName({ bucket, key: sample.rawKey, etag: landed.etag, ...(landed.versionId ? { versionId: landed.versionId } : {}) });
-  return processedKey(EVENTS.name, partition, name);
+  const byEtag = processedKey(EVENTS.name, partition, outputName({ bucket, key: sample.rawKey, etag: landed.etag }));
+  if (!landed.versionId) return [byEtag];
+  const byVersion = processedKey(EVENTS.name, partition, outputName({ bucket, key: sample.rawKey, etag: landed.etag, versionId: landed.versionId }));
+  return [byVersion, byEtag];
 }
 
 /**
@@ -155,9 +158,9 @@ export async function runSmokeTest(options: SmokeOptions): Promise<SmokeReport> 
   try {
     progress.step(`smoke ${runId}: landing ${sample.eventIds.length} events at s3://${bucket}/${sample.rawKey}`);
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sample.rawKey, Body: sample.body, ContentType: "application/x-ndjson" }));
-    const expectedKey = expectedProcessedKey(sample, bucket, { etag: put.ETag ?? "", ...(put.VersionId ? { versionId: put.VersionId } : {}) });
+    const expectedKeys = expectedProcessedKeys(sample, bucket, { etag: put.ETag ?? "", ...(put.VersionId ? { versionId: put.VersionId } : {}) });
 
-    const processedKeys = await waitForProcessed(options, sample, expectedKey);
+    const processedKeys = await waitForProcessed(options, sample, expectedKeys);
     processedKeys.forEach((key) => landed.add(key));
     progress.step(`smoke ${runId}: processed ${processedKeys.join(", ")}`);
 
@@ -196,15 +199,16 @@ export async function runSmokeTest(options: SmokeOptions): Promise<SmokeReport> 
   return { rawKey: sample.rawKey, processedKeys: outcome.processedKeys, rowCount: outcome.rowCount, removedVersions };
 }
 
-async function waitForProcessed(options: SmokeOptions, sample: SmokeSample, expectedKey: string): Promise<string[]> {
+async function waitForProcessed(options: SmokeOptions, sample: SmokeSample, expectedKeys: readonly string[]): Promise<string[]> {
   const giveUpAt = options.now() + options.processedDeadlineMs;
   for (;;) {
     const keys = await listKeys(options.s3, options.targets.lakeBucketName, sample.processedPrefix);
-    if (keys.includes(expectedKey)) return [expectedKey];
+    const found = expectedKeys.filter((key) => keys.includes(key));
+    if (found.length > 0) return found;
     const left = giveUpAt - options.now();
     if (left <= 0) {
       throw new Error(
-        `no Parquet ${expectedKey} for ${sample.rawKey} within ${options.processedDeadlineMs} ms ` +
+        `no Parquet ${expectedKeys.join(" or ")} for ${sample.rawKey} within ${options.processedDeadlineMs} ms ` +
           `(check the processor's logs and the dead-letter queue)`,
       );
     }

@@ -5,6 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
+import { clientConfig } from "../harness/emulator.ts";
+import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets } from "../../automation/smoke.ts";
 import { runProgram, type ProgramRun } from "../harness/program.ts";
 import { startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
 import { LocalPipeline } from "../harness/local-pipeline.ts";
@@ -233,5 +236,56 @@ describe("the dev pipeline, end to end", () => {
     expect(report.processing).toMatchObject({ reportedFailures: 1, deleted: 1 });
     expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.events"))).toBe(5);
     expect(await pipeline.deadLetters()).toHaveLength(0);
+  });
+
+  test("the CI smoke test passes against the real processor", async () => {
+    // Prepare: the stack's workgroup; the emulator's Athena answers with what DuckDB computes over the lake
+    pipeline = await LocalPipeline.start(endpoint, run);
+    const athena = new AthenaClient(clientConfig(endpoint));
+    await athena.send(new CreateWorkGroupCommand({ Name: String(run.outputs.athenaWorkgroupName) }));
+    const targets = smokeTargets(run.outputs, "dev");
+    const runId = "it-smoke-1";
+    const instant = new Date("2026-11-20T08:00:00Z");
+    let seeded = false;
+    const steps: string[] = [];
+
+    // Act: each time the smoke test waits, the Lambda service gets to run
+    const report = await runSmokeTest({
+      s3: pipeline.s3,
+      athena,
+      targets,
+      runId,
+      instant,
+      eventCount: 3,
+      processedDeadlineMs: 40_000,
+      queryDeadlineMs: 20_000,
+      pollIntervalMs: 1_000,
+      now: Date.now,
+      progress: { step: (message: string) => steps.push(message), stream: () => undefined },
+      sleep: async () => {
+        await pipeline!.drive();
+        if (seeded) return;
+        const snapshot = await pipeline!.snapshot();
+        try {
+          const [row] = await snapshot.rows(smokeCountQuery(targets.glueDatabaseName, runId, smokeSample(runId, instant, 3)));
+          if (row === undefined || Number(row.row_count) === 0) return;
+          const response = await endpoint.motoApi("/moto-api/static/athena/query-results", {
+            region: endpoint.region,
+            results: [{ rows: [{ Data: [{ VarCharValue: "row_count" }] }, { Data: [{ VarCharValue: String(row.row_count) }] }], column_info: [{ Name: "row_count", Type: "bigint" }] }],
+          });
+          expect(response.status).toBe(201);
+          seeded = true;
+        } finally {
+          snapshot.close();
+        }
+      },
+    });
+
+    // Assess: found the processor's own output, counted 3 rows, and left nothing behind
+    expect(report.rowCount).toBe(3);
+    expect(report.processedKeys).toHaveLength(1);
+    const lakeAfter = await pipeline.snapshot();
+    lake = lakeAfter;
+    expect(lakeAfter.keys.filter((key) => key.startsWith("processed/"))).toEqual([]);
   });
 });
