@@ -10,14 +10,14 @@ import { createInterface } from "node:readline/promises";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DEFAULT_SMOKE_TIMEOUT_SECONDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args.ts";
-import { deployStack, previewStacks, promoteStack, type DriverDependencies } from "./driver.ts";
-import { stringOutput } from "./outputs.ts";
-import { streamProgress, type Progress } from "./progress.ts";
-import { pulumiStackOpener } from "./pulumi-stack.ts";
-import { redriveDeadLetters } from "./redrive.ts";
-import { newRunId, runSmokeTest, smokeTargets } from "./smoke.ts";
-import type { OpenStack, StackOperations, StackOutputs } from "./stack-operations.ts";
+import { DEFAULT_SMOKE_TIMEOUT_SECONDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args";
+import { deployStack, previewStacks, promoteStack, type DriverDependencies } from "./driver";
+import { stringOutput } from "./outputs";
+import { streamProgress, type Progress } from "./progress";
+import { pulumiStackOpener } from "./pulumi-stack";
+import { redriveDeadLetters } from "./redrive";
+import { newRunId, runSmokeTest, smokeTargets } from "./smoke";
+import type { OpenStack, StackOperations, StackOutputs } from "./stack-operations";
 
 /** AWS SDK clients for one region (endpoint and credentials from the environment, as the SDK reads them). */
 export interface AwsClients {

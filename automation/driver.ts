@@ -3,10 +3,10 @@
  * dev → prod promotion gated on what the source stack recorded. Stack operations, the smoke test and
  * approval come in as dependencies, so the order of calls and every refusal are tested with fakes.
  */
-import type { Progress } from "./progress.ts";
-import { promotionRefusals, type SourceState } from "./promotion.ts";
-import { formatPromotedFrom, formatSmokeRecord, TAGS, updateMessage } from "./records.ts";
-import type { OpenStack, StackOperations, StackOutputs } from "./stack-operations.ts";
+import type { Progress } from "./progress";
+import { promotionRefusals, type SourceState } from "./promotion";
+import { formatPromotedFrom, formatSmokeRecord, TAGS, updateMessage } from "./records";
+import type { OpenStack, StackOperations, StackOutputs } from "./stack-operations";
 
 /** A failure the CLI reports as its message and a non-zero exit. */
 export class DriverError extends Error {

@@ -1,7 +1,7 @@
 /**
  * Typed reads of the stack outputs the CI commands use (names as `index.ts` exports them).
  */
-import type { StackOutputs } from "./stack-operations.ts";
+import type { StackOutputs } from "./stack-operations";
 
 /** A stack output the command needs is missing or not what it should be. */
 export class MissingOutputError extends Error {

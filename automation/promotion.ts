@@ -2,7 +2,7 @@
  * The promotion rules as a pure function: whether the source stack may be promoted at a commit,
  * and every reason it may not.
  */
-import { parseSmokeRecord } from "./records.ts";
+import { parseSmokeRecord } from "./records";
 
 /** The source stack's last update (of kind `update`) as the backend's history reports it. */
 export interface LastUpdate {

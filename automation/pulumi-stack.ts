@@ -4,9 +4,9 @@
  * `pulumi up` from a laptop).
  */
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import type { Progress } from "./progress.ts";
-import type { LastUpdate } from "./promotion.ts";
-import type { OpenStack, PreviewResult, StackOperations, StackOutputs } from "./stack-operations.ts";
+import type { Progress } from "./progress";
+import type { LastUpdate } from "./promotion";
+import type { OpenStack, PreviewResult, StackOperations, StackOutputs } from "./stack-operations";
 
 /**
  * The Pulumi CLI at `<root>/bin/pulumi` (a pinned install, or a test's fake), without the minimum

@@ -14,7 +14,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { Progress } from "./progress.ts";
+import type { Progress } from "./progress";
 
 /** The SQS client, or anything that sends its commands (tests interpose failures). */
 export type SqsSender = Pick<SQSClient, "send">;

@@ -5,13 +5,13 @@
  */
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import { DeleteObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { EVENTS } from "../handlers/datasets.ts";
-import { dailyPartition, datasetPrefix } from "../storage/zones.ts";
-import { runQuery } from "../handlers/athena.ts";
-import { stringOutput } from "./outputs.ts";
-import type { Progress } from "./progress.ts";
-import { outputName, processedKey } from "../handlers/outputs.ts";
-import type { StackOutputs } from "./stack-operations.ts";
+import { EVENTS } from "../handlers/datasets";
+import { dailyPartition, datasetPrefix } from "../storage/zones";
+import { runQuery } from "../handlers/athena";
+import { stringOutput } from "./outputs";
+import type { Progress } from "./progress";
+import { outputName, processedKey } from "../handlers/outputs";
+import type { StackOutputs } from "./stack-operations";
 
 /** What the smoke test works on, from the stack outputs. */
 export interface SmokeTargets {

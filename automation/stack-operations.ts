@@ -2,8 +2,8 @@
  * The stack operations the CI driver needs, as an interface: the driver's logic is tested against
  * fakes, and `pulumi-stack.ts` implements it with the Automation API over this project.
  */
-import type { Progress } from "./progress.ts";
-import type { LastUpdate } from "./promotion.ts";
+import type { Progress } from "./progress";
+import type { LastUpdate } from "./promotion";
 
 /** Stack outputs as plain values (secrets unwrapped). */
 export type StackOutputs = Readonly<Record<string, unknown>>;

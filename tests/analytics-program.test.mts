@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
-import type { RecordedResource } from "./harness/mocks.ts";
-import { DATASETS } from "../handlers/datasets.ts";
-import { CURATED_AGGREGATES } from "../handlers/curated.ts";
-import { datasetPrefix, dailyPartition } from "../storage/zones.ts";
-import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.ts";
-import { functionPackage } from "./harness/lambda.ts";
-import type { PolicyDocument, PolicyStatement } from "../iam/documents.ts";
+import { runProgram, type ProgramRun } from "./harness/program.js";
+import type { RecordedResource } from "./harness/mocks.js";
+import { DATASETS } from "../handlers/datasets.js";
+import { CURATED_AGGREGATES } from "../handlers/curated.js";
+import { datasetPrefix, dailyPartition } from "../storage/zones.js";
+import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.js";
+import { functionPackage } from "./harness/lambda.js";
+import type { PolicyDocument, PolicyStatement } from "../iam/documents.js";
 
 const TABLE = "aws:glue/catalogTable:CatalogTable";
 const FUNCTION = "aws:lambda/function:Function";

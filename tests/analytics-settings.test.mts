@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { isScheduleExpression } from "../config/keys.ts";
-import { ConfigError, parseSettings } from "../config/settings.ts";
+import { isScheduleExpression } from "../config/keys.js";
+import { ConfigError, parseSettings } from "../config/settings.js";
 
 describe("isScheduleExpression", () => {
   test.each([

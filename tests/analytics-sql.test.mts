@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { DATASETS } from "../handlers/datasets.ts";
-import { CURATED_AGGREGATES, EVENTS_DAILY_BY_TYPE } from "../handlers/curated.ts";
-import { EXAMPLE_DAY, namedQueries } from "../analytics/queries.ts";
-import { DUCKDB_TYPES } from "./harness/lake-reader.ts";
-import { lakeTables, type GlueTableDefinition } from "../analytics/tables.ts";
+import { DATASETS } from "../handlers/datasets.js";
+import { CURATED_AGGREGATES, EVENTS_DAILY_BY_TYPE } from "../handlers/curated.js";
+import { EXAMPLE_DAY, namedQueries } from "../analytics/queries.js";
+import { DUCKDB_TYPES } from "./harness/lake-reader.js";
+import { lakeTables, type GlueTableDefinition } from "../analytics/tables.js";
 
 const DATABASE = "datalake_dev";
 const TABLES = lakeTables({ lakeBucket: "lake", projectionYears: { first: 2024, last: 2035 } });

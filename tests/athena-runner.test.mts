@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
-import { AthenaQueryError, backoffDelays, fetchResults, runQuery, runStatement } from "../handlers/athena.ts";
-import { executionStates, fakeClock, resultPage, scriptedClient, type RecordedCommand } from "./athena-fakes.ts";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
+import { AthenaQueryError, backoffDelays, fetchResults, runQuery, runStatement } from "../handlers/athena.js";
+import { executionStates, fakeClock, resultPage, scriptedClient, type RecordedCommand } from "./athena-fakes.js";
 
 const QUERY = { sql: "SELECT event_type, count(*) AS events FROM datalake_dev.events GROUP BY event_type", workGroup: "datalake-dev", database: "datalake_dev" };
 

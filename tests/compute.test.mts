@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
-import { functionPackage, type FunctionPackage } from "./harness/lambda.ts";
-import { materializeUpload, zippedSize } from "./harness/upload.ts";
-import { LocalFunction } from "./harness/local-function.ts";
-import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.ts";
-import { s3ObjectCreatedEvent, sqsEvent } from "./events.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
+import { runProgram, type ProgramRun } from "./harness/program.js";
+import { functionPackage, type FunctionPackage } from "./harness/lambda.js";
+import { materializeUpload, zippedSize } from "./harness/upload.js";
+import { LocalFunction } from "./harness/local-function.js";
+import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.js";
+import { s3ObjectCreatedEvent, sqsEvent } from "./events.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/policies.ts";
-import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.ts";
+import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/policies.js";
+import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.js";
 
 const FUNCTION = "aws:lambda/function:Function";
 const FIVE_MB = 5 * 1024 * 1024;

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { schema } from "../config/schema.ts";
-import { configReferenceMarkdown, pulumiProjectDocument } from "../scripts/config-docs.ts";
-import { PROJECT_ROOT, readStackDocument } from "./harness/stack-config.ts";
+import { schema } from "../config/schema.js";
+import { configReferenceMarkdown, pulumiProjectDocument } from "../scripts/config-docs.js";
+import { PROJECT_ROOT, readStackDocument } from "./harness/stack-config.js";
 
 const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
 

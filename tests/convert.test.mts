@@ -1,16 +1,16 @@
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
-import { recordCoercer, type CoercedValue } from "../handlers/coerce.ts";
-import { convertRecords } from "../handlers/convert.ts";
-import { EVENTS, USERS, DATASETS, type DatasetDefinition } from "../handlers/datasets.ts";
-import { PermanentError, permanentCause } from "../handlers/errors.ts";
-import { outputName, processedKey, rawEncoding, rejectedRecordsKey } from "../handlers/outputs.ts";
-import { parquetSchema } from "../handlers/parquet.ts";
+import { recordCoercer, type CoercedValue } from "../handlers/coerce.js";
+import { convertRecords } from "../handlers/convert.js";
+import { EVENTS, USERS, DATASETS, type DatasetDefinition } from "../handlers/datasets.js";
+import { PermanentError, permanentCause } from "../handlers/errors.js";
+import { outputName, processedKey, rawEncoding, rejectedRecordsKey } from "../handlers/outputs.js";
+import { parquetSchema } from "../handlers/parquet.js";
 
 const SOURCE_KEY = "raw/events/n.jsonl";
 const LANDED_AT = new Date("2026-11-20T10:00:00Z");
-import { memoryStore, readParquetWithDuckDb } from "./harness/sinks.ts";
+import { memoryStore, readParquetWithDuckDb } from "./harness/sinks.js";
 
 /** A dataset with one column of every type, to test coercion and the Parquet mapping of each. */
 const ALL_TYPES: DatasetDefinition = {

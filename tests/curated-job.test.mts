@@ -11,12 +11,12 @@ import {
   parseCalendarDay,
   unloadStatement,
   type CuratedJobDependencies,
-} from "../handlers/curated.ts";
-import { recordingLogger } from "./harness/recording-logger.ts";
-import { executionStates, fakeClock, scriptedClient, type RecordedCommand } from "./athena-fakes.ts";
-import { runProgram } from "./harness/program.ts";
-import { functionPackage, invokeInChildProcess } from "./harness/lambda.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
+} from "../handlers/curated.js";
+import { recordingLogger } from "./harness/recording-logger.js";
+import { executionStates, fakeClock, scriptedClient, type RecordedCommand } from "./athena-fakes.js";
+import { runProgram } from "./harness/program.js";
+import { functionPackage, invokeInChildProcess } from "./harness/lambda.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
 
 const DAY = { year: 2026, month: 11, day: 1 };
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateTopicCommand, SNSClient, SubscribeCommand, type PublishBatchCommandInput } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { handleIngest, messagesFromS3Event } from "../handlers/ingest.ts";
-import { decodeS3EventKey } from "../handlers/s3-keys.ts";
-import { s3ObjectCreatedEvent } from "./events.ts";
-import { recordingLogger } from "./harness/recording-logger.ts";
-import { runProgram } from "./harness/program.ts";
-import { functionPackage, invokeInChildProcess } from "./harness/lambda.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
+import { handleIngest, messagesFromS3Event } from "../handlers/ingest.js";
+import { decodeS3EventKey } from "../handlers/s3-keys.js";
+import { s3ObjectCreatedEvent } from "./events.js";
+import { recordingLogger } from "./harness/recording-logger.js";
+import { runProgram } from "./harness/program.js";
+import { functionPackage, invokeInChildProcess } from "./harness/lambda.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
 
 describe("decodeS3EventKey", () => {
   test.each([

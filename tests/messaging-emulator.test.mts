@@ -14,13 +14,13 @@ import {
   SetQueueAttributesCommand,
   type Message,
 } from "@aws-sdk/client-sqs";
-import { handleIngest } from "../handlers/ingest.ts";
-import { pipelineEventMessage, publishPipelineEvent, type ProcessingCompletedEvent } from "../handlers/pipeline-events.ts";
-import { queueFromTopicPolicy } from "../messaging/policies.ts";
-import { s3ObjectCreatedEvent } from "./events.ts";
-import { recordingLogger } from "./harness/recording-logger.ts";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
+import { handleIngest } from "../handlers/ingest.js";
+import { pipelineEventMessage, publishPipelineEvent, type ProcessingCompletedEvent } from "../handlers/pipeline-events.js";
+import { queueFromTopicPolicy } from "../messaging/policies.js";
+import { s3ObjectCreatedEvent } from "./events.js";
+import { recordingLogger } from "./harness/recording-logger.js";
+import { runProgram, type ProgramRun } from "./harness/program.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
 
 interface DeployedMessaging {
   readonly ingestTopicArn: string;

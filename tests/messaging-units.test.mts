@@ -1,10 +1,10 @@
 /** Pure pieces of messaging: subscriber syntax, settings, resource policies, the pipeline-event contract. */
 import { describe, expect, test } from "vitest";
-import { parseSubscriber } from "../config/subscribers.ts";
-import { ConfigError, parseSettings } from "../config/settings.ts";
-import { accountOnlyTopicPolicy, alertsTopicPolicy, datasetFilterPolicy, tlsOnlyQueuePolicy } from "../messaging/policies.ts";
-import { deliversRaw } from "../messaging/index.ts";
-import { PIPELINE_EVENT_VERSION, pipelineEventMessage, publishPipelineEvent, type ProcessingCompletedEvent } from "../handlers/pipeline-events.ts";
+import { parseSubscriber } from "../config/subscribers.js";
+import { ConfigError, parseSettings } from "../config/settings.js";
+import { accountOnlyTopicPolicy, alertsTopicPolicy, datasetFilterPolicy, tlsOnlyQueuePolicy } from "../messaging/policies.js";
+import { deliversRaw } from "../messaging/index.js";
+import { PIPELINE_EVENT_VERSION, pipelineEventMessage, publishPipelineEvent, type ProcessingCompletedEvent } from "../handlers/pipeline-events.js";
 
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const ACCOUNT = { accountId: "123456789012", partition: "aws" } as const;

@@ -3,12 +3,12 @@
  * attributes, encryption, the subscription, the parsed resource policies, alerts and pipeline events.
  */
 import { beforeAll, describe, expect, test } from "vitest";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
-import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.ts";
-import { VISIBILITY_TIMEOUT_FACTOR } from "../config/settings.ts";
-import { DATASET_NAMES } from "../handlers/datasets.ts";
-import { DATASET_ATTRIBUTE } from "../handlers/ingest.ts";
-import type { PolicyDocument, PolicyStatement } from "../iam/documents.ts";
+import { runProgram, type ProgramRun } from "./harness/program.js";
+import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.js";
+import { VISIBILITY_TIMEOUT_FACTOR } from "../config/settings.js";
+import { DATASET_NAMES } from "../handlers/datasets.js";
+import { DATASET_ATTRIBUTE } from "../handlers/ingest.js";
+import type { PolicyDocument, PolicyStatement } from "../iam/documents.js";
 
 const QUEUE = "aws:sqs/queue:Queue";
 const TOPIC = "aws:sns/topic:Topic";

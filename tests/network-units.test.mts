@@ -5,26 +5,26 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { parseSettings, subnetsFit } from "../config/settings.ts";
+import { parseSettings, subnetsFit } from "../config/settings.js";
 import {
   INTERFACE_ENDPOINT_NAMES,
   SERVICES_CALLED_BY_FUNCTIONS,
   endpointServiceName,
   servicesWithoutEndpoint,
-} from "../network/endpoints.ts";
-import { dataAclRules, endpointIngressRules, lambdaEgressRules } from "../network/rules.ts";
-import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy, gatewayEndpointPolicy } from "../network/policies.ts";
-import { autoSubnetLayout, overlappingSubnets } from "../network/layout.ts";
+} from "../network/endpoints.js";
+import { dataAclRules, endpointIngressRules, lambdaEgressRules } from "../network/rules.js";
+import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy, gatewayEndpointPolicy } from "../network/policies.js";
+import { autoSubnetLayout, overlappingSubnets } from "../network/layout.js";
 import {
   HOURS_PER_MONTH,
   INTERFACE_ENDPOINT_USD_PER_AZ_HOUR,
   NAT_GATEWAY_USD_PER_HOUR,
   PUBLIC_IPV4_USD_PER_HOUR,
   networkMonthlyCost,
-} from "../network/cost.ts";
-import { COST_STACKS, networkCostTable, stackNetworkSettings } from "../scripts/network-cost-docs.ts";
-import { problemsOf, rawFor } from "./harness/config.ts";
-import { PROJECT_ROOT } from "./harness/stack-config.ts";
+} from "../network/cost.js";
+import { COST_STACKS, networkCostTable, stackNetworkSettings } from "../scripts/network-cost-docs.js";
+import { problemsOf, rawFor } from "./harness/config.js";
+import { PROJECT_ROOT } from "./harness/stack-config.js";
 
 
 describe("endpoint catalogue", () => {

@@ -4,11 +4,11 @@
  * flow logs, outputs and the cost the declared resources add up to.
  */
 import { beforeAll, describe, expect, test } from "vitest";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
-import { MOCK_ACCOUNT_ID } from "./harness/mocks.ts";
-import { stackConfig } from "./harness/stack-config.ts";
-import { SERVICES_CALLED_BY_FUNCTIONS } from "../network/endpoints.ts";
-import { natGatewayCount, networkMonthlyCost } from "../network/cost.ts";
+import { runProgram, type ProgramRun } from "./harness/program.js";
+import { MOCK_ACCOUNT_ID } from "./harness/mocks.js";
+import { stackConfig } from "./harness/stack-config.js";
+import { SERVICES_CALLED_BY_FUNCTIONS } from "../network/endpoints.js";
+import { natGatewayCount, networkMonthlyCost } from "../network/cost.js";
 
 const VPC = "awsx:ec2:Vpc";
 const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";

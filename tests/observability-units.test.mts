@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseSettings, ConfigError } from "../config/settings.ts";
+import { parseSettings, ConfigError } from "../config/settings.js";
 import {
   CURATED_SUCCESS_WINDOW_SECONDS,
   FUNCTION_KEYS,
@@ -14,12 +14,12 @@ import {
   pipelineUnhealthyDescription,
   rejectedRowsQueries,
   type PipelineNames,
-} from "../observability/alarms.ts";
-import { dashboardBody, type DashboardNames } from "../observability/dashboard.ts";
-import { METRICS_NAMESPACE_ENV, PROCESSOR_SERVICE, errorLogLinesMetric, metricsNamespace, ROW_METRICS } from "../observability/metrics.ts";
-import { RUNBOOK, documentAnchors, headingAnchor, missingRunbookSections, runbookLink } from "../observability/runbook.ts";
-import { DATASET_NAMES } from "../handlers/datasets.ts";
-import { PROJECT_ROOT } from "./harness/stack-config.ts";
+} from "../observability/alarms.js";
+import { dashboardBody, type DashboardNames } from "../observability/dashboard.js";
+import { METRICS_NAMESPACE_ENV, PROCESSOR_SERVICE, errorLogLinesMetric, metricsNamespace, ROW_METRICS } from "../observability/metrics.js";
+import { RUNBOOK, documentAnchors, headingAnchor, missingRunbookSections, runbookLink } from "../observability/runbook.js";
+import { DATASET_NAMES } from "../handlers/datasets.js";
+import { PROJECT_ROOT } from "./harness/stack-config.js";
 
 const README = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
 

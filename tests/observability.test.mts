@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
-import type { RecordedResource } from "./harness/mocks.ts";
-import { PROJECT_ROOT } from "./harness/stack-config.ts";
-import { parseSettings, type Settings } from "../config/settings.ts";
-import { readRawConfig } from "../config/index.ts";
-import { DATASET_NAMES } from "../handlers/datasets.ts";
-import { compositeRule } from "../observability/alarms.ts";
-import { errorLogLinesMetric } from "../observability/metrics.ts";
-import { missingRunbookSections } from "../observability/runbook.ts";
+import { runProgram, type ProgramRun } from "./harness/program.js";
+import type { RecordedResource } from "./harness/mocks.js";
+import { PROJECT_ROOT } from "./harness/stack-config.js";
+import { parseSettings, type Settings } from "../config/settings.js";
+import { readRawConfig } from "../config/index.js";
+import { DATASET_NAMES } from "../handlers/datasets.js";
+import { compositeRule } from "../observability/alarms.js";
+import { errorLogLinesMetric } from "../observability/metrics.js";
+import { missingRunbookSections } from "../observability/runbook.js";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";

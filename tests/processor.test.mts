@@ -3,16 +3,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { convertObject, type CountMetrics, type ObjectProcessedEvent } from "../handlers/convert.ts";
-import type { DatasetDefinition } from "../handlers/datasets.ts";
-import { handleProcessorBatch, rejectedObjectKey, type ProcessorDependencies } from "../handlers/processor.ts";
-import type { ObjectLandedMessage } from "../handlers/ingest.ts";
-import { sqsEvent } from "./events.ts";
-import { recordingLogger } from "./harness/recording-logger.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.ts";
-import { readParquetWithDuckDb } from "./harness/sinks.ts";
-import { runProgram } from "./harness/program.ts";
-import { functionPackage, invokeInChildProcess } from "./harness/lambda.ts";
+import { convertObject, type CountMetrics, type ObjectProcessedEvent } from "../handlers/convert.js";
+import type { DatasetDefinition } from "../handlers/datasets.js";
+import { handleProcessorBatch, rejectedObjectKey, type ProcessorDependencies } from "../handlers/processor.js";
+import type { ObjectLandedMessage } from "../handlers/ingest.js";
+import { sqsEvent } from "./events.js";
+import { recordingLogger } from "./harness/recording-logger.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
+import { readParquetWithDuckDb } from "./harness/sinks.js";
+import { runProgram } from "./harness/program.js";
+import { functionPackage, invokeInChildProcess } from "./harness/lambda.js";
 
 const BUCKET = "lake";
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
+import { runProgram, type ProgramRun } from "./harness/program.js";
 
 const FUNCTION = "aws:lambda/function:Function";
 const LAYERS = [

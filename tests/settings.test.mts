@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { parseSettings, subnetsFit } from "../config/settings.ts";
-import { schema } from "../config/schema.ts";
-import { problemsOf, rawFor } from "./harness/config.ts";
-import { runProgram } from "./harness/program.ts";
+import { parseSettings, subnetsFit } from "../config/settings.js";
+import { schema } from "../config/schema.js";
+import { problemsOf, rawFor } from "./harness/config.js";
+import { runProgram } from "./harness/program.js";
 
 
 describe("parseSettings", () => {

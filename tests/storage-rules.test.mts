@@ -1,11 +1,11 @@
 /** The storage layer's pure parts: secure defaults, lifecycle rules, bucket and key policies, and the storage config rules. */
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseSettings } from "../config/settings.ts";
-import { SECURE_BUCKET_DEFAULTS, bucketProfile, dataProtectionOptions, keyDeletionWindowDays } from "../storage/defaults.ts";
-import { ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS, expiringBucketLifecycleRules, lakeLifecycleRules } from "../storage/lifecycle.ts";
-import { KEY_VIA_SERVICES, allowAccessLogDelivery, bucketPolicy, lakeKeyPolicy } from "../storage/policies.ts";
-import { ZONES } from "../storage/zones.ts";
-import type { PolicyStatement } from "../iam/documents.ts";
+import { ConfigError, parseSettings } from "../config/settings.js";
+import { SECURE_BUCKET_DEFAULTS, bucketProfile, dataProtectionOptions, keyDeletionWindowDays } from "../storage/defaults.js";
+import { ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS, expiringBucketLifecycleRules, lakeLifecycleRules } from "../storage/lifecycle.js";
+import { KEY_VIA_SERVICES, allowAccessLogDelivery, bucketPolicy, lakeKeyPolicy } from "../storage/policies.js";
+import { ZONES } from "../storage/zones.js";
+import type { PolicyStatement } from "../iam/documents.js";
 
 const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/abcd";

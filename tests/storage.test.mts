@@ -1,11 +1,11 @@
 /** The storage layer as the program deploys it, for dev and prod, under mocks with each stack's real config. */
 import { beforeAll, describe, expect, test } from "vitest";
-import { runProgram, type ProgramRun } from "./harness/program.ts";
-import { MOCK_ACCOUNT_ID } from "./harness/mocks.ts";
-import type { RecordedResource } from "./harness/mocks.ts";
-import type { PolicyDocument, PolicyStatement } from "../iam/documents.ts";
-import { lakeKeyPolicy } from "../storage/policies.ts";
-import { ZONES } from "../storage/zones.ts";
+import { runProgram, type ProgramRun } from "./harness/program.js";
+import { MOCK_ACCOUNT_ID } from "./harness/mocks.js";
+import type { RecordedResource } from "./harness/mocks.js";
+import type { PolicyDocument, PolicyStatement } from "../iam/documents.js";
+import { lakeKeyPolicy } from "../storage/policies.js";
+import { ZONES } from "../storage/zones.js";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const KEY = "aws:kms/key:Key";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SMOKE_TIMEOUT_SECONDS, parseCommand, UsageError } from "../../automation/args.ts";
-import { promotionRefusals, type SourceState } from "../../automation/promotion.ts";
-import { formatSmokeRecord, parseSmokeRecord } from "../../automation/records.ts";
+import { DEFAULT_SMOKE_TIMEOUT_SECONDS, parseCommand, UsageError } from "../../automation/args.js";
+import { promotionRefusals, type SourceState } from "../../automation/promotion.js";
+import { formatSmokeRecord, parseSmokeRecord } from "../../automation/records.js";
 
 describe("parseCommand", () => {
   it("reads each command into its typed form", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DriverError, deployStack, previewStacks, promoteStack, type DriverDependencies } from "../../automation/driver.ts";
-import type { StackOperations, StackOutputs } from "../../automation/stack-operations.ts";
-import { fakeBackend, type FailingOperation, recordingProgress } from "./fake-stacks.ts";
+import { DriverError, deployStack, previewStacks, promoteStack, type DriverDependencies } from "../../automation/driver.js";
+import type { StackOperations, StackOutputs } from "../../automation/stack-operations.js";
+import { fakeBackend, type FailingOperation, recordingProgress } from "./fake-stacks.js";
 
 const COMMIT = "1111111111111111111111111111111111111111";
 const OTHER_COMMIT = "2222222222222222222222222222222222222222";

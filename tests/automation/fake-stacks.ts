@@ -3,9 +3,9 @@
  * all stacks (so the order across dev and prod is visible), tags and the last update behave as a
  * backend would keep them, and any operation can be made to fail.
  */
-import type { LastUpdate } from "../../automation/promotion.ts";
-import type { Progress } from "../../automation/progress.ts";
-import type { OpenStack, PreviewResult, StackOperations, StackOutputs } from "../../automation/stack-operations.ts";
+import type { LastUpdate } from "../../automation/promotion";
+import type { Progress } from "../../automation/progress";
+import type { OpenStack, PreviewResult, StackOperations, StackOutputs } from "../../automation/stack-operations";
 
 export type FailingOperation = "refresh" | "preview" | "up";
 

@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../automation/cli.ts";
-import { deployStack, promoteStack, type DriverDependencies } from "../../automation/driver.ts";
-import { recordingProgress } from "./fake-stacks.ts";
-import { pulumiCommandAt, pulumiStackOpener } from "../../automation/pulumi-stack.ts";
-import { createFakePulumi, type FakePulumi, type FakePulumiState } from "./fake-pulumi.ts";
+import { runCli } from "../../automation/cli.js";
+import { deployStack, promoteStack, type DriverDependencies } from "../../automation/driver.js";
+import { recordingProgress } from "./fake-stacks.js";
+import { pulumiCommandAt, pulumiStackOpener } from "../../automation/pulumi-stack.js";
+import { createFakePulumi, type FakePulumi, type FakePulumiState } from "./fake-pulumi.js";
 
 const PROJECT = resolve(import.meta.dirname, "../..");
 const COMMIT = "abcdef1234567890abcdef1234567890abcdef12";

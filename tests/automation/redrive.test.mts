@@ -12,10 +12,10 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
-import { runCli } from "../../automation/cli.ts";
-import { isMoveTaskUnavailable, redriveDeadLetters, type RedriveOptions, type SqsSender } from "../../automation/redrive.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
-import { fakeBackend, recordingProgress } from "./fake-stacks.ts";
+import { runCli } from "../../automation/cli.js";
+import { isMoveTaskUnavailable, redriveDeadLetters, type RedriveOptions, type SqsSender } from "../../automation/redrive.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
+import { fakeBackend, recordingProgress } from "./fake-stacks.js";
 
 let endpoint: AwsEndpoint;
 let sqs: SQSClient;

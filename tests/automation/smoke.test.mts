@@ -2,12 +2,12 @@ import { AthenaClient, CreateWorkGroupCommand, GetQueryExecutionCommand, ListQue
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { runCli } from "../../automation/cli.ts";
-import { newRunId, runSmokeTest, smokeCountQuery, smokeSample, smokeTargets, type SmokeOptions } from "../../automation/smoke.ts";
-import { dailyPartition } from "../../storage/zones.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
-import { outputName } from "../../handlers/outputs.ts";
-import { fakeBackend, recordingProgress } from "./fake-stacks.ts";
+import { runCli } from "../../automation/cli.js";
+import { newRunId, runSmokeTest, smokeCountQuery, smokeSample, smokeTargets, type SmokeOptions } from "../../automation/smoke.js";
+import { dailyPartition } from "../../storage/zones.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
+import { outputName } from "../../handlers/outputs.js";
+import { fakeBackend, recordingProgress } from "./fake-stacks.js";
 
 const BUCKET = "datalake-dev-lake";
 const WORKGROUP = "datalake-dev";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseCommand, type Command } from "../../automation/args.ts";
+import { parseCommand, type Command } from "../../automation/args.js";
 
 interface Step {
   readonly run?: string;

@@ -6,13 +6,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
-import { clientConfig } from "../harness/emulator.ts";
-import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets } from "../../automation/smoke.ts";
-import { runProgram, type ProgramRun } from "../harness/program.ts";
-import { startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
-import { LocalPipeline } from "../harness/local-pipeline.ts";
-import { FaultProxy } from "../harness/fault-proxy.ts";
-import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.ts";
+import { clientConfig } from "../harness/emulator.js";
+import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets } from "../../automation/smoke.js";
+import { runProgram, type ProgramRun } from "../harness/program.js";
+import { startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
+import { LocalPipeline } from "../harness/local-pipeline.js";
+import { FaultProxy } from "../harness/fault-proxy.js";
+import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
 import {
   EVENT_COLUMNS,
   SAMPLE_USERS,
@@ -23,7 +23,7 @@ import {
   gzip,
   jsonLines,
   sampleEvents,
-} from "../harness/sample-data.ts";
+} from "../harness/sample-data.js";
 
 /** The day the seed's named queries look at. */
 const DAY = "2026-11-01";

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GetBucketNotificationConfigurationCommand, GetBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { runProgram, type ProgramRun } from "../harness/program.ts";
-import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.ts";
-import { provisionDataPlane, type DataPlane } from "../harness/provision.ts";
+import { runProgram, type ProgramRun } from "../harness/program.js";
+import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
+import { provisionDataPlane, type DataPlane } from "../harness/provision.js";
 
 let endpoint: AwsEndpoint;
 let run: ProgramRun;
