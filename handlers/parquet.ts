@@ -18,14 +18,29 @@
  * | + map levels computed here (no Dremel walk, no `{key, value}` objects) | ≈ 35 | ≈ 300 MB |
  * | + unique strings pre-encoded as views into one buffer, plain pages | 35 | 290 MB |
  * | + hysnappy (WASM snappy) instead of the built-in JavaScript snappy | 40–45 | 280–320 MB |
- * | + one-pass group parse, statistics copied (no views kept): final, 200 MB / 1 GB | 41.3 / 44.4 | 288 / 271 MB |
+ * | + one-pass group parse, statistics copied (no views kept), 200 MB / 1 GB | 41.3 / 44.4 | 288 / 271 MB |
  * | DuckDB 1.5 `read_json` → `COPY … PARTITION_BY` (threads=1), same input, 200 MB / 1 GB | 95.3 / 109.4 | 427 / 451 MB |
  *
- * That is 0.41–0.43× DuckDB per CPU-second (0.37–0.40× wall), short of the 0.5× target; peak RSS
- * stays flat from 200 MB to 1 GB (bounded), above the 200 MB target because of V8 heap headroom:
- * `--max-old-space-size=96 --max-semi-space-size=8` measured 164 MB on 1 GB at 29 MB/s per CPU-second.
- * Writing pages by hand was not tried: of the remaining time `JSON.parse` is ≈ 23 % and GC ≈ 12 %,
- * which no writer removes; hyparquet-writer's dictionary, statistics and plain passes are the rest.
+ * Second pass (issue 6 benchmark targets: ≥ 0.5× DuckDB, ≤ 200 MB peak RSS on 1 GB), 200 MB, CPU
+ * seconds of the conversion, ±10 % between runs on this shared machine (load average 2–5):
+ *
+ * | change | CPU seconds | peak RSS |
+ * |---|---|---|
+ * | before, as the bench used to run it (tsx loader, 1 MiB reads) | 5.0–5.4 | 287–304 MB |
+ * | same code run as plain JavaScript, as on Lambda (bench/processor.ts now does so) | 5.0 | 249 MB |
+ * | + one `set` literal per buffer kind, timestamps as INT64 halves, numeric min/max while buffering | 4.5–4.9 | 236–275 MB |
+ * | + map levels as growable bytes, `for…in` instead of `Object.keys` | 4.15–4.25 | 222–224 MB |
+ * | + 64 KiB reads instead of 1 MiB (bench/processor.ts: READ_CHUNK_BYTES) | ≈ 4.2 | 164–165 MB |
+ *
+ * Tried and not kept: interning repeated strings while buffering (to keep them out of the old
+ * generation): no GC gain, and the lookups cost 7.4 % of CPU. PLAIN pages built by hand for unique
+ * ids: event_id's encoding took 415–578 ms per 200 MB either way. Capping the heap with
+ * `NODE_OPTIONS` (`--max-old-space-size` from 64 to 256, with or without `--max-semi-space-size`):
+ * 131–162 MB RSS but 17–25 % more CPU, because V8 then ran ≈ 47 mark-compacts per 200 MB instead of
+ * ≈ 10 (the live set after each is only 20–23 MB); so the processor's Lambda sets no NODE_OPTIONS.
+ * Where the time goes now: `JSON.parse` ≈ 23 %, GC 10–15 %, hyparquet-writer's dictionary building
+ * ≈ 8 %, snappy 3 %; the per-column encoders together ≈ 40 % (event_id 0.4–0.6 s, map values
+ * 0.4–0.5 s, timestamps, map keys 0.2 s each, per 200 MB).
  */
 import type { ColumnDefinition, ColumnType, DatasetDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
