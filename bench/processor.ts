@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { convertRecords, type SinkFactory } from "../handlers/convert";
 import { EVENTS } from "../handlers/datasets";
 import type { ByteSink } from "../handlers/parquet";
+import { PROCESSOR_NODE_OPTIONS } from "../compute/node-options";
 
 const BENCH_DIR = __dirname;
 const DATA_DIR = join(BENCH_DIR, ".data");
@@ -171,9 +172,14 @@ async function buildChildScript(): Promise<string> {
   return outfile;
 }
 
+/** The processor runs with its Lambda's NODE_OPTIONS (compute/node-options.ts); DuckDB without. */
+function childEnvironment(which: string): NodeJS.ProcessEnv {
+  return which === "processor" ? { ...process.env, NODE_OPTIONS: PROCESSOR_NODE_OPTIONS } : process.env;
+}
+
 function runChild(script: string, which: string, input: string): RunFigures {
   const outDir = join(DATA_DIR, `out-${which}`);
-  const run = spawnSync(process.execPath, [script, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  const run = spawnSync(process.execPath, [script, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment(which) });
   if (run.status !== 0) throw new Error(`${which} failed with status ${run.status}`);
   const line = run.stdout.trim().split("\n").pop()!;
   rmSync(outDir, { recursive: true, force: true });
@@ -189,7 +195,7 @@ async function main(): Promise<void> {
   if (args[0] === "--child") return child(args[1]!, args[2]!, args[3]!);
   const sizes = (args.length > 0 ? args : ["200", "1024"]).map(Number);
   const script = await buildChildScript();
-  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}`);
+  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}, processor NODE_OPTIONS: ${PROCESSOR_NODE_OPTIONS}`);
   console.log(row(["input", "converter", "MB/s (wall)", "MB/s (CPU)", "peak RSS MB", "Parquet / raw", "ratio to DuckDB (wall)", "ratio (CPU)"]));
   console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
   for (const sizeMb of sizes) {
