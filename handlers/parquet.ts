@@ -32,6 +32,12 @@
  * | + map levels as growable bytes, `for…in` instead of `Object.keys` | 4.15–4.25 | 222–224 MB |
  * | + 64 KiB reads instead of 1 MiB (bench/processor.ts: READ_CHUNK_BYTES) | ≈ 4.2 | 164–165 MB |
  *
+ * Final `npm run bench:processor` (processor with compute/node-options.ts's NODE_OPTIONS): 200 MB
+ * 45.9 MB/s wall, 47.7 per CPU-second, 168 MB; 1 GB 53.5 wall, 51.0 per CPU-second, 206 MB (two
+ * reruns of the 1 GB processor alone: 167 and 172 MB). DuckDB: 101–109 MB/s wall. Ratio 0.45–0.49×
+ * wall, 0.45–0.51× per CPU-second: at, not reliably above, the 0.5× target; peak RSS at the 200 MB
+ * target, above it in one run of three.
+ *
  * Tried and not kept: interning repeated strings while buffering (to keep them out of the old
  * generation): no GC gain, and the lookups cost 7.4 % of CPU. PLAIN pages built by hand for unique
  * ids: event_id's encoding took 415–578 ms per 200 MB either way. Capping the heap with
