@@ -212,6 +212,9 @@ const TWO_TO_32 = 4_294_967_296;
 function timestampColumnBuffer(element: SchemaElement, capacity: number): ColumnBuffer {
   const values = new BigInt64Array(capacity);
   const halves = new Int32Array(values.buffer);
+  // Where the low half of each 64-bit value sits in memory: first on little-endian machines (all of
+  // Lambda's), second on big-endian ones.
+  const low = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
   // Only for encoding: the file schema keeps TIMESTAMP_MILLIS; the chunk's values are plain INT64.
   const physicalElement: SchemaElement = { name: element.name, type: "INT64", repetition_type: "REQUIRED" };
   let min = 0;
@@ -221,8 +224,8 @@ function timestampColumnBuffer(element: SchemaElement, capacity: number): Column
       const millis = value as number;
       // Exact two's complement halves for any |millis| < 2^53 (all timestamps Date can hold).
       const high = Math.floor(millis / TWO_TO_32);
-      halves[2 * row] = millis - high * TWO_TO_32;
-      halves[2 * row + 1] = high;
+      halves[2 * row + low] = millis - high * TWO_TO_32;
+      halves[2 * row + 1 - low] = high;
       if (row === 0) {
         min = millis;
         max = millis;
