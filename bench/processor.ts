@@ -15,10 +15,18 @@ import { dirname, join } from "node:path";
 import { convertRecords, type SinkFactory } from "../handlers/convert";
 import { EVENTS } from "../handlers/datasets";
 import type { ByteSink } from "../handlers/parquet";
+import { PROCESSOR_NODE_OPTIONS } from "../compute/node-options";
 
 const BENCH_DIR = __dirname;
 const DATA_DIR = join(BENCH_DIR, ".data");
 const MB = 1024 * 1024;
+/**
+ * Read chunks of 64 KiB (fs streams' default), the order of what the processor gets from an S3
+ * response body or from gunzip (16–64 KiB). With 1 MiB chunks, every chunk became a 1 MiB string,
+ * too large for V8's young generation, so allocated straight into the old one: peak RSS measured
+ * 207–215 MB with 1 MiB chunks, 164–165 MB with 64 KiB, same throughput (200 MB input).
+ */
+const READ_CHUNK_BYTES = 64 * 1024;
 
 interface RunFigures {
   readonly converter: string;
@@ -106,7 +114,7 @@ type ConverterFigures = Omit<RunFigures, "peakRssBytes" | "cpuSeconds">;
 async function runProcessor(input: string, outDir: string): Promise<ConverterFigures> {
   const rowGroupRows = process.env.BENCH_ROW_GROUP_ROWS ? Number(process.env.BENCH_ROW_GROUP_ROWS) : undefined;
   const started = process.hrtime.bigint();
-  const result = await convertRecords(createReadStream(input, { highWaterMark: 1 * MB }), {
+  const result = await convertRecords(createReadStream(input, { highWaterMark: READ_CHUNK_BYTES }), {
     dataset: EVENTS,
     encoding: { format: "jsonl", gzip: false },
     name: "bench",
@@ -151,9 +159,27 @@ async function child(which: string, input: string, outDir: string): Promise<void
   process.stdout.write(`${JSON.stringify({ ...figures, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes })}\n`);
 }
 
-function runChild(which: string, input: string): RunFigures {
+/**
+ * The children run this file compiled to one plain JavaScript file (npm packages left as
+ * `require`s), as the Lambda runs Pulumi's serialized closure: under tsx, its loader thread and
+ * compile cache added 40–50 MB to the processor's peak RSS (288–304 MB with tsx, 249 MB without,
+ * same code, 200 MB input), which the Lambda never pays.
+ */
+async function buildChildScript(): Promise<string> {
+  const { build } = await import("esbuild");
+  const outfile = join(DATA_DIR, "processor-bench.cjs");
+  await build({ entryPoints: [__filename], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", logLevel: "warning" });
+  return outfile;
+}
+
+/** The processor runs with its Lambda's NODE_OPTIONS (compute/node-options.ts); DuckDB without. */
+function childEnvironment(which: string): NodeJS.ProcessEnv {
+  return which === "processor" ? { ...process.env, NODE_OPTIONS: PROCESSOR_NODE_OPTIONS } : process.env;
+}
+
+function runChild(script: string, which: string, input: string): RunFigures {
   const outDir = join(DATA_DIR, `out-${which}`);
-  const run = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  const run = spawnSync(process.execPath, [script, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment(which) });
   if (run.status !== 0) throw new Error(`${which} failed with status ${run.status}`);
   const line = run.stdout.trim().split("\n").pop()!;
   rmSync(outDir, { recursive: true, force: true });
@@ -168,14 +194,15 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--child") return child(args[1]!, args[2]!, args[3]!);
   const sizes = (args.length > 0 ? args : ["200", "1024"]).map(Number);
-  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}`);
+  const script = await buildChildScript();
+  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}, processor NODE_OPTIONS: ${PROCESSOR_NODE_OPTIONS}`);
   console.log(row(["input", "converter", "MB/s (wall)", "MB/s (CPU)", "peak RSS MB", "Parquet / raw", "ratio to DuckDB (wall)", "ratio (CPU)"]));
   console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
   for (const sizeMb of sizes) {
     const input = join(DATA_DIR, `events-${sizeMb}mb.jsonl`);
     if (!existsSync(input) || statSync(input).size < sizeMb * MB) await generateEvents(input, sizeMb * MB);
-    const duck = runChild("duckdb", input);
-    const ours = runChild("processor", input);
+    const duck = runChild(script, "duckdb", input);
+    const ours = runChild(script, "processor", input);
     for (const figures of [duck, ours]) {
       const throughput = figures.inputBytes / MB / figures.seconds;
       const duckThroughput = duck.inputBytes / MB / duck.seconds;

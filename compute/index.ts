@@ -11,6 +11,7 @@ import { ZONES } from "../storage/zones";
 import { FUNCTION_ENV, ingestCallbackFactory, processorCallbackFactory } from "./callbacks";
 import { ingestPolicy, processorPolicy } from "./policies";
 import { METRICS_NAMESPACE_ENV, metricsNamespace } from "../observability/metrics";
+import { PROCESSOR_NODE_OPTIONS } from "./node-options";
 
 export interface ComputeArgs {
   readonly settings: ComputeSettings;
@@ -205,6 +206,8 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
             [FUNCTION_ENV.pipelineEventsTopicArn]: args.pipelineEventsTopicArn,
             POWERTOOLS_SERVICE_NAME: "processor",
             [METRICS_NAMESPACE_ENV]: metricsNamespace(stack),
+            // V8 heap sizing measured for the conversion (see compute/node-options.ts).
+            NODE_OPTIONS: PROCESSOR_NODE_OPTIONS,
           },
         },
         callbackFactory: processorCallbackFactory,

@@ -18,14 +18,35 @@
  * | + map levels computed here (no Dremel walk, no `{key, value}` objects) | ≈ 35 | ≈ 300 MB |
  * | + unique strings pre-encoded as views into one buffer, plain pages | 35 | 290 MB |
  * | + hysnappy (WASM snappy) instead of the built-in JavaScript snappy | 40–45 | 280–320 MB |
- * | + one-pass group parse, statistics copied (no views kept): final, 200 MB / 1 GB | 41.3 / 44.4 | 288 / 271 MB |
+ * | + one-pass group parse, statistics copied (no views kept), 200 MB / 1 GB | 41.3 / 44.4 | 288 / 271 MB |
  * | DuckDB 1.5 `read_json` → `COPY … PARTITION_BY` (threads=1), same input, 200 MB / 1 GB | 95.3 / 109.4 | 427 / 451 MB |
  *
- * That is 0.41–0.43× DuckDB per CPU-second (0.37–0.40× wall), short of the 0.5× target; peak RSS
- * stays flat from 200 MB to 1 GB (bounded), above the 200 MB target because of V8 heap headroom:
- * `--max-old-space-size=96 --max-semi-space-size=8` measured 164 MB on 1 GB at 29 MB/s per CPU-second.
- * Writing pages by hand was not tried: of the remaining time `JSON.parse` is ≈ 23 % and GC ≈ 12 %,
- * which no writer removes; hyparquet-writer's dictionary, statistics and plain passes are the rest.
+ * Second pass (issue 6 benchmark targets: ≥ 0.5× DuckDB, ≤ 200 MB peak RSS on 1 GB), 200 MB, CPU
+ * seconds of the conversion, ±10 % between runs on this shared machine (load average 2–5):
+ *
+ * | change | CPU seconds | peak RSS |
+ * |---|---|---|
+ * | before, as the bench used to run it (tsx loader, 1 MiB reads) | 5.0–5.4 | 287–304 MB |
+ * | same code run as plain JavaScript, as on Lambda (bench/processor.ts now does so) | 5.0 | 249 MB |
+ * | + one `set` literal per buffer kind, timestamps as INT64 halves, numeric min/max while buffering | 4.5–4.9 | 236–275 MB |
+ * | + map levels as growable bytes, `for…in` instead of `Object.keys` | 4.15–4.25 | 222–224 MB |
+ * | + 64 KiB reads instead of 1 MiB (bench/processor.ts: READ_CHUNK_BYTES) | ≈ 4.2 | 164–165 MB |
+ *
+ * Final `npm run bench:processor` (processor with compute/node-options.ts's NODE_OPTIONS): 200 MB
+ * 45.9 MB/s wall, 47.7 per CPU-second, 168 MB; 1 GB 53.5 wall, 51.0 per CPU-second, 206 MB (two
+ * reruns of the 1 GB processor alone: 167 and 172 MB). DuckDB: 101–109 MB/s wall. Ratio 0.45–0.49×
+ * wall, 0.45–0.51× per CPU-second: at, not reliably above, the 0.5× target; peak RSS at the 200 MB
+ * target, above it in one run of three.
+ *
+ * Tried and not kept: interning repeated strings while buffering (to keep them out of the old
+ * generation): no GC gain, and the lookups cost 7.4 % of CPU. PLAIN pages built by hand for unique
+ * ids: event_id's encoding took 415–578 ms per 200 MB either way. Capping the heap with
+ * `NODE_OPTIONS` (`--max-old-space-size` from 64 to 256, with or without `--max-semi-space-size`):
+ * 131–162 MB RSS but 17–25 % more CPU, because V8 then ran ≈ 47 mark-compacts per 200 MB instead of
+ * ≈ 10 (the live set after each is only 20–23 MB); so the processor's Lambda sets no NODE_OPTIONS.
+ * Where the time goes now: `JSON.parse` ≈ 23 %, GC 10–15 %, hyparquet-writer's dictionary building
+ * ≈ 8 %, snappy 3 %; the per-column encoders together ≈ 40 % (event_id 0.4–0.6 s, map values
+ * 0.4–0.5 s, timestamps, map keys 0.2 s each, per 200 MB).
  */
 import type { ColumnDefinition, ColumnType, DatasetDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
@@ -36,7 +57,7 @@ type SchemaElement = import("hyparquet").SchemaElement;
 type ColumnChunk = import("hyparquet").ColumnChunk;
 /** What hyparquet-writer's `writeColumn` takes for one leaf column: values with Dremel levels. */
 interface PageData {
-  values: unknown[] | Int32Array | Float64Array;
+  values: unknown[] | Int32Array | Float64Array | BigInt64Array;
   definitionLevels: number[];
   repetitionLevels: number[];
   maxDefinitionLevel: number;
@@ -128,39 +149,143 @@ export interface ByteSink {
   abort(): Promise<void>;
 }
 
-/** Typed columns keep numbers unboxed; other columns are plain arrays. */
-function newColumnBuffer(type: ColumnType, capacity: number, required: boolean): CoercedValue[] | Int32Array | Float64Array {
-  if (!required) return [];
-  if (type === "int" || type === "date") return new Int32Array(capacity);
-  if (type === "double") return new Float64Array(capacity);
-  return [];
-}
-
-/** A flat column: no levels when required, 0/1 definition levels when optional. */
-function flatPageData(values: CoercedValue[] | Int32Array | Float64Array, required: boolean): PageData {
-  if (required) return { values: values as unknown[], definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 };
-  const definitionLevels = new Array<number>(values.length);
-  for (let row = 0; row < values.length; row++) definitionLevels[row] = values[row] === null ? 0 : 1;
-  return { values: values as unknown[], definitionLevels, repetitionLevels: [], maxDefinitionLevel: 1 };
+/**
+ * One leaf column of a row group as `writeColumn` takes it, plus what this module adds: the
+ * physical schema element to encode with (when it differs from the file schema's) and statistics
+ * computed while the values were buffered (when present, hyparquet-writer computes none).
+ */
+interface LeafPage extends PageData {
+  readonly physicalElement?: SchemaElement;
+  readonly statistics?: { min_value?: number; max_value?: number; null_count: bigint };
 }
 
 /** The buffered values of one column for the current row group, as leaf pages at flush time. */
 interface ColumnBuffer {
   set(row: number, value: CoercedValue): void;
   /** The leaf pages of the first `rows` rows (one leaf for a flat column, two for a map). */
-  pages(rows: number): PageData[];
+  pages(rows: number): LeafPage[];
 }
 
-function flatColumnBuffer(type: ColumnType, required: boolean, capacity: number): ColumnBuffer {
-  const values = newColumnBuffer(type, capacity, required);
+/**
+ * Each buffer kind below has its own `set` function literal on purpose: V8 shares type feedback
+ * between closures of one literal, and a single `set` storing into Int32Arrays, number arrays and
+ * string arrays alike went megamorphic (measured: `set` was 10.8 % of the conversion's CPU).
+ */
+
+/** A required 32-bit integer column (int, date): unboxed, with min/max kept as values arrive. */
+function int32ColumnBuffer(capacity: number): ColumnBuffer {
+  const values = new Int32Array(capacity);
+  let min = 0;
+  let max = 0;
   return {
     set(row, value) {
-      (values as CoercedValue[])[row] = value;
+      const number = value as number;
+      values[row] = number;
+      if (row === 0) {
+        min = number;
+        max = number;
+      } else if (number < min) min = number;
+      else if (number > max) max = number;
     },
     pages(rows) {
-      return [flatPageData(values.length === rows ? values : values.slice(0, rows), required)];
+      return [
+        {
+          values: rows === capacity ? values : values.subarray(0, rows),
+          definitionLevels: [],
+          repetitionLevels: [],
+          maxDefinitionLevel: 0,
+          ...(rows > 0 ? { statistics: { min_value: min, max_value: max, null_count: 0n } } : {}),
+        },
+      ];
     },
   };
+}
+
+const TWO_TO_32 = 4_294_967_296;
+
+/**
+ * A required timestamp column (epoch milliseconds) written as little-endian INT64 through an
+ * Int32Array view of a BigInt64Array: no BigInt is created per value, where hyparquet-writer's
+ * TIMESTAMP_MILLIS path maps every value through `BigInt()` (measured: timestamps cost ≈ 6 % of the
+ * conversion that way, in `unconvert`, its INT64 range check and its BigInt statistics).
+ */
+function timestampColumnBuffer(element: SchemaElement, capacity: number): ColumnBuffer {
+  const values = new BigInt64Array(capacity);
+  const halves = new Int32Array(values.buffer);
+  // Where the low half of each 64-bit value sits in memory: first on little-endian machines (all of
+  // Lambda's), second on big-endian ones.
+  const low = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+  // Only for encoding: the file schema keeps TIMESTAMP_MILLIS; the chunk's values are plain INT64.
+  const physicalElement: SchemaElement = { name: element.name, type: "INT64", repetition_type: "REQUIRED" };
+  let min = 0;
+  let max = 0;
+  return {
+    set(row, value) {
+      const millis = value as number;
+      // Exact two's complement halves for any |millis| < 2^53 (all timestamps Date can hold).
+      const high = Math.floor(millis / TWO_TO_32);
+      halves[2 * row + low] = millis - high * TWO_TO_32;
+      halves[2 * row + 1 - low] = high;
+      if (row === 0) {
+        min = millis;
+        max = millis;
+      } else if (millis < min) min = millis;
+      else if (millis > max) max = millis;
+    },
+    pages(rows) {
+      return [
+        {
+          values: (rows === capacity ? values : values.subarray(0, rows)) as unknown as unknown[],
+          definitionLevels: [],
+          repetitionLevels: [],
+          maxDefinitionLevel: 0,
+          physicalElement,
+          ...(rows > 0 ? { statistics: { min_value: min, max_value: max, null_count: 0n } } : {}),
+        },
+      ];
+    },
+  };
+}
+
+/** A required double column: unboxed (statistics left to hyparquet-writer, which counts NaNs). */
+function float64ColumnBuffer(capacity: number): ColumnBuffer {
+  const values = new Float64Array(capacity);
+  return {
+    set(row, value) {
+      values[row] = value as number;
+    },
+    pages(rows) {
+      return [{ values: rows === capacity ? values : values.subarray(0, rows), definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 }];
+    },
+  };
+}
+
+function flatValuePages(page: CoercedValue[], required: boolean): LeafPage[] {
+  if (required) return [{ values: page, definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 }];
+  const definitionLevels = new Array<number>(page.length);
+  for (let row = 0; row < page.length; row++) definitionLevels[row] = page[row] === null ? 0 : 1;
+  return [{ values: page, definitionLevels, repetitionLevels: [], maxDefinitionLevel: 1 }];
+}
+
+/** Any other flat column (strings, booleans, bigints, optional values): a plain array of values. */
+function valueColumnBuffer(required: boolean): ColumnBuffer {
+  const values: CoercedValue[] = [];
+  return {
+    set(row, value) {
+      values[row] = value;
+    },
+    pages(rows) {
+      return flatValuePages(values.length === rows ? values : values.slice(0, rows), required);
+    },
+  };
+}
+
+function flatColumnBuffer(type: ColumnType, required: boolean, element: SchemaElement, capacity: number): ColumnBuffer {
+  if (!required) return valueColumnBuffer(false);
+  if (type === "int" || type === "date") return int32ColumnBuffer(capacity);
+  if (type === "timestamp") return timestampColumnBuffer(element, capacity);
+  if (type === "double") return float64ColumnBuffer(capacity);
+  return valueColumnBuffer(true);
 }
 
 /**
@@ -173,40 +298,61 @@ function flatColumnBuffer(type: ColumnType, required: boolean, capacity: number)
 function mapColumnBuffer(): ColumnBuffer {
   const keys: unknown[] = [];
   const values: unknown[] = [];
-  const keyDefinitions: number[] = [];
-  const valueDefinitions: number[] = [];
-  const repetitions: number[] = [];
+  // Levels are 0–3: one byte each, grown by doubling (pushing onto three number arrays of ~150 000
+  // entries per row group was measurably slower and left three large arrays for the GC to trace).
+  let keyDefinitions = new Uint8Array(1024);
+  let valueDefinitions = new Uint8Array(1024);
+  let repetitions = new Uint8Array(1024);
+  let count = 0;
+  const grow = (): void => {
+    const capacity = keyDefinitions.length * 2;
+    const grown = (levels: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
+      const larger = new Uint8Array(capacity);
+      larger.set(levels);
+      return larger;
+    };
+    keyDefinitions = grown(keyDefinitions);
+    valueDefinitions = grown(valueDefinitions);
+    repetitions = grown(repetitions);
+  };
   return {
     set(_row, value) {
       const map = value as Record<string, string | null> | null;
-      let first = true;
+      let repetition = 0;
       if (map !== null) {
-        const mapKeys = Object.keys(map);
-        for (let at = 0; at < mapKeys.length; at++) {
-          const key = mapKeys[at]!;
+        // for…in rather than Object.keys: no array per row.
+        for (const key in map) {
           const entry = map[key];
+          if (count === keyDefinitions.length) grow();
           keys.push(key);
           values.push(entry ?? undefined);
-          keyDefinitions.push(2);
-          valueDefinitions.push(entry === null || entry === undefined ? 2 : 3);
-          repetitions.push(first ? 0 : 1);
-          first = false;
+          keyDefinitions[count] = 2;
+          valueDefinitions[count] = entry === null || entry === undefined ? 2 : 3;
+          repetitions[count] = repetition;
+          repetition = 1;
+          count += 1;
         }
       }
-      if (first) {
+      if (repetition === 0) {
         // A null map (level 0) or an empty one (level 1): one empty slot in each leaf.
+        if (count === keyDefinitions.length) grow();
         const level = map === null ? 0 : 1;
         keys.push(undefined);
         values.push(undefined);
-        keyDefinitions.push(level);
-        valueDefinitions.push(level);
-        repetitions.push(0);
+        keyDefinitions[count] = level;
+        valueDefinitions[count] = level;
+        repetitions[count] = 0;
+        count += 1;
       }
     },
     pages() {
+      // hyparquet-writer reads levels by index and `slice`s them: typed arrays serve as well as arrays.
+      const keyLevels = keyDefinitions.subarray(0, count) as unknown as number[];
+      const valueLevels = valueDefinitions.subarray(0, count) as unknown as number[];
+      const repetitionLevels = repetitions.subarray(0, count) as unknown as number[];
       return [
-        { values: keys, definitionLevels: keyDefinitions, repetitionLevels: repetitions, maxDefinitionLevel: 2 },
-        { values, definitionLevels: valueDefinitions, repetitionLevels: repetitions, maxDefinitionLevel: 3 },
+        { values: keys, definitionLevels: keyLevels, repetitionLevels, maxDefinitionLevel: 2 },
+        { values, definitionLevels: valueLevels, repetitionLevels, maxDefinitionLevel: 3 },
       ];
     },
   };
@@ -299,9 +445,6 @@ export function parquetFileWriter(
 ): ParquetFileWriter {
   const { ByteWriter, ParquetWriter, writeColumn } = loadWriter();
   const columns = dataset.columns;
-  const newBuffers = (): ColumnBuffer[] =>
-    columns.map((column) => (column.type === "map<string,string>" ? mapColumnBuffer() : flatColumnBuffer(column.type, column.required, rowGroupRows)));
-  let buffers = newBuffers();
   let bufferedRows = 0;
   let rowCount = 0;
   let pendingWrite: Promise<void> = Promise.resolve();
@@ -331,6 +474,12 @@ export function parquetFileWriter(
     }
   }
 
+  const newBuffers = (): ColumnBuffer[] =>
+    columns.map((column, index) =>
+      column.type === "map<string,string>" ? mapColumnBuffer() : flatColumnBuffer(column.type, column.required, leafPaths[index]![0]![1]!, rowGroupRows),
+    );
+  let buffers = newBuffers();
+
   /**
    * Encodes one row group column by column with hyparquet-writer's `writeColumn` (dictionary or
    * plain pages, snappy, statistics), as `ParquetWriter.write` does, but with the levels computed
@@ -342,7 +491,7 @@ export function parquetFileWriter(
     columns.forEach((column, index) => {
       columnBuffers[index]!.pages(rows).forEach((pageData, leaf) => {
         const schemaPath = leafPaths[index]![leaf]!;
-        const element = schemaPath[schemaPath.length - 1]!;
+        const element = pageData.physicalElement ?? schemaPath[schemaPath.length - 1]!;
         // Unique-ish strings go straight to plain pages as pre-encoded bytes; the rest keep
         // hyparquet-writer's dictionary decision (strings deduplicated by value).
         const plainBytes = element.type === "BYTE_ARRAY" && mostlyDistinct(pageData.values);
@@ -356,13 +505,16 @@ export function parquetFileWriter(
             codec: "SNAPPY",
             compressors: writer.compressors,
             // Min/max per row group let Athena skip groups on timestamps and ids; map entries are not filtered on.
-            stats: column.type !== "map<string,string>",
+            // Numeric statistics come from the buffer (see int32ColumnBuffer): hyparquet-writer
+            // computes them only where the buffer has none.
+            stats: column.type !== "map<string,string>" && pageData.statistics === undefined,
             pageSize: 1 << 20,
             columnIndex: false,
             offsetIndex: true,
           },
           pageData: (plainBytes ? { ...pageData, values: utf8Views(pageData.values) } : pageData) as never,
         });
+        if (pageData.statistics !== undefined && result.chunk.meta_data !== undefined) result.chunk.meta_data.statistics = pageData.statistics;
         // Statistics keep their min and max until the footer is written: copy byte values, or a
         // view would keep its row group's whole string buffer alive (measured: +25 MB RSS per
         // 200 MB of input, 425 MB peak on 1 GB, before this copy).

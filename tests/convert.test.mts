@@ -249,6 +249,40 @@ describe("convertRecords", () => {
     expect(rows[1]).toEqual({ s: "b", i: null, b: null, d: null, f: null, t: null, day: null, m: null });
   });
 
+  test("writes required timestamps and integers exactly, with the row group's min and max as statistics", async () => {
+    // Prepare: instants on both sides of 1970 and far from it (both 32-bit halves of the INT64 in use), int32 extremes
+    const TIMES: DatasetDefinition = {
+      name: "times",
+      description: "Test dataset",
+      columns: [
+        { name: "t", type: "timestamp", required: true, description: "" },
+        { name: "n", type: "int", required: true, description: "" },
+      ],
+      formats: ["jsonl"],
+    };
+    const instants = ["1969-12-31T23:59:59.999Z", "1900-01-01T00:00:00.001Z", "9999-12-31T23:59:59.999Z", "2026-11-20T10:00:00.250Z", "1970-01-01T00:00:00Z"];
+    const numbers = [-1, -2147483648, 2147483647, 0, 42];
+    const lines = jsonLines(instants.map((t, index) => ({ t, n: numbers[index] })));
+    const store = memoryStore();
+    // Act
+    await convertRecords(Readable.from([lines]), { dataset: TIMES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    // Assess: values and statistics as DuckDB reads them
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const path = join(mkdtempSync(join(tmpdir(), "times-")), "f.parquet");
+    writeFileSync(path, store.objects.get("processed/times/n.parquet")!);
+    const connection = await (await DuckDBInstance.create()).connect();
+    const rows = await (await connection.run(`SELECT epoch_ms(t) AS ms, n FROM read_parquet('${path}')`)).getRowObjectsJson();
+    expect(rows.map((row) => [Number(row.ms), Number(row.n)])).toEqual(instants.map((instant, index) => [Date.parse(instant), numbers[index]]));
+    const statistics = await (await connection.run(`SELECT path_in_schema AS column, stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${path}') ORDER BY column_id`)).getRowObjectsJson();
+    expect(statistics.map((row) => [row.column, row.min, row.max])).toEqual([
+      ["t", "1900-01-01 00:00:00.001+00", "9999-12-31 23:59:59.999+00"],
+      ["n", "-2147483648", "2147483647"],
+    ]);
+  });
+
   test("keeps non-ASCII text intact, in unique (plain-encoded) and repeated (dictionary) columns", async () => {
     const store = memoryStore();
     const ids = ["é-1", "日本-2", "emoji 😀-3", "plain-4"];
