@@ -53,6 +53,8 @@ import type { CoercedValue } from "./coerce";
 
 type HyparquetWriter = typeof import("hyparquet-writer");
 type HyparquetColumn = typeof import("hyparquet-writer/src/column.js");
+type HyparquetDictionary = typeof import("hyparquet-writer/src/dictionary.js");
+type HyparquetDataPage = typeof import("hyparquet-writer/src/datapage.js");
 type SchemaElement = import("hyparquet").SchemaElement;
 type ColumnChunk = import("hyparquet").ColumnChunk;
 /** What hyparquet-writer's `writeColumn` takes for one leaf column: values with Dremel levels. */
@@ -68,10 +70,12 @@ interface PageData {
  * ES modules synchronously), inside a function so that Pulumi's closure serializer emits the call
  * verbatim instead of trying to capture the module by value.
  */
-function loadWriter(): HyparquetWriter & Pick<HyparquetColumn, "writeColumn"> {
+function loadWriter(): HyparquetWriter & Pick<HyparquetColumn, "writeColumn"> & Pick<HyparquetDictionary, "writeDictionaryPage"> & Pick<HyparquetDataPage, "writeDataPageV2"> {
   const writer = require("hyparquet-writer") as HyparquetWriter;
   const { writeColumn } = require("hyparquet-writer/src/column.js") as HyparquetColumn;
-  return { ...writer, writeColumn };
+  const { writeDictionaryPage } = require("hyparquet-writer/src/dictionary.js") as HyparquetDictionary;
+  const { writeDataPageV2 } = require("hyparquet-writer/src/datapage.js") as HyparquetDataPage;
+  return { ...writer, writeColumn, writeDictionaryPage, writeDataPageV2 };
 }
 
 /** Compresses one page; share one between the files of a conversion (its WASM memory is reused). */
@@ -156,6 +160,8 @@ export interface ByteSink {
  */
 interface LeafPage extends PageData {
   readonly physicalElement?: SchemaElement;
+  /** Strings already dictionary-encoded while buffering (see `stringLeaf`); `values` is then unused. */
+  readonly dictionary?: DictionaryLeaf;
   readonly statistics?: { min_value?: number; max_value?: number; null_count: bigint };
 }
 
@@ -260,6 +266,107 @@ function float64ColumnBuffer(capacity: number): ColumnBuffer {
   };
 }
 
+/** A string leaf as a per-row-group dictionary: distinct values in first-seen order, and one index per slot (-1: null). */
+interface DictionaryLeaf {
+  readonly entries: readonly string[];
+  readonly indexes: Int32Array;
+  readonly nulls: number;
+}
+
+/** A string leaf column of one row group, slots aligned with its levels. */
+interface StringLeaf {
+  push(value: string | undefined): void;
+  /** The dictionary form, or undefined when the leaf went plain. */
+  dictionary(): DictionaryLeaf | undefined;
+  /** The values as strings (undefined for nulls), when the leaf went plain. */
+  plainValues(): unknown[];
+}
+
+/** Distinct values tried before a leaf may give up its dictionary. */
+const DICTIONARY_TRIAL_ENTRIES = 1000;
+
+/**
+ * Strings are dictionary-encoded as they arrive (a Map from value to index, reset per row group), so
+ * low-cardinality columns (event_type, map keys and values) are kept as one Int32Array of indexes
+ * instead of arrays of strings that hyparquet-writer would deduplicate again at flush time, and the
+ * parsed strings die young. A leaf whose distinct values exceed half its slots (unique ids) switches
+ * to plain strings for the rest of the row group: a dictionary would not pay there.
+ */
+function stringLeaf(): StringLeaf {
+  let positions: Map<string, number> | undefined = new Map<string, number>();
+  let entries: string[] = [];
+  let indexes = new Int32Array(1024);
+  let plain: (string | undefined)[] | undefined;
+  let count = 0;
+  let nulls = 0;
+  const goPlain = (): (string | undefined)[] => {
+    const strings = new Array<string | undefined>(count);
+    for (let slot = 0; slot < count; slot++) {
+      const index = indexes[slot]!;
+      strings[slot] = index < 0 ? undefined : entries[index];
+    }
+    positions = undefined;
+    entries = [];
+    indexes = new Int32Array(0);
+    plain = strings;
+    return strings;
+  };
+  return {
+    push(value) {
+      if (plain !== undefined) {
+        plain.push(value);
+        return;
+      }
+      if (count === indexes.length) {
+        const larger = new Int32Array(count * 2);
+        larger.set(indexes);
+        indexes = larger;
+      }
+      if (value === undefined) {
+        indexes[count++] = -1;
+        nulls += 1;
+        return;
+      }
+      let position = positions!.get(value);
+      if (position === undefined) {
+        position = entries.length;
+        if (position >= DICTIONARY_TRIAL_ENTRIES && position * 2 > count) {
+          goPlain().push(value);
+          return;
+        }
+        positions!.set(value, position);
+        entries.push(value);
+      }
+      indexes[count++] = position;
+    },
+    dictionary() {
+      return plain === undefined ? { entries, indexes: indexes.subarray(0, count), nulls } : undefined;
+    },
+    plainValues() {
+      return plain ?? goPlain();
+    },
+  };
+}
+
+/** The leaf page of a string leaf: dictionary indexes, or plain values for the generic path. */
+function stringLeafPage(leaf: StringLeaf, levels: Omit<PageData, "values">): LeafPage {
+  const dictionary = leaf.dictionary();
+  return dictionary === undefined ? { ...levels, values: leaf.plainValues() } : { ...levels, values: [], dictionary };
+}
+
+/** A required string column, dictionary-encoded while buffering (see `stringLeaf`). */
+function stringColumnBuffer(): ColumnBuffer {
+  const leaf = stringLeaf();
+  return {
+    set(_row, value) {
+      leaf.push(value as string);
+    },
+    pages() {
+      return [stringLeafPage(leaf, { definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 })];
+    },
+  };
+}
+
 function flatValuePages(page: CoercedValue[], required: boolean): LeafPage[] {
   if (required) return [{ values: page, definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 }];
   const definitionLevels = new Array<number>(page.length);
@@ -285,6 +392,7 @@ function flatColumnBuffer(type: ColumnType, required: boolean, element: SchemaEl
   if (type === "int" || type === "date") return int32ColumnBuffer(capacity);
   if (type === "timestamp") return timestampColumnBuffer(element, capacity);
   if (type === "double") return float64ColumnBuffer(capacity);
+  if (type === "string") return stringColumnBuffer();
   return valueColumnBuffer(true);
 }
 
@@ -296,8 +404,8 @@ function flatColumnBuffer(type: ColumnType, required: boolean, element: SchemaEl
  * Measured: the generic path (`{key, value}` objects plus a recursive walk) took 12 % of the time.
  */
 function mapColumnBuffer(): ColumnBuffer {
-  const keys: unknown[] = [];
-  const values: unknown[] = [];
+  const keys = stringLeaf();
+  const values = stringLeaf();
   // Levels are 0–3: one byte each, grown by doubling (pushing onto three number arrays of ~150 000
   // entries per row group was measurably slower and left three large arrays for the GC to trace).
   let keyDefinitions = new Uint8Array(1024);
@@ -325,7 +433,7 @@ function mapColumnBuffer(): ColumnBuffer {
           const entry = map[key];
           if (count === keyDefinitions.length) grow();
           keys.push(key);
-          values.push(entry ?? undefined);
+          values.push(entry === null || entry === undefined ? undefined : entry);
           keyDefinitions[count] = 2;
           valueDefinitions[count] = entry === null || entry === undefined ? 2 : 3;
           repetitions[count] = repetition;
@@ -351,8 +459,8 @@ function mapColumnBuffer(): ColumnBuffer {
       const valueLevels = valueDefinitions.subarray(0, count) as unknown as number[];
       const repetitionLevels = repetitions.subarray(0, count) as unknown as number[];
       return [
-        { values: keys, definitionLevels: keyLevels, repetitionLevels, maxDefinitionLevel: 2 },
-        { values, definitionLevels: valueLevels, repetitionLevels, maxDefinitionLevel: 3 },
+        stringLeafPage(keys, { definitionLevels: keyLevels, repetitionLevels, maxDefinitionLevel: 2 }),
+        stringLeafPage(values, { definitionLevels: valueLevels, repetitionLevels, maxDefinitionLevel: 3 }),
       ];
     },
   };
@@ -443,7 +551,7 @@ export function parquetFileWriter(
   rowGroupRows: number = DEFAULT_ROW_GROUP_ROWS,
   snappyCompress: SnappyCompressor = snappyCompressor(),
 ): ParquetFileWriter {
-  const { ByteWriter, ParquetWriter, writeColumn } = loadWriter();
+  const { ByteWriter, ParquetWriter, writeColumn, writeDictionaryPage, writeDataPageV2 } = loadWriter();
   const columns = dataset.columns;
   let bufferedRows = 0;
   let rowCount = 0;
@@ -474,6 +582,71 @@ export function parquetFileWriter(
     }
   }
 
+  /**
+   * Writes a string leaf that was dictionary-encoded while buffering: a PLAIN dictionary page and
+   * one RLE_DICTIONARY data page (v2, as writeColumn writes them), without hyparquet-writer's
+   * sampling, deduplication and per-value size estimates. Statistics (min/max in UTF-8 byte order,
+   * as Parquet orders BYTE_ARRAY) come from the distinct values alone.
+   */
+  const writeDictionaryChunk = (
+    levels: PageData,
+    dictionary: DictionaryLeaf,
+    column: { columnName: string; element: SchemaElement; schemaPath: SchemaElement[]; codec: "SNAPPY"; compressors: typeof writer.compressors; statistics: boolean },
+  ): { chunk: ColumnChunk } => {
+    const { entries, indexes, nulls } = dictionary;
+    const offsetStart = byteWriter.offset;
+    const encoded: Uint8Array[] = new Array<Uint8Array>(entries.length);
+    let min: Uint8Array | undefined;
+    let max: Uint8Array | undefined;
+    for (let index = 0; index < entries.length; index++) {
+      const bytes = Buffer.from(entries[index]!, "utf8");
+      encoded[index] = bytes;
+      if (column.statistics) {
+        if (min === undefined || Buffer.compare(bytes, min) < 0) min = bytes;
+        if (max === undefined || Buffer.compare(bytes, max) > 0) max = bytes;
+      }
+    }
+    let uncompressedSize = writeDictionaryPage(byteWriter, column as never, encoded);
+    let present: Int32Array = indexes;
+    if (nulls > 0) {
+      present = new Int32Array(indexes.length - nulls);
+      let at = 0;
+      for (let slot = 0; slot < indexes.length; slot++) if (indexes[slot]! >= 0) present[at++] = indexes[slot]!;
+    }
+    const dataPageOffset = byteWriter.offset;
+    uncompressedSize += writeDataPageV2({
+      writer: byteWriter,
+      column: column as never,
+      encoding: "RLE_DICTIONARY",
+      pageData: { values: present, definitionLevels: levels.definitionLevels, repetitionLevels: levels.repetitionLevels, maxDefinitionLevel: levels.maxDefinitionLevel } as never,
+    });
+    return {
+      chunk: {
+        meta_data: {
+          type: "BYTE_ARRAY",
+          encodings: ["PLAIN", "RLE_DICTIONARY"],
+          path_in_schema: column.schemaPath.slice(1).map((part) => part.name),
+          codec: "SNAPPY",
+          num_values: BigInt(indexes.length),
+          total_compressed_size: BigInt(byteWriter.offset - offsetStart),
+          total_uncompressed_size: BigInt(uncompressedSize),
+          data_page_offset: BigInt(dataPageOffset),
+          dictionary_page_offset: BigInt(offsetStart),
+          ...(column.statistics
+            ? {
+                statistics: { null_count: BigInt(nulls), ...(min !== undefined ? { min_value: Uint8Array.prototype.slice.call(min), max_value: Uint8Array.prototype.slice.call(max!) } : {}) },
+                encoding_stats: [
+                  { page_type: "DICTIONARY_PAGE", encoding: "PLAIN", count: 1 },
+                  { page_type: "DATA_PAGE_V2", encoding: "RLE_DICTIONARY", count: 1 },
+                ],
+              }
+            : {}),
+        },
+        file_offset: BigInt(offsetStart),
+      },
+    };
+  };
+
   const newBuffers = (): ColumnBuffer[] =>
     columns.map((column, index) =>
       column.type === "map<string,string>" ? mapColumnBuffer() : flatColumnBuffer(column.type, column.required, leafPaths[index]![0]![1]!, rowGroupRows),
@@ -492,6 +665,18 @@ export function parquetFileWriter(
       columnBuffers[index]!.pages(rows).forEach((pageData, leaf) => {
         const schemaPath = leafPaths[index]![leaf]!;
         const element = pageData.physicalElement ?? schemaPath[schemaPath.length - 1]!;
+        if (pageData.dictionary !== undefined) {
+          const result = writeDictionaryChunk(pageData, pageData.dictionary, {
+            columnName: schemaPath.slice(1).map((part) => part.name).join("."),
+            element,
+            schemaPath,
+            codec: "SNAPPY",
+            compressors: writer.compressors,
+            statistics: column.type !== "map<string,string>",
+          });
+          chunks.push(result.chunk);
+          return;
+        }
         // Unique-ish strings go straight to plain pages as pre-encoded bytes; the rest keep
         // hyparquet-writer's dictionary decision (strings deduplicated by value).
         const plainBytes = element.type === "BYTE_ARRAY" && mostlyDistinct(pageData.values);

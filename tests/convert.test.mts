@@ -294,6 +294,52 @@ describe("convertRecords", () => {
     expect(rows[0]!.properties).toEqual([{ key: "clé", value: "valeur ✓" }]);
   });
 
+  test("writes strings dictionary-encoded while repeated and plain once mostly distinct, within one row group, with byte-order statistics", async () => {
+    // Prepare: `s` repeats three values for 1 500 rows, then turns unique (its dictionary is given up
+    // midway); `c` stays low-cardinality with non-ASCII values ("é" sorts after "z" in UTF-8 byte order);
+    // the map has null, empty and null-valued entries, a repeated key and value, and a unique value
+    const STRINGS: DatasetDefinition = {
+      name: "strings",
+      description: "Test dataset",
+      columns: [
+        { name: "s", type: "string", required: true, description: "" },
+        { name: "c", type: "string", required: true, description: "" },
+        { name: "m", type: "map<string,string>", required: false, description: "" },
+      ],
+      formats: ["jsonl"],
+    };
+    const categories = ["z", "é", "a", "日本"];
+    const records = Array.from({ length: 4000 }, (_, index) => ({
+      s: index < 1500 ? ["x", "y", "w"][index % 3] : `unique-${index}`,
+      c: categories[index % categories.length],
+      m: index % 7 === 0 ? null : index % 7 === 1 ? {} : { page: "/home", clé: index % 5 === 0 ? null : "valeur ✓", id: `v${index}` },
+    }));
+    const store = memoryStore();
+    // Act
+    await convertRecords(Readable.from([jsonLines(records)]), { dataset: STRINGS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 5000 });
+    // Assess: every value as DuckDB reads it, and the statistics of the flat columns
+    const { rows } = await readParquetWithDuckDb(store.objects.get("processed/strings/n.parquet")!);
+    expect(rows.map((row) => [row.s, row.c])).toEqual(records.map((record) => [record.s, record.c]));
+    expect(rows.map((row) => row.m)).toEqual(
+      records.map((record) => (record.m === null ? null : Object.entries(record.m).map(([key, value]) => ({ key, value })))),
+    );
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const path = join(mkdtempSync(join(tmpdir(), "strings-")), "f.parquet");
+    writeFileSync(path, store.objects.get("processed/strings/n.parquet")!);
+    const connection = await (await DuckDBInstance.create()).connect();
+    const metadata = await (
+      await connection.run(`SELECT path_in_schema AS column, stats_min_value AS min, stats_max_value AS max, encodings FROM parquet_metadata('${path}') ORDER BY column_id`)
+    ).getRowObjectsJson();
+    expect(metadata.slice(0, 2).map((row) => [row.column, row.min, row.max])).toEqual([
+      ["s", "unique-1500", "y"],
+      ["c", "a", "日本"],
+    ]);
+    expect(String(metadata[1]!.encodings)).toContain("RLE_DICTIONARY");
+  });
+
   test("rejects invalid records to one JSON Lines file with line number and reason; counts reconcile", async () => {
     // Prepare: CRLF endings, a blank line (not a record), and one record per rejection reason
     const lines = [
