@@ -340,6 +340,33 @@ describe("convertRecords", () => {
     expect(String(metadata[1]!.encodings)).toContain("RLE_DICTIONARY");
   });
 
+  test("writes unique strings over several plain pages, with min and max in UTF-8 byte order", async () => {
+    // Prepare: 3 000 unique ids of ~500 characters (more than one page), with non-ASCII ones where
+    // UTF-16 order and UTF-8 byte order disagree ("\uFF01" sorts before "😀" in bytes, after it in UTF-16)
+    const UNIQUE: DatasetDefinition = { name: "unique", description: "Test dataset", columns: [{ name: "id", type: "string", required: true, description: "" }], formats: ["jsonl"] };
+    const ids = Array.from({ length: 3000 }, (_, index) => `id-${String(index).padStart(4, "0")}-${"x".repeat(500)}`);
+    ids[10] = "\uFF01 second";
+    ids[2500] = "😀 top";
+    ids[2501] = "é ✓";
+    const store = memoryStore();
+    // Act
+    await convertRecords(Readable.from([jsonLines(ids.map((id) => ({ id })))]), { dataset: UNIQUE, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 5000 });
+    // Assess
+    const { rows } = await readParquetWithDuckDb(store.objects.get("processed/unique/n.parquet")!);
+    expect(rows.map((row) => row.id)).toEqual(ids);
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const path = join(mkdtempSync(join(tmpdir(), "unique-")), "f.parquet");
+    writeFileSync(path, store.objects.get("processed/unique/n.parquet")!);
+    const connection = await (await DuckDBInstance.create()).connect();
+    const [statistics] = await (await connection.run(`SELECT stats_min_value AS min, stats_max_value AS max, encodings FROM parquet_metadata('${path}')`)).getRowObjectsJson();
+    expect(String(statistics!.min)).toMatch(/^id-0000-x/);
+    expect(statistics!.max).toBe("😀 top");
+    expect(String(statistics!.encodings)).toBe("PLAIN");
+  });
+
   test("rejects invalid records to one JSON Lines file with line number and reason; counts reconcile", async () => {
     // Prepare: CRLF endings, a blank line (not a record), and one record per rejection reason
     const lines = [
