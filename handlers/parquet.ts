@@ -673,47 +673,66 @@ export function parquetFileWriter(
     let minBytes: Buffer | undefined;
     let maxBytes: Buffer | undefined;
     let byteOrder = true;
+    // Created per chunk, not at module level (Pulumi's closure serializer).
+    const ASCII = /^[\x00-\x7f]*$/;
+    const lengthPrefixes = new Array<string | undefined>(4096);
+    const lengthPrefix = (length: number): string =>
+      String.fromCharCode(length & 0xff, (length >>> 8) & 0xff, (length >>> 16) & 0xff, length >>> 24);
     for (let start = 0; start < strings.length; ) {
       let end = start;
       let chars = 0;
       while (end < strings.length && chars < PLAIN_PAGE_BYTES) chars += strings[end++]!.length;
       const joined = strings.slice(start, end).join("");
-      const text = Buffer.from(joined, "utf8");
-      const ascii = text.length === joined.length;
-      const page = Buffer.allocUnsafe(text.length + 4 * (end - start));
-      let at = 0;
-      let from = 0;
-      for (let row = start; row < end; row++) {
-        const value = strings[row]!;
-        const bytes = ascii ? undefined : Buffer.from(value, "utf8");
-        const length = bytes === undefined ? value.length : bytes.length;
-        page[at] = length & 0xff;
-        page[at + 1] = (length >>> 8) & 0xff;
-        page[at + 2] = (length >>> 16) & 0xff;
-        page[at + 3] = length >>> 24;
-        at += 4;
-        if (bytes === undefined) {
-          for (let index = 0; index < length; index++) page[at + index] = text[from + index]!;
-        } else {
-          bytes.copy(page, at);
+      // All-ASCII pages: the page as one string, each value preceded by its 4-byte little-endian
+      // length written as Latin-1 characters, turned into bytes by one copy.
+      const ascii = ASCII.test(joined);
+      let page: Buffer;
+      if (ascii) {
+        let pageMin: string | undefined;
+        let pageMax: string | undefined;
+        const parts = new Array<string>(2 * (end - start));
+        for (let row = start, part = 0; row < end; row++) {
+          const value = strings[row]!;
+          const length = value.length;
+          parts[part++] = length < lengthPrefixes.length ? (lengthPrefixes[length] ??= lengthPrefix(length)) : lengthPrefix(length);
+          parts[part++] = value;
+          if (pageMin === undefined || value < pageMin) pageMin = value;
+          if (pageMax === undefined || value > pageMax) pageMax = value;
         }
-        at += length;
-        from += length;
-        if (byteOrder && !ascii && /[\ud800-\udfff]/.test(value)) {
-          // From here on, compare bytes (the strings so far are ordered correctly by `<`).
-          byteOrder = false;
-          if (min !== undefined) {
-            minBytes = Buffer.from(min, "utf8");
-            maxBytes = Buffer.from(max!, "utf8");
+        page = Buffer.from(parts.join(""), "latin1");
+        if (pageMin !== undefined && byteOrder) {
+          if (min === undefined || pageMin < min) min = pageMin;
+          if (max === undefined || pageMax! > max) max = pageMax;
+        } else if (pageMin !== undefined) {
+          const lowest = Buffer.from(pageMin, "latin1");
+          const highest = Buffer.from(pageMax!, "latin1");
+          if (minBytes === undefined || Buffer.compare(lowest, minBytes) < 0) minBytes = lowest;
+          if (maxBytes === undefined || Buffer.compare(highest, maxBytes) > 0) maxBytes = highest;
+        }
+      } else {
+        page = Buffer.allocUnsafe(Buffer.byteLength(joined, "utf8") + 4 * (end - start));
+        let at = 0;
+        for (let row = start; row < end; row++) {
+          const value = strings[row]!;
+          const length = page.write(value, at + 4, "utf8");
+          page.writeUInt32LE(length, at);
+          at += 4 + length;
+          if (byteOrder && /[\ud800-\udfff]/.test(value)) {
+            // From here on, compare bytes (the strings so far are ordered correctly by `<`).
+            byteOrder = false;
+            if (min !== undefined) {
+              minBytes = Buffer.from(min, "utf8");
+              maxBytes = Buffer.from(max!, "utf8");
+            }
           }
-        }
-        if (byteOrder) {
-          if (min === undefined || value < min) min = value;
-          if (max === undefined || value > max) max = value;
-        } else {
-          const encoded = bytes ?? Buffer.from(value, "utf8");
-          if (minBytes === undefined || Buffer.compare(encoded, minBytes) < 0) minBytes = encoded;
-          if (maxBytes === undefined || Buffer.compare(encoded, maxBytes) > 0) maxBytes = encoded;
+          if (byteOrder) {
+            if (min === undefined || value < min) min = value;
+            if (max === undefined || value > max) max = value;
+          } else {
+            const encoded = page.subarray(at - length, at);
+            if (minBytes === undefined || Buffer.compare(encoded, minBytes) < 0) minBytes = Buffer.from(encoded);
+            if (maxBytes === undefined || Buffer.compare(encoded, maxBytes) > 0) maxBytes = Buffer.from(encoded);
+          }
         }
       }
       const compressed = writer.compressors.SNAPPY(page);
