@@ -50,6 +50,7 @@
  */
 import type { ColumnDefinition, ColumnType, DatasetDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
+import { encodeRleBitPackedHybrid } from "./rle-hybrid";
 
 type HyparquetWriter = typeof import("hyparquet-writer");
 type HyparquetColumn = typeof import("hyparquet-writer/src/column.js");
@@ -71,12 +72,12 @@ interface PageData {
  * ES modules synchronously), inside a function so that Pulumi's closure serializer emits the call
  * verbatim instead of trying to capture the module by value.
  */
-function loadWriter(): HyparquetWriter & Pick<HyparquetColumn, "writeColumn"> & Pick<HyparquetDictionary, "writeDictionaryPage"> & Pick<HyparquetDataPage, "writeDataPageV2" | "writePageHeader"> {
+function loadWriter(): HyparquetWriter & Pick<HyparquetColumn, "writeColumn"> & Pick<HyparquetDictionary, "writeDictionaryPage"> & Pick<HyparquetDataPage, "writePageHeader"> {
   const writer = require("hyparquet-writer") as HyparquetWriter;
   const { writeColumn } = require("hyparquet-writer/src/column.js") as HyparquetColumn;
   const { writeDictionaryPage } = require("hyparquet-writer/src/dictionary.js") as HyparquetDictionary;
-  const { writeDataPageV2, writePageHeader } = require("hyparquet-writer/src/datapage.js") as HyparquetDataPage;
-  return { ...writer, writeColumn, writeDictionaryPage, writeDataPageV2, writePageHeader };
+  const { writePageHeader } = require("hyparquet-writer/src/datapage.js") as HyparquetDataPage;
+  return { ...writer, writeColumn, writeDictionaryPage, writePageHeader };
 }
 
 /** Compresses one page; share one between the files of a conversion (its WASM memory is reused). */
@@ -343,7 +344,8 @@ function stringLeaf(): StringLeaf {
       indexes[count++] = position;
     },
     dictionary() {
-      return plain === undefined ? { entries, indexes: indexes.subarray(0, count), nulls } : undefined;
+      // An all-null leaf has no dictionary to write: plain pages of nothing but levels.
+      return plain === undefined && entries.length > 0 ? { entries, indexes: indexes.subarray(0, count), nulls } : undefined;
     },
     plainValues() {
       return plain ?? goPlain();
@@ -559,7 +561,7 @@ export function parquetFileWriter(
   rowGroupRows: number = DEFAULT_ROW_GROUP_ROWS,
   snappyCompress: SnappyCompressor = snappyCompressor(),
 ): ParquetFileWriter {
-  const { ByteWriter, ParquetWriter, writeColumn, writeDictionaryPage, writeDataPageV2, writePageHeader } = loadWriter();
+  const { ByteWriter, ParquetWriter, writeColumn, writeDictionaryPage, writePageHeader } = loadWriter();
   const columns = dataset.columns;
   let bufferedRows = 0;
   let rowCount = 0;
@@ -596,6 +598,51 @@ export function parquetFileWriter(
    * sampling, deduplication and per-value size estimates. Statistics (min/max in UTF-8 byte order,
    * as Parquet orders BYTE_ARRAY) come from the distinct values alone.
    */
+  /**
+   * Writes one RLE_DICTIONARY data page (v2): levels and indexes encoded by
+   * `encodeRleBitPackedHybrid`, as hyparquet-writer's `writeDataPageV2` lays them out.
+   */
+  const writeIndexPage = (levels: Omit<PageData, "values">, present: Int32Array, slots: number, nulls: number, entries: number): number => {
+    let rows = slots;
+    const repetitionLevels = levels.repetitionLevels as ArrayLike<number>;
+    let repetitionBytes: Uint8Array | undefined;
+    if (repetitionLevels.length > 0) {
+      rows = 0;
+      for (let slot = 0; slot < repetitionLevels.length; slot++) if (repetitionLevels[slot] === 0) rows += 1;
+      // Maps are the only repeated fields here: one repetition level (bit width 1).
+      repetitionBytes = encodeRleBitPackedHybrid(repetitionLevels, 1);
+    }
+    const definitionBytes =
+      levels.maxDefinitionLevel > 0 ? encodeRleBitPackedHybrid(levels.definitionLevels as ArrayLike<number>, Math.ceil(Math.log2(levels.maxDefinitionLevel + 1))) : undefined;
+    const bitWidth = entries <= 1 ? 0 : Math.ceil(Math.log2(entries));
+    const encodedIndexes = encodeRleBitPackedHybrid(present, bitWidth);
+    const data = new Uint8Array(1 + encodedIndexes.length);
+    data[0] = bitWidth;
+    data.set(encodedIndexes, 1);
+    const compressed = writer.compressors.SNAPPY(data);
+    const levelBytes = (repetitionBytes?.length ?? 0) + (definitionBytes?.length ?? 0);
+    const headerStart = byteWriter.offset;
+    writePageHeader(byteWriter, {
+      type: "DATA_PAGE_V2",
+      uncompressed_page_size: levelBytes + data.length,
+      compressed_page_size: levelBytes + compressed.length,
+      data_page_header_v2: {
+        num_values: slots,
+        num_nulls: nulls,
+        num_rows: rows,
+        encoding: "RLE_DICTIONARY",
+        definition_levels_byte_length: definitionBytes?.length ?? 0,
+        repetition_levels_byte_length: repetitionBytes?.length ?? 0,
+        is_compressed: true,
+      },
+    });
+    const headerSize = byteWriter.offset - headerStart;
+    if (repetitionBytes !== undefined) byteWriter.appendBytes(repetitionBytes);
+    if (definitionBytes !== undefined) byteWriter.appendBytes(definitionBytes);
+    byteWriter.appendBytes(compressed);
+    return headerSize + levelBytes + data.length;
+  };
+
   const writeDictionaryChunk = (
     levels: PageData,
     dictionary: DictionaryLeaf,
@@ -622,12 +669,7 @@ export function parquetFileWriter(
       for (let slot = 0; slot < indexes.length; slot++) if (indexes[slot]! >= 0) present[at++] = indexes[slot]!;
     }
     const dataPageOffset = byteWriter.offset;
-    uncompressedSize += writeDataPageV2({
-      writer: byteWriter,
-      column: column as never,
-      encoding: "RLE_DICTIONARY",
-      pageData: { values: present, definitionLevels: levels.definitionLevels, repetitionLevels: levels.repetitionLevels, maxDefinitionLevel: levels.maxDefinitionLevel } as never,
-    });
+    uncompressedSize += writeIndexPage(levels, present, indexes.length, nulls, entries.length);
     return {
       chunk: {
         meta_data: {

@@ -340,6 +340,13 @@ describe("convertRecords", () => {
     expect(String(metadata[1]!.encodings)).toContain("RLE_DICTIONARY");
   });
 
+  test("writes a row group whose maps are all null or empty", async () => {
+    const store = memoryStore();
+    await convertRecords(Readable.from([jsonLines([{ s: "a", m: null }, { s: "b", m: {} }, { s: "c" }])]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const { rows } = await readParquetWithDuckDb(store.objects.get("processed/all_types/n.parquet")!);
+    expect(rows.map((row) => [row.s, row.m])).toEqual([["a", null], ["b", []], ["c", null]]);
+  });
+
   test("writes unique strings over several plain pages, with min and max in UTF-8 byte order", async () => {
     // Prepare: 3 000 unique ids of ~500 characters (more than one page), with non-ASCII ones where
     // UTF-16 order and UTF-8 byte order disagree ("\uFF01" sorts before "😀" in bytes, after it in UTF-16)
