@@ -283,6 +283,22 @@ describe("convertRecords", () => {
     ]);
   });
 
+  test("writes timestamps exactly whether they repeat (dictionary) or turn unique midway through a row group (plain)", async () => {
+    // Prepare: one file of repeated instants (seconds precision, 3 distinct), one that turns unique after 1 500 rows
+    const TIMES: DatasetDefinition = { name: "times", description: "Test dataset", columns: [{ name: "t", type: "timestamp", required: true, description: "" }], formats: ["jsonl"] };
+    const base = Date.UTC(2026, 10, 20, 10);
+    const repeated = Array.from({ length: 3000 }, (_, index) => base + (index % 3) * 1000);
+    const turningUnique = Array.from({ length: 3000 }, (_, index) => (index < 1500 ? base - (index % 3) * 2 ** 33 : base + index * 7));
+    for (const [name, instants] of [["repeated", repeated], ["unique", turningUnique]] as const) {
+      const store = memoryStore();
+      // Act
+      await convertRecords(Readable.from([jsonLines(instants.map((t) => ({ t: new Date(t).toISOString() })))]), { dataset: TIMES, encoding: { format: "jsonl", gzip: false }, name, sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 5000 });
+      // Assess
+      const { rows } = await readParquetWithDuckDb(store.objects.get(`processed/times/${name}.parquet`)!);
+      expect(rows.map((row) => Date.parse(String(row.t).replace(" ", "T").replace(/\+00$/, "Z")))).toEqual(instants);
+    }
+  });
+
   test("keeps non-ASCII text intact, in unique (plain-encoded) and repeated (dictionary) columns", async () => {
     const store = memoryStore();
     const ids = ["é-1", "日本-2", "emoji 😀-3", "plain-4"];
