@@ -85,8 +85,8 @@ function validCalendarDay(year: number, month: number, day: number): boolean {
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-/** Start of each calendar day seen (`YYYY-MM-DD` → epoch ms, or INVALID): a file holds few distinct days. */
-type DayStarts = Map<string, number | typeof INVALID>;
+/** Start of each calendar day seen (YYYYMMDD → epoch ms, or INVALID): a file holds few distinct days. */
+type DayStarts = Map<number, number | typeof INVALID>;
 const DAY_CACHE_LIMIT = 4096;
 
 function digit(text: string, at: number): number {
@@ -109,15 +109,17 @@ function canonicalUtcTimestamp(text: string, dayStarts: DayStarts): number | typ
   if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
   if (length === 24 && text.charCodeAt(19) !== 46) return undefined;
-  const dayText = text.slice(0, 10);
-  let dayStart = dayStarts.get(dayText);
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (Number.isNaN(year + month + day)) return INVALID;
+  // A number key rather than the `YYYY-MM-DD` slice: no string to allocate and hash per value.
+  const dayKey = year * 10_000 + month * 100 + day;
+  let dayStart = dayStarts.get(dayKey);
   if (dayStart === undefined) {
-    const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
-    const month = twoDigits(text, 5);
-    const day = twoDigits(text, 8);
-    dayStart = Number.isNaN(year + month + day) || !validCalendarDay(year, month, day) ? INVALID : Date.UTC(year, month - 1, day);
+    dayStart = validCalendarDay(year, month, day) ? Date.UTC(year, month - 1, day) : INVALID;
     if (dayStarts.size >= DAY_CACHE_LIMIT) dayStarts.clear();
-    dayStarts.set(dayText, dayStart);
+    dayStarts.set(dayKey, dayStart);
   }
   if (dayStart === INVALID) return INVALID;
   const hour = twoDigits(text, 11);

@@ -716,7 +716,6 @@ export function parquetFileWriter(
     let maxBytes: Buffer | undefined;
     let byteOrder = true;
     // Created per chunk, not at module level (Pulumi's closure serializer).
-    const ASCII = /^[\x00-\x7f]*$/;
     const lengthPrefixes = new Array<string | undefined>(4096);
     const lengthPrefix = (length: number): string =>
       String.fromCharCode(length & 0xff, (length >>> 8) & 0xff, (length >>> 16) & 0xff, length >>> 24);
@@ -724,24 +723,27 @@ export function parquetFileWriter(
       let end = start;
       let chars = 0;
       while (end < strings.length && chars < PLAIN_PAGE_BYTES) chars += strings[end++]!.length;
-      const joined = strings.slice(start, end).join("");
-      // All-ASCII pages: the page as one string, each value preceded by its 4-byte little-endian
-      // length written as Latin-1 characters, turned into bytes by one copy.
-      const ascii = ASCII.test(joined);
+      // The page as one string: each value preceded by its 4-byte little-endian length written as
+      // Latin-1 characters. When every value is ASCII (the usual case, checked by the UTF-8 length:
+      // only the length bytes ≥ 0x80 take two bytes), one Latin-1 copy turns it into the page bytes.
+      let pageMin: string | undefined;
+      let pageMax: string | undefined;
+      let wideLengthBytes = 0;
+      const parts = new Array<string>(2 * (end - start));
+      for (let row = start, part = 0; row < end; row++) {
+        const value = strings[row]!;
+        const length = value.length;
+        parts[part++] = length < lengthPrefixes.length ? (lengthPrefixes[length] ??= lengthPrefix(length)) : lengthPrefix(length);
+        parts[part++] = value;
+        if (length >= 0x80) wideLengthBytes += ((length & 0x80) >>> 7) + ((length & 0x8000) >>> 15) + ((length & 0x800000) >>> 23);
+        if (pageMin === undefined || value < pageMin) pageMin = value;
+        if (pageMax === undefined || value > pageMax) pageMax = value;
+      }
+      const pageText = parts.join("");
+      const ascii = Buffer.byteLength(pageText, "utf8") === pageText.length + wideLengthBytes;
       let page: Buffer;
       if (ascii) {
-        let pageMin: string | undefined;
-        let pageMax: string | undefined;
-        const parts = new Array<string>(2 * (end - start));
-        for (let row = start, part = 0; row < end; row++) {
-          const value = strings[row]!;
-          const length = value.length;
-          parts[part++] = length < lengthPrefixes.length ? (lengthPrefixes[length] ??= lengthPrefix(length)) : lengthPrefix(length);
-          parts[part++] = value;
-          if (pageMin === undefined || value < pageMin) pageMin = value;
-          if (pageMax === undefined || value > pageMax) pageMax = value;
-        }
-        page = Buffer.from(parts.join(""), "latin1");
+        page = Buffer.from(pageText, "latin1");
         if (pageMin !== undefined && byteOrder) {
           if (min === undefined || pageMin < min) min = pageMin;
           if (max === undefined || pageMax! > max) max = pageMax;
@@ -752,7 +754,9 @@ export function parquetFileWriter(
           if (maxBytes === undefined || Buffer.compare(highest, maxBytes) > 0) maxBytes = highest;
         }
       } else {
-        page = Buffer.allocUnsafe(Buffer.byteLength(joined, "utf8") + 4 * (end - start));
+        let byteLength = 0;
+        for (let row = start; row < end; row++) byteLength += Buffer.byteLength(strings[row]!, "utf8");
+        page = Buffer.allocUnsafe(byteLength + 4 * (end - start));
         let at = 0;
         for (let row = start; row < end; row++) {
           const value = strings[row]!;
