@@ -562,6 +562,8 @@ export function parquetFileWriter(
   snappyCompress: SnappyCompressor = snappyCompressor(),
 ): ParquetFileWriter {
   const { ByteWriter, ParquetWriter, writeColumn, writeDictionaryPage, writePageHeader } = loadWriter();
+  // Typed arrays hold their values in the machine's byte order; Parquet's is little-endian.
+  const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   const columns = dataset.columns;
   let bufferedRows = 0;
   let rowCount = 0;
@@ -694,6 +696,67 @@ export function parquetFileWriter(
         },
         file_offset: BigInt(offsetStart),
       },
+    };
+  };
+
+  /**
+   * Writes a required INT32 or INT64 column of mostly distinct values as PLAIN data pages (v2):
+   * the buffered typed array already holds the little-endian bytes, so a page is a view of it
+   * (hyparquet-writer's path wrote value by value through a DataView: ≈ 80 ms per 200 MB of events
+   * for user_id alone). Statistics are the ones computed while buffering.
+   */
+  const writePlainFixedChunk = (
+    bytes: Uint8Array,
+    width: number,
+    type: "INT32" | "INT64",
+    schemaPath: SchemaElement[],
+    statistics: NonNullable<LeafPage["statistics"]>,
+  ): { chunk: ColumnChunk; offsetIndex: OffsetIndex } => {
+    const offsetStart = byteWriter.offset;
+    const count = bytes.length / width;
+    const rowsPerPage = Math.max(1, Math.floor(PLAIN_PAGE_BYTES / width));
+    const pageLocations: OffsetIndex["page_locations"] = [];
+    let uncompressedSize = 0;
+    for (let start = 0; start < count; start += rowsPerPage) {
+      const end = Math.min(count, start + rowsPerPage);
+      const page = bytes.subarray(start * width, end * width);
+      const compressed = writer.compressors.SNAPPY(page);
+      const pageOffset = byteWriter.offset;
+      writePageHeader(byteWriter, {
+        type: "DATA_PAGE_V2",
+        uncompressed_page_size: page.length,
+        compressed_page_size: compressed.length,
+        data_page_header_v2: {
+          num_values: end - start,
+          num_nulls: 0,
+          num_rows: end - start,
+          encoding: "PLAIN",
+          definition_levels_byte_length: 0,
+          repetition_levels_byte_length: 0,
+          is_compressed: true,
+        },
+      });
+      uncompressedSize += byteWriter.offset - pageOffset + page.length;
+      byteWriter.appendBytes(compressed);
+      pageLocations.push({ offset: BigInt(pageOffset), compressed_page_size: byteWriter.offset - pageOffset, first_row_index: BigInt(start) });
+    }
+    return {
+      chunk: {
+        meta_data: {
+          type,
+          encodings: ["PLAIN"],
+          path_in_schema: schemaPath.slice(1).map((part) => part.name),
+          codec: "SNAPPY",
+          num_values: BigInt(count),
+          total_compressed_size: BigInt(byteWriter.offset - offsetStart),
+          total_uncompressed_size: BigInt(uncompressedSize),
+          data_page_offset: BigInt(offsetStart),
+          statistics,
+          encoding_stats: [{ page_type: "DATA_PAGE_V2", encoding: "PLAIN", count: pageLocations.length }],
+        },
+        file_offset: BigInt(offsetStart),
+      },
+      offsetIndex: { page_locations: pageLocations },
     };
   };
 
@@ -863,6 +926,19 @@ export function parquetFileWriter(
             statistics: column.type !== "map<string,string>",
           });
           chunks.push(result.chunk);
+          return;
+        }
+        const fixed = pageData.values;
+        if (
+          littleEndian &&
+          pageData.statistics !== undefined &&
+          (fixed instanceof Int32Array || fixed instanceof BigInt64Array) &&
+          (element.type === "INT32" || element.type === "INT64") &&
+          mostlyDistinct(fixed)
+        ) {
+          const result = writePlainFixedChunk(new Uint8Array(fixed.buffer, fixed.byteOffset, fixed.byteLength), fixed.BYTES_PER_ELEMENT, element.type, schemaPath, pageData.statistics);
+          chunks.push(result.chunk);
+          writer.pendingIndexes.push(result);
           return;
         }
         // Unique-ish strings go straight to plain pages as pre-encoded bytes; the rest keep

@@ -301,6 +301,18 @@ describe("convertRecords", () => {
     }
   });
 
+  test("writes a row group of distinct integers larger than one page as several plain pages", async () => {
+    // Prepare: 270 000 distinct ints (1 MiB of INT32 is 262 144 values) in one row group
+    const INTS: DatasetDefinition = { name: "ints", description: "Test dataset", columns: [{ name: "n", type: "int", required: true, description: "" }], formats: ["jsonl"] };
+    const numbers = Array.from({ length: 270_000 }, (_, index) => (index * 7919) % 1_000_003 - 500_000);
+    const store = memoryStore();
+    // Act
+    await convertRecords(Readable.from([numbers.map((n) => `{"n":${n}}`).join("\n")]), { dataset: INTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 300_000, maxBufferedRows: 300_000 });
+    // Assess
+    const { rows } = await readParquetWithDuckDb(store.objects.get("processed/ints/n.parquet")!);
+    expect(rows.map((row) => Number(row.n))).toEqual(numbers);
+  });
+
   test("keeps non-ASCII text intact, in unique (plain-encoded) and repeated (dictionary) columns", async () => {
     const store = memoryStore();
     const ids = ["é-1", "日本-2", "emoji 😀-3", "plain-4"];
