@@ -38,15 +38,34 @@
  * wall, 0.45–0.51× per CPU-second: at, not reliably above, the 0.5× target; peak RSS at the 200 MB
  * target, above it in one run of three.
  *
- * Tried and not kept: interning repeated strings while buffering (to keep them out of the old
- * generation): no GC gain, and the lookups cost 7.4 % of CPU. PLAIN pages built by hand for unique
- * ids: event_id's encoding took 415–578 ms per 200 MB either way. Capping the heap with
+ * Tried and not kept in that pass: interning repeated strings while buffering (to keep them out of
+ * the old generation): no GC gain, and the lookups cost 7.4 % of CPU. Capping the heap with
  * `NODE_OPTIONS` (`--max-old-space-size` from 64 to 256, with or without `--max-semi-space-size`):
  * 131–162 MB RSS but 17–25 % more CPU, because V8 then ran ≈ 47 mark-compacts per 200 MB instead of
- * ≈ 10 (the live set after each is only 20–23 MB); so the processor's Lambda sets no NODE_OPTIONS.
- * Where the time goes now: `JSON.parse` ≈ 23 %, GC 10–15 %, hyparquet-writer's dictionary building
- * ≈ 8 %, snappy 3 %; the per-column encoders together ≈ 40 % (event_id 0.4–0.6 s, map values
- * 0.4–0.5 s, timestamps, map keys 0.2 s each, per 200 MB).
+ * ≈ 10 (the live set after each is only 20–23 MB); so the processor's NODE_OPTIONS do not cap it.
+ *
+ * Third pass (to reach 0.5× reliably): pages written here where hyparquet-writer's generic
+ * `writeColumn` spent its time; hyparquet-writer still writes the footer, page headers, dictionary
+ * pages, and the columns not covered below. 200 MB, CPU seconds of the processor child alone
+ * (`node --cpu-prof` for where the time went; ±8 % between runs):
+ *
+ * | change | CPU seconds | peak RSS |
+ * |---|---|---|
+ * | before (second pass, above) | 4.2–4.7 | 149–167 MB |
+ * | + strings dictionary-encoded while buffered (`stringLeaf`): no string arrays kept, no re-deduplication | 4.25 | 159 MB |
+ * | + unique strings (event_id) as PLAIN pages built as one Latin-1 string (`writePlainStringChunk`) | 3.7 | 149 MB |
+ * | + dictionary index pages and levels encoded here (`writeIndexPage`, handlers/rle-hybrid.ts) | 3.4 | 147 MB |
+ * | + day cache keyed by number (handlers/coerce.ts), one join per plain page | 3.2–3.4 (3.4–3.7 before, same session) | 148–152 MB |
+ * | + distinct INT32/INT64 as PLAIN pages straight from their typed arrays (`writePlainFixedChunk`) | 3.3–3.4 (within noise; user_id's 80 ms encoding gone from the profile) | 148–152 MB |
+ *
+ * The second pass's hand-built PLAIN pages for event_id did not pay because they still went value by
+ * value; what pays is building the page as one string (length prefixes as Latin-1 characters) and
+ * copying it once. Tried and not kept: a timestamp dictionary built while buffering, in an
+ * open-addressing hash table over typed arrays: its lookups cost 140 ms per 200 MB, no less than
+ * hyparquet-writer's dictionary building for the same column (100–170 ms), which therefore stays.
+ * Where the time goes now (3.2–3.4 CPU seconds per 200 MB): the group `JSON.parse` ≈ 33 %, GC ≈ 9 %,
+ * the string dictionaries' Map lookups ≈ 7 %, event_id's plain pages ≈ 5 %, timestamp dictionary
+ * (hyparquet-writer) ≈ 5 %, snappy ≈ 4 %, timestamp parsing ≈ 3 %, RLE/bit-packing ≈ 3 %.
  */
 import type { ColumnDefinition, ColumnType, DatasetDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
