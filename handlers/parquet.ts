@@ -63,6 +63,12 @@
  * copying it once. Tried and not kept: a timestamp dictionary built while buffering, in an
  * open-addressing hash table over typed arrays: its lookups cost 140 ms per 200 MB, no less than
  * hyparquet-writer's dictionary building for the same column (100–170 ms), which therefore stays.
+ * Final `npm run bench:processor` of this pass, two runs (load average 0.9–1.5): 200 MB 64.9–67.2
+ * MB/s wall, 54.0–59.6 per CPU-second, 147–152 MB peak RSS; 1 GB 72.0–79.6 wall, 64.5–72.2 per
+ * CPU-second, 154–156 MB. DuckDB: 100–107 MB/s wall, 94–111 per CPU-second. Ratio 0.63–0.65× wall
+ * and 0.58–0.60× per CPU-second on 200 MB, 0.72–0.75× and 0.62–0.65× on 1 GB: above the 0.5×
+ * target on both measures, and peak RSS under 200 MB; Parquet output 9.4–9.5 % of the raw size, as
+ * before.
  * Where the time goes now (3.2–3.4 CPU seconds per 200 MB): the group `JSON.parse` ≈ 33 %, GC ≈ 9 %,
  * the string dictionaries' Map lookups ≈ 7 %, event_id's plain pages ≈ 5 %, timestamp dictionary
  * (hyparquet-writer) ≈ 5 %, snappy ≈ 4 %, timestamp parsing ≈ 3 %, RLE/bit-packing ≈ 3 %.
