@@ -7,9 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { AnalyticsSettings } from "../config";
 import { awsContext } from "../iam/context";
-import { LAMBDA_ASSUME_ROLE_POLICY } from "../iam/documents";
 import { ZONES } from "../storage/zones";
-import { ARCHITECTURE, PROCESSOR_ONLY_PACKAGES, RUNTIME_PROVIDED_PACKAGES } from "../compute";
+import { PROCESSOR_ONLY_PACKAGES } from "../compute";
+import { lakeFunction } from "../compute/lake-function";
 import { CURATED_JOB_ENV, curatedJobCallbackFactory } from "./callbacks";
 import { RESULTS_PREFIX, curatedJobPolicy } from "./policies";
 import { namedQueries } from "./queries";
@@ -131,63 +131,35 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
       { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: FAILURE_RETENTION_SECONDS },
       { parent: this },
     );
-    const logs = new aws.cloudwatch.LogGroup(
-      `${name}-curated`,
-      { name: `/datalake/${stack}/curated`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
-      { parent: this },
-    );
-    const role = new aws.iam.Role(
-      `${name}-curated`,
-      { assumeRolePolicy: JSON.stringify(LAMBDA_ASSUME_ROLE_POLICY), description: `The curated zone job of the ${stack} data lake` },
-      { parent: this },
-    );
-    const inlinePolicy = new aws.iam.RolePolicy(
-      `${name}-curated`,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([context, workgroup.name, database.name, args.lakeBucketArn, args.resultsBucketArn, args.kmsKeyArn, failureQueue.arn])
-          .apply(([ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn, failureQueueArn]) =>
-            JSON.stringify(
-              curatedJobPolicy({ ...ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn, failureQueueArn }),
-            ),
-          ),
+    const { fn, logGroup: logs } = lakeFunction(this, `${name}-curated`, {
+      functionName: "curated",
+      stack,
+      description: `Builds the ${stack} lake's ${ZONES.curated} daily aggregates with Athena`,
+      roleDescription: `The curated zone job of the ${stack} data lake`,
+      runtime: job.runtime,
+      memoryMb: job.memoryMb,
+      timeoutSeconds: job.timeoutSeconds,
+      logRetentionDays: args.logRetentionDays,
+      kmsKeyArn: args.kmsKeyArn,
+      partition: context.partition,
+      privateSubnetIds: args.privateSubnetIds,
+      lambdaSecurityGroupId: args.lambdaSecurityGroupId,
+      policy: pulumi
+        .all([context, workgroup.name, database.name, args.lakeBucketArn, args.resultsBucketArn, args.kmsKeyArn, failureQueue.arn])
+        .apply(([ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn, failureQueueArn]) =>
+          curatedJobPolicy({ ...ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn, failureQueueArn }),
+        ),
+      environment: {
+        [CURATED_JOB_ENV.lakeBucket]: args.lakeBucketName,
+        [CURATED_JOB_ENV.database]: database.name,
+        [CURATED_JOB_ENV.workGroup]: workgroup.name,
+        POWERTOOLS_SERVICE_NAME: "curated",
       },
-      { parent: role },
-    );
-    // Network interfaces in the VPC and writing to the log group; EC2's interface actions take no resource scoping.
-    const vpcAccess = new aws.iam.RolePolicyAttachment(
-      `${name}-curated-vpc-access`,
-      { role: role.name, policyArn: pulumi.interpolate`arn:${context.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole` },
-      { parent: role },
-    );
-
-    const fn = new aws.lambda.CallbackFunction(
-      `${name}-curated`,
-      {
-        description: `Builds the ${stack} lake's ${ZONES.curated} daily aggregates with Athena`,
-        runtime: job.runtime,
-        architectures: [ARCHITECTURE],
-        memorySize: job.memoryMb,
-        timeout: job.timeoutSeconds,
-        role: role.arn,
-        vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.lambdaSecurityGroupId] },
-        loggingConfig: { logFormat: "JSON", logGroup: logs.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
-        kmsKeyArn: args.kmsKeyArn,
-        environment: {
-          variables: {
-            [CURATED_JOB_ENV.lakeBucket]: args.lakeBucketName,
-            [CURATED_JOB_ENV.database]: database.name,
-            [CURATED_JOB_ENV.workGroup]: workgroup.name,
-            POWERTOOLS_SERVICE_NAME: "curated",
-          },
-        },
-        codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...PROCESSOR_ONLY_PACKAGES] },
-        callbackFactory: curatedJobCallbackFactory,
-      },
+      excludePackages: PROCESSOR_ONLY_PACKAGES,
+      callbackFactory: curatedJobCallbackFactory,
       // The tables must exist before the first scheduled run queries them.
-      { parent: this, dependsOn: [inlinePolicy, vpcAccess, logs, ...tables] },
-    );
+      dependsOn: tables,
+    });
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-curated`,
       {

@@ -6,8 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ComputeSettings, FunctionSettings } from "../config";
 import { awsContext } from "../iam/context";
-import { LAMBDA_ASSUME_ROLE_POLICY, PolicyDocument } from "../iam/documents";
+import type { PolicyDocument } from "../iam/documents";
 import { ZONES } from "../storage/zones";
+import { lakeFunction } from "./lake-function";
 import { FUNCTION_ENV, ingestCallbackFactory, processorCallbackFactory } from "./callbacks";
 import { ingestPolicy, processorPolicy } from "./policies";
 import { METRICS_NAMESPACE_ENV, metricsNamespace } from "../observability/metrics";
@@ -40,22 +41,10 @@ export interface ComputeOutputs {
   readonly processorLogGroupName: pulumi.Output<string>;
 }
 
-/**
- * AWS SDK v3 clients ship with the Lambda Node.js runtime: leaving them out of the upload keeps the
- * artifact small. Exact package names, as `computeCodePaths` matches them.
- */
-export const RUNTIME_PROVIDED_PACKAGES = [
-  "@aws-sdk/client-athena",
-  "@aws-sdk/client-s3",
-  "@aws-sdk/client-sns",
-  "@aws-sdk/client-sqs",
-] as const;
+export { ARCHITECTURE, RUNTIME_PROVIDED_PACKAGES, functionLogGroupName } from "./lake-function";
 
 /** Lambda's own default for asynchronous invocations, stated so that it is visible and tested. */
 export const INGEST_ASYNC_RETRIES = 2;
-
-/** Every function runs on Graviton: cheaper per GB-second for this workload. */
-export const ARCHITECTURE = "arm64";
 
 /**
  * Production packages only the processor loads: left out of the ingest upload to keep it small. A
@@ -69,11 +58,6 @@ export const PROCESSOR_ONLY_PACKAGES = [
   "@aws-sdk/lib-storage",
   "@aws-lambda-powertools/batch",
 ] as const;
-
-interface FunctionRoleArgs {
-  readonly policy: pulumi.Input<PolicyDocument>;
-  readonly partition: pulumi.Input<string>;
-}
 
 export class Compute extends pulumi.ComponentResource implements ComputeOutputs {
   readonly ingestFunctionName: pulumi.Output<string>;
@@ -90,70 +74,52 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
     const context = awsContext(this);
     const stack = pulumi.getStack();
 
-    const functionRole = (functionName: string, roleArgs: FunctionRoleArgs) => {
-      const role = new aws.iam.Role(
-        `${name}-${functionName}`,
-        { assumeRolePolicy: JSON.stringify(LAMBDA_ASSUME_ROLE_POLICY), description: `The ${functionName} function of the ${stack} data lake` },
-        { parent: this },
-      );
-      const inline = new aws.iam.RolePolicy(
-        `${name}-${functionName}`,
-        { role: role.id, policy: pulumi.output(roleArgs.policy).apply((document) => JSON.stringify(document)) },
-        { parent: role },
-      );
-      // Network interfaces in the VPC and writing to the function's log group.
-      const vpcAccess = new aws.iam.RolePolicyAttachment(
-        `${name}-${functionName}-vpc-access`,
-        {
-          role: role.name,
-          policyArn: pulumi.interpolate`arn:${roleArgs.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
-        },
-        { parent: role },
-      );
-      return { role, grants: [inline, vpcAccess] };
-    };
-
-    const logGroup = (functionName: string) =>
-      new aws.cloudwatch.LogGroup(
-        `${name}-${functionName}`,
-        { name: `/datalake/${stack}/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
-        { parent: this },
-      );
-
-    const commonFunctionArgs = (functionSettings: FunctionSettings, logs: aws.cloudwatch.LogGroup, excludePackages: readonly string[]) => ({
-      runtime: settings.runtime,
-      architectures: [ARCHITECTURE],
-      memorySize: functionSettings.memoryMb,
-      timeout: functionSettings.timeoutSeconds,
-      vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.lambdaSecurityGroupId] },
-      loggingConfig: { logFormat: "JSON", logGroup: logs.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
-      kmsKeyArn: args.kmsKeyArn,
-      reservedConcurrentExecutions: functionSettings.reservedConcurrency ?? -1,
-      tracingConfig: { mode: settings.tracing ? "Active" : "PassThrough" },
-      codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...excludePackages] },
-    });
+    // What the compute layer's functions share; lakeFunction adds the secure defaults of every function.
+    const computeFunction = <E, R>(
+      functionName: string,
+      functionSettings: FunctionSettings,
+      spec: {
+        readonly description: string;
+        readonly policy: pulumi.Input<PolicyDocument>;
+        readonly environment: Record<string, pulumi.Input<string>>;
+        readonly excludePackages: readonly string[];
+        readonly callbackFactory: aws.lambda.CallbackFactory<E, R>;
+      },
+    ) =>
+      lakeFunction<E, R>(this, `${name}-${functionName}`, {
+        functionName,
+        stack,
+        description: spec.description,
+        roleDescription: `The ${functionName} function of the ${stack} data lake`,
+        runtime: settings.runtime,
+        memoryMb: functionSettings.memoryMb,
+        timeoutSeconds: functionSettings.timeoutSeconds,
+        reservedConcurrency: functionSettings.reservedConcurrency ?? -1,
+        tracing: settings.tracing,
+        logRetentionDays: args.logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        partition: context.partition,
+        privateSubnetIds: args.privateSubnetIds,
+        lambdaSecurityGroupId: args.lambdaSecurityGroupId,
+        policy: spec.policy,
+        environment: { ...spec.environment, POWERTOOLS_SERVICE_NAME: functionName, [METRICS_NAMESPACE_ENV]: metricsNamespace(stack) },
+        excludePackages: spec.excludePackages,
+        callbackFactory: spec.callbackFactory,
+      });
 
     // Ingest: S3 ObjectCreated on raw/ → one SNS message per object.
-    const ingestLogs = logGroup("ingest");
-    const ingestRole = functionRole("ingest", {
-      partition: context.partition,
+    const ingestFunction = computeFunction("ingest", settings.ingest, {
+      description: `Publishes objects landed under ${ZONES.raw} of the ${stack} lake`,
       policy: pulumi
         .all([args.ingestTopicArn, args.ingestFailuresQueueArn, args.kmsKeyArn])
         .apply(([ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn]) =>
           ingestPolicy({ ingestTopicArn, ingestFailuresQueueArn, kmsKeyArn, tracing: settings.tracing }),
         ),
+      environment: { [FUNCTION_ENV.ingestTopicArn]: args.ingestTopicArn },
+      excludePackages: PROCESSOR_ONLY_PACKAGES,
+      callbackFactory: ingestCallbackFactory,
     });
-    const ingest = new aws.lambda.CallbackFunction(
-      `${name}-ingest`,
-      {
-        ...commonFunctionArgs(settings.ingest, ingestLogs, PROCESSOR_ONLY_PACKAGES),
-        description: `Publishes objects landed under ${ZONES.raw} of the ${stack} lake`,
-        role: ingestRole.role.arn,
-        environment: { variables: { [FUNCTION_ENV.ingestTopicArn]: args.ingestTopicArn, POWERTOOLS_SERVICE_NAME: "ingest", [METRICS_NAMESPACE_ENV]: metricsNamespace(stack) } },
-        callbackFactory: ingestCallbackFactory,
-      },
-      { parent: this, dependsOn: [...ingestRole.grants, ingestLogs] },
-    );
+    const ingest = ingestFunction.fn;
     // S3 invokes asynchronously: after Lambda's retries the event goes to the failures queue.
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-ingest-async`,
@@ -162,7 +128,7 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
         maximumRetryAttempts: INGEST_ASYNC_RETRIES,
         destinationConfig: { onFailure: { destination: args.ingestFailuresQueueArn } },
       },
-      { parent: this, dependsOn: ingestRole.grants },
+      { parent: this, dependsOn: [...ingestFunction.grants] },
     );
     const invokeFromLake = new aws.lambda.Permission(
       `${name}-ingest-from-lake`,
@@ -185,35 +151,23 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
     );
 
     // Processor: SQS batches → Parquet in processed/, rejects in rejected/.
-    const processorLogs = logGroup("processor");
-    const processorRole = functionRole("processor", {
-      partition: context.partition,
+    const processorFunction = computeFunction("processor", settings.processor, {
+      description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
       policy: pulumi
         .all([args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn])
         .apply(([lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn]) =>
           processorPolicy({ lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, tracing: settings.tracing }),
         ),
-    });
-    const processor = new aws.lambda.CallbackFunction(
-      `${name}-processor`,
-      {
-        ...commonFunctionArgs(settings.processor, processorLogs, []),
-        description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
-        role: processorRole.role.arn,
-        environment: {
-          variables: {
-            [FUNCTION_ENV.lakeBucket]: args.lakeBucketName,
-            [FUNCTION_ENV.pipelineEventsTopicArn]: args.pipelineEventsTopicArn,
-            POWERTOOLS_SERVICE_NAME: "processor",
-            [METRICS_NAMESPACE_ENV]: metricsNamespace(stack),
-            // V8 heap sizing measured for the conversion (see compute/node-options.ts).
-            NODE_OPTIONS: PROCESSOR_NODE_OPTIONS,
-          },
-        },
-        callbackFactory: processorCallbackFactory,
+      environment: {
+        [FUNCTION_ENV.lakeBucket]: args.lakeBucketName,
+        [FUNCTION_ENV.pipelineEventsTopicArn]: args.pipelineEventsTopicArn,
+        // V8 heap sizing measured for the conversion (see compute/node-options.ts).
+        NODE_OPTIONS: PROCESSOR_NODE_OPTIONS,
       },
-      { parent: this, dependsOn: [...processorRole.grants, processorLogs] },
-    );
+      excludePackages: [],
+      callbackFactory: processorCallbackFactory,
+    });
+    const processor = processorFunction.fn;
     new aws.lambda.EventSourceMapping(
       `${name}-processor-queue`,
       {
@@ -231,9 +185,9 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
     this.ingestFunctionArn = ingest.arn;
     this.processorFunctionName = processor.name;
     this.processorFunctionArn = processor.arn;
-    this.ingestLogGroupName = ingestLogs.name;
-    this.processorLogGroupName = processorLogs.name;
-    this.logGroupNames = [ingestLogs.name, processorLogs.name];
+    this.ingestLogGroupName = ingestFunction.logGroup.name;
+    this.processorLogGroupName = processorFunction.logGroup.name;
+    this.logGroupNames = [this.ingestLogGroupName, this.processorLogGroupName];
 
     this.registerOutputs({
       ingestFunctionName: this.ingestFunctionName,

@@ -86,6 +86,7 @@ type HyparquetDataPage = typeof import("hyparquet-writer/src/datapage.js");
 type OffsetIndex = import("hyparquet").OffsetIndex;
 type SchemaElement = import("hyparquet").SchemaElement;
 type ColumnChunk = import("hyparquet").ColumnChunk;
+type ChunkStatistics = NonNullable<NonNullable<ColumnChunk["meta_data"]>["statistics"]>;
 /** What hyparquet-writer's `writeColumn` takes for one leaf column: values with Dremel levels. */
 interface PageData {
   values: unknown[] | Int32Array | Float64Array | BigInt64Array;
@@ -727,6 +728,61 @@ export function parquetFileWriter(
   };
 
   /**
+   * Appends one PLAIN data page (v2, no nulls, snappy) holding `rows` rows from `firstRow`, records
+   * its location, and returns its uncompressed size (header included).
+   */
+  const appendPlainPage = (page: Uint8Array, firstRow: number, rows: number, pageLocations: OffsetIndex["page_locations"]): number => {
+    const compressed = writer.compressors.SNAPPY(page);
+    const pageOffset = byteWriter.offset;
+    writePageHeader(byteWriter, {
+      type: "DATA_PAGE_V2",
+      uncompressed_page_size: page.length,
+      compressed_page_size: compressed.length,
+      data_page_header_v2: {
+        num_values: rows,
+        num_nulls: 0,
+        num_rows: rows,
+        encoding: "PLAIN",
+        definition_levels_byte_length: 0,
+        repetition_levels_byte_length: 0,
+        is_compressed: true,
+      },
+    });
+    const uncompressed = byteWriter.offset - pageOffset + page.length;
+    byteWriter.appendBytes(compressed);
+    pageLocations.push({ offset: BigInt(pageOffset), compressed_page_size: byteWriter.offset - pageOffset, first_row_index: BigInt(firstRow) });
+    return uncompressed;
+  };
+
+  /** The column chunk of the PLAIN pages `appendPlainPage` wrote from `offsetStart`. */
+  const plainChunk = (
+    type: "INT32" | "INT64" | "BYTE_ARRAY",
+    schemaPath: SchemaElement[],
+    numValues: number,
+    offsetStart: number,
+    uncompressedSize: number,
+    statistics: ChunkStatistics,
+    pageLocations: OffsetIndex["page_locations"],
+  ): { chunk: ColumnChunk; offsetIndex: OffsetIndex } => ({
+    chunk: {
+      meta_data: {
+        type,
+        encodings: ["PLAIN"],
+        path_in_schema: schemaPath.slice(1).map((part) => part.name),
+        codec: "SNAPPY",
+        num_values: BigInt(numValues),
+        total_compressed_size: BigInt(byteWriter.offset - offsetStart),
+        total_uncompressed_size: BigInt(uncompressedSize),
+        data_page_offset: BigInt(offsetStart),
+        statistics,
+        encoding_stats: [{ page_type: "DATA_PAGE_V2", encoding: "PLAIN", count: pageLocations.length }],
+      },
+      file_offset: BigInt(offsetStart),
+    },
+    offsetIndex: { page_locations: pageLocations },
+  });
+
+  /**
    * Writes a required INT32 or INT64 column of mostly distinct values as PLAIN data pages (v2):
    * the buffered typed array already holds the little-endian bytes, so a page is a view of it
    * (hyparquet-writer's path wrote value by value through a DataView: ≈ 80 ms per 200 MB of events
@@ -747,44 +803,9 @@ export function parquetFileWriter(
     for (let start = 0; start < count; start += rowsPerPage) {
       const end = Math.min(count, start + rowsPerPage);
       const page = bytes.subarray(start * width, end * width);
-      const compressed = writer.compressors.SNAPPY(page);
-      const pageOffset = byteWriter.offset;
-      writePageHeader(byteWriter, {
-        type: "DATA_PAGE_V2",
-        uncompressed_page_size: page.length,
-        compressed_page_size: compressed.length,
-        data_page_header_v2: {
-          num_values: end - start,
-          num_nulls: 0,
-          num_rows: end - start,
-          encoding: "PLAIN",
-          definition_levels_byte_length: 0,
-          repetition_levels_byte_length: 0,
-          is_compressed: true,
-        },
-      });
-      uncompressedSize += byteWriter.offset - pageOffset + page.length;
-      byteWriter.appendBytes(compressed);
-      pageLocations.push({ offset: BigInt(pageOffset), compressed_page_size: byteWriter.offset - pageOffset, first_row_index: BigInt(start) });
+      uncompressedSize += appendPlainPage(page, start, end - start, pageLocations);
     }
-    return {
-      chunk: {
-        meta_data: {
-          type,
-          encodings: ["PLAIN"],
-          path_in_schema: schemaPath.slice(1).map((part) => part.name),
-          codec: "SNAPPY",
-          num_values: BigInt(count),
-          total_compressed_size: BigInt(byteWriter.offset - offsetStart),
-          total_uncompressed_size: BigInt(uncompressedSize),
-          data_page_offset: BigInt(offsetStart),
-          statistics,
-          encoding_stats: [{ page_type: "DATA_PAGE_V2", encoding: "PLAIN", count: pageLocations.length }],
-        },
-        file_offset: BigInt(offsetStart),
-      },
-      offsetIndex: { page_locations: pageLocations },
-    };
+    return plainChunk(type, schemaPath, count, offsetStart, uncompressedSize, statistics, pageLocations);
   };
 
   /**
@@ -871,52 +892,18 @@ export function parquetFileWriter(
           }
         }
       }
-      const compressed = writer.compressors.SNAPPY(page);
-      const pageOffset = byteWriter.offset;
-      writePageHeader(byteWriter, {
-        type: "DATA_PAGE_V2",
-        uncompressed_page_size: page.length,
-        compressed_page_size: compressed.length,
-        data_page_header_v2: {
-          num_values: end - start,
-          num_nulls: 0,
-          num_rows: end - start,
-          encoding: "PLAIN",
-          definition_levels_byte_length: 0,
-          repetition_levels_byte_length: 0,
-          is_compressed: true,
-        },
-      });
-      uncompressedSize += byteWriter.offset - pageOffset + page.length;
-      byteWriter.appendBytes(compressed);
-      pageLocations.push({ offset: BigInt(pageOffset), compressed_page_size: byteWriter.offset - pageOffset, first_row_index: BigInt(start) });
+      uncompressedSize += appendPlainPage(page, start, end - start, pageLocations);
       start = end;
     }
-    return {
-      chunk: {
-        meta_data: {
-          type: "BYTE_ARRAY",
-          encodings: ["PLAIN"],
-          path_in_schema: schemaPath.slice(1).map((part) => part.name),
-          codec: "SNAPPY",
-          num_values: BigInt(strings.length),
-          total_compressed_size: BigInt(byteWriter.offset - offsetStart),
-          total_uncompressed_size: BigInt(uncompressedSize),
-          data_page_offset: BigInt(offsetStart),
-          statistics: {
-            null_count: 0n,
-            ...(strings.length > 0
-              ? byteOrder
-                ? { min_value: min, max_value: max }
-                : { min_value: Uint8Array.prototype.slice.call(minBytes!), max_value: Uint8Array.prototype.slice.call(maxBytes!) }
-              : {}),
-          },
-          encoding_stats: [{ page_type: "DATA_PAGE_V2", encoding: "PLAIN", count: pageLocations.length }],
-        },
-        file_offset: BigInt(offsetStart),
-      },
-      offsetIndex: { page_locations: pageLocations },
+    const statistics: ChunkStatistics = {
+      null_count: 0n,
+      ...(strings.length > 0
+        ? byteOrder
+          ? { min_value: min, max_value: max }
+          : { min_value: Uint8Array.prototype.slice.call(minBytes!), max_value: Uint8Array.prototype.slice.call(maxBytes!) }
+        : {}),
     };
+    return plainChunk("BYTE_ARRAY", schemaPath, strings.length, offsetStart, uncompressedSize, statistics, pageLocations);
   };
 
   const newBuffers = (): ColumnBuffer[] =>

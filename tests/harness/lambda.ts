@@ -2,7 +2,6 @@
  * Runs a function's serialized closure, the exact `__index.js` that Pulumi packs into the upload,
  * in a child Node process with the function's environment, as the Lambda runtime would.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "./mocks";
 import { LocalFunction, type Invocation } from "./local-function";
 import type { UploadPackage } from "./upload";
@@ -29,12 +28,6 @@ export async function functionPackage(fn: RecordedResource): Promise<FunctionPac
     if (name !== "__index.js" && asset.path) packedPaths.push(await asset.path);
   }
   return { indexJs: await index.text, packedPaths };
-}
-
-/** Serializes a factory as `CallbackFunction` does (`pulumi.runtime.serializeFunction`). */
-export async function serializeFactory(factory: () => unknown): Promise<string> {
-  const serialized = await pulumi.runtime.serializeFunction(factory, { exportName: "handler", isFactoryFunction: true, allowSecrets: false });
-  return serialized.text;
 }
 
 export interface InvokeOptions {

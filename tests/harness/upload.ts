@@ -9,6 +9,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PROJECT_ROOT } from "./stack-config";
+// The Lambda runtime's own packages: the SDK clients uploads leave out (and, below, everything they need).
+import { RUNTIME_PROVIDED_PACKAGES } from "../../compute/lake-function";
 
 export interface UploadPackage {
   readonly indexJs: string;
@@ -66,8 +68,6 @@ export function materializeUpload(upload: UploadPackage, name: string): Material
   return { dir, indexPath, bytes, files };
 }
 
-/** The Lambda runtime's own packages: the SDK clients we exclude from uploads and everything they need. */
-export const RUNTIME_ROOT_PACKAGES = ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/client-sqs", "@aws-sdk/client-athena"];
 
 function dependencyClosure(roots: readonly string[]): Set<string> {
   const seen = new Set<string>();
@@ -90,7 +90,7 @@ let runtimeNodePath: string | undefined;
 export function runtimeModulesPath(): string {
   if (runtimeNodePath) return runtimeNodePath;
   const dir = join(mkdtempSync(join(tmpdir(), "datalake-runtime-")), "node_modules");
-  for (const name of dependencyClosure(RUNTIME_ROOT_PACKAGES)) {
+  for (const name of dependencyClosure(RUNTIME_PROVIDED_PACKAGES)) {
     const link = join(dir, name);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(join(PROJECT_ROOT, "node_modules", name), link, "dir");
