@@ -55,6 +55,7 @@ const observability = new Observability(name, {
   deadLetterQueueName: messaging.deadLetterQueueName,
   ingestFailuresQueueName: messaging.ingestFailuresQueueName,
   curatedFailureQueueName: analytics.curatedJobFailureQueueName,
+  curatedScheduleRuleName: analytics.curatedScheduleRuleName,
   workgroupName: analytics.workgroupName,
 });
 
@@ -89,6 +90,7 @@ export const glueDatabaseName = analytics.glueDatabaseName;
 export const athenaWorkgroupName = analytics.workgroupName;
 export const curatedJobFunctionName = analytics.curatedJobFunctionName;
 export const curatedJobFailureQueueName = analytics.curatedJobFailureQueueName;
+export const curatedScheduleRuleName = analytics.curatedScheduleRuleName;
 export const dashboardName = observability.dashboardName;
 export const pipelineUnhealthyAlarmArn = observability.pipelineUnhealthyAlarmArn;
 export const rawPrefix = pulumi.output(storage.zones.raw);

@@ -10,6 +10,7 @@ import { awsContext } from "../iam/context";
 import { ZONES } from "../storage/zones";
 import { PROCESSOR_ONLY_PACKAGES } from "../compute";
 import { lakeFunction } from "../compute/lake-function";
+import { FAILURE_QUEUE_RETENTION_SECONDS } from "../messaging";
 import { CURATED_JOB_ENV, curatedJobCallbackFactory } from "./callbacks";
 import { RESULTS_PREFIX, curatedJobPolicy } from "./policies";
 import { namedQueries } from "./queries";
@@ -38,6 +39,8 @@ export interface AnalyticsOutputs {
   readonly curatedJobFailureQueueName: pulumi.Output<string>;
   /** The job's JSON log group, for the error-line metric filter. */
   readonly curatedJobLogGroupName: pulumi.Output<string>;
+  /** The EventBridge rule that invokes the curated job: observability alarms on its failed invocations. */
+  readonly curatedScheduleRuleName: pulumi.Output<string>;
 }
 
 /** Glue database names allow lowercase letters, digits and `_`: the stack name scopes it per stack. */
@@ -45,10 +48,16 @@ export function glueDatabaseName(stack: string): string {
   return `datalake_${stack.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
 }
 
+/**
+ * One run at a time: a run empties the day's curated prefix, then UNLOADs into it, so two runs of
+ * the same day (the schedule, Lambda's retries, a manual backfill) could interleave and leave the
+ * day empty or doubled. Further invocations are throttled, and Lambda retries throttled
+ * asynchronous invocations for up to six hours (the event's maximum age).
+ */
+export const CURATED_JOB_RESERVED_CONCURRENCY = 1;
+
 /** Lambda's async retries of a failed job run before the event goes to the failure queue. */
 export const CURATED_JOB_RETRY_ATTEMPTS = 2;
-/** A failure queue message waits this long for someone to look at it (SQS's maximum). */
-const FAILURE_RETENTION_SECONDS = 14 * 86_400;
 
 export class Analytics extends pulumi.ComponentResource implements AnalyticsOutputs {
   readonly glueDatabaseName: pulumi.Output<string>;
@@ -56,6 +65,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
   readonly curatedJobFunctionName: pulumi.Output<string>;
   readonly curatedJobFailureQueueName: pulumi.Output<string>;
   readonly curatedJobLogGroupName: pulumi.Output<string>;
+  readonly curatedScheduleRuleName: pulumi.Output<string>;
 
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:analytics:Analytics", name, {}, opts);
@@ -128,7 +138,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
     const job = settings.curatedJob;
     const failureQueue = new aws.sqs.Queue(
       `${name}-curated-failures`,
-      { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: FAILURE_RETENTION_SECONDS },
+      { kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: FAILURE_QUEUE_RETENTION_SECONDS },
       { parent: this },
     );
     const { fn, logGroup: logs } = lakeFunction(this, `${name}-curated`, {
@@ -139,6 +149,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
       runtime: job.runtime,
       memoryMb: job.memoryMb,
       timeoutSeconds: job.timeoutSeconds,
+      reservedConcurrency: CURATED_JOB_RESERVED_CONCURRENCY,
       logRetentionDays: args.logRetentionDays,
       kmsKeyArn: args.kmsKeyArn,
       partition: context.partition,
@@ -191,6 +202,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
     this.curatedJobFunctionName = fn.name;
     this.curatedJobFailureQueueName = failureQueue.name;
     this.curatedJobLogGroupName = logs.name;
+    this.curatedScheduleRuleName = schedule.name;
     this.registerOutputs({
       glueDatabaseName: this.glueDatabaseName,
       workgroupName: this.workgroupName,

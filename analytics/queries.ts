@@ -1,11 +1,16 @@
 /**
  * The Athena named queries saved in the workgroup: the seed's two analyses and the operational
- * view of rejected records. Named queries take no parameters, so each filters on an example day;
- * every one filters on the partition columns (`year`, `month`, `day`) so that partition projection
- * reads only the days asked for.
+ * view of rejected records. Each is an Athena parameterized query: `?` placeholders on the
+ * partition columns (`year`, `month`, `day`), given at run time as `ExecutionParameters` (or typed
+ * into the console's parameter fields). No day is written into the SQL, so a saved query never
+ * goes stale, and every query filters on the partition columns so that partition projection reads
+ * only the days asked for.
  */
-import { dayPredicate, type CalendarDay } from "../handlers/curated";
+import type { CalendarDay } from "../handlers/curated";
 import { REJECTED_TABLE } from "./tables";
+
+/** A partition column a named query filters on, in placeholder order. */
+export type QueryParameter = "year" | "month" | "day";
 
 export interface NamedQueryDefinition {
   /** Resource name suffix. */
@@ -13,45 +18,60 @@ export interface NamedQueryDefinition {
   readonly name: string;
   readonly description: string;
   readonly sql: string;
+  /** What each `?` placeholder stands for, in order. */
+  readonly parameters: readonly QueryParameter[];
 }
 
-/** The day the saved queries filter on; users edit it in the console. */
-export const EXAMPLE_DAY: CalendarDay = { year: 2026, month: 11, day: 1 };
+const DAY_PARAMETERS: readonly QueryParameter[] = ["year", "month", "day"];
+const describeParameters = (parameters: readonly QueryParameter[]): string =>
+  `Run with execution parameters ${parameters.join(", ")} (integers, e.g. ${parameters.map((parameter) => ({ year: "2026", month: "11", day: "1" })[parameter]).join(", ")}).`;
 
 /**
  * @example
  * ```ts
  * namedQueries("datalake_dev")[0].sql;
- * // SELECT event_type, count(*) AS events FROM datalake_dev.events WHERE year = 2026 AND month = 11 AND day = 1 GROUP BY event_type ORDER BY events DESC, event_type
+ * // SELECT event_type, count(*) AS events FROM datalake_dev.events WHERE year = ? AND month = ? AND day = ? GROUP BY event_type ORDER BY events DESC, event_type
  * ```
  */
-export function namedQueries(database: string, day: CalendarDay = EXAMPLE_DAY): NamedQueryDefinition[] {
-  const edit = "Edit the year, month and day in the WHERE clause.";
+export function namedQueries(database: string): NamedQueryDefinition[] {
   return [
     {
       key: "events-per-type",
       name: "events per type for one day",
-      description: `How many events of each type happened on one UTC day. ${edit}`,
-      sql: `SELECT event_type, count(*) AS events FROM ${database}.events WHERE ${dayPredicate(day)} GROUP BY event_type ORDER BY events DESC, event_type`,
+      description: `How many events of each type happened on one UTC day. ${describeParameters(DAY_PARAMETERS)}`,
+      sql: `SELECT event_type, count(*) AS events FROM ${database}.events WHERE year = ? AND month = ? AND day = ? GROUP BY event_type ORDER BY events DESC, event_type`,
+      parameters: DAY_PARAMETERS,
     },
     {
       key: "events-per-user",
       name: "events per user joined with users",
-      description: `Events per user on one UTC day, with the user's email and country. ${edit}`,
+      description: `Events per user on one UTC day, with the user's email and country. ${describeParameters(DAY_PARAMETERS)}`,
       sql:
         `SELECT u.user_id, u.email, u.country, count(*) AS events ` +
         `FROM ${database}.events e JOIN ${database}.users u ON e.user_id = u.user_id ` +
-        `WHERE ${dayPredicate(day, "e")} ` +
+        `WHERE e.year = ? AND e.month = ? AND e.day = ? ` +
         `GROUP BY u.user_id, u.email, u.country ORDER BY events DESC, u.user_id LIMIT 100`,
+      parameters: DAY_PARAMETERS,
     },
     {
       key: "rejected-per-day-and-reason",
       name: "rejected rows per day and reason",
-      description: "Records the processor rejected, per dataset, UTC day and reason, over one month. Edit the year and month in the WHERE clause.",
+      description: `Records the processor rejected, per dataset, UTC day and reason, over one month. ${describeParameters(["year", "month"])}`,
       sql:
         `SELECT dataset, year, month, day, reason, count(*) AS rejected_rows ` +
-        `FROM ${database}.${REJECTED_TABLE} WHERE year = ${day.year} AND month = ${day.month} ` +
+        `FROM ${database}.${REJECTED_TABLE} WHERE year = ? AND month = ? ` +
         `GROUP BY dataset, year, month, day, reason ORDER BY year, month, day, rejected_rows DESC, dataset, reason`,
+      parameters: ["year", "month"],
     },
   ];
+}
+
+/**
+ * The `ExecutionParameters` of a named query for one day: Athena substitutes each as written, so
+ * integers go as their decimal text.
+ *
+ * @example executionParameters(namedQueries("d")[2]!, { year: 2026, month: 11, day: 1 }) // ["2026", "11"]
+ */
+export function executionParameters(query: Pick<NamedQueryDefinition, "parameters">, day: CalendarDay): string[] {
+  return query.parameters.map((parameter) => String(day[parameter]));
 }

@@ -14,8 +14,9 @@ import { once } from "node:events";
 import { dirname, join } from "node:path";
 import { convertRecords, type SinkFactory } from "../handlers/convert";
 import { EVENTS } from "../handlers/datasets";
-import type { ByteSink } from "../handlers/parquet";
-import { PROCESSOR_NODE_OPTIONS } from "../compute/node-options";
+import { loadParquetCodec, type ByteSink } from "../handlers/parquet";
+import { processorNodeOptions } from "../compute/node-options";
+import { schema } from "../config/schema";
 
 const BENCH_DIR = __dirname;
 const DATA_DIR = join(BENCH_DIR, ".data");
@@ -121,6 +122,7 @@ async function runProcessor(input: string, outDir: string): Promise<ConverterFig
     sourceKey: "raw/events/bench.jsonl",
     landedAt: new Date("2026-11-01T00:00:00Z"),
     openSink: fileSinks(outDir),
+    codec: await loadParquetCodec(),
     ...(rowGroupRows ? { rowGroupRows } : {}),
     ...(process.env.BENCH_MAX_BUFFERED_ROWS ? { maxBufferedRows: Number(process.env.BENCH_MAX_BUFFERED_ROWS) } : {}),
   });
@@ -172,6 +174,10 @@ async function buildChildScript(): Promise<string> {
   return outfile;
 }
 
+/** The function memory the processor's heap options are derived for: BENCH_MEMORY_MB, else the stack default. */
+const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? schema.processorMemoryMb.default);
+const PROCESSOR_NODE_OPTIONS = processorNodeOptions(MEMORY_MB);
+
 /** The processor runs with its Lambda's NODE_OPTIONS (compute/node-options.ts); DuckDB without. */
 function childEnvironment(which: string): NodeJS.ProcessEnv {
   return which === "processor" ? { ...process.env, NODE_OPTIONS: PROCESSOR_NODE_OPTIONS } : process.env;
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
   if (args[0] === "--child") return child(args[1]!, args[2]!, args[3]!);
   const sizes = (args.length > 0 ? args : ["200", "1024"]).map(Number);
   const script = await buildChildScript();
-  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}, processor NODE_OPTIONS: ${PROCESSOR_NODE_OPTIONS}`);
+  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}, processor NODE_OPTIONS for ${MEMORY_MB} MB: ${PROCESSOR_NODE_OPTIONS}`);
   console.log(row(["input", "converter", "MB/s (wall)", "MB/s (CPU)", "peak RSS MB", "Parquet / raw", "ratio to DuckDB (wall)", "ratio (CPU)"]));
   console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
   for (const sizeMb of sizes) {

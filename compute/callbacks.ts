@@ -11,6 +11,7 @@ import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { handleIngest, type IngestResult } from "../handlers/ingest";
 import { handleProcessorBatch } from "../handlers/processor";
 import { convertObject } from "../handlers/convert";
+import { loadParquetCodec, type ParquetCodec } from "../handlers/parquet";
 import type { ObjectLandedMessage } from "../handlers/ingest";
 import type { DatasetDefinition } from "../handlers/datasets";
 
@@ -20,6 +21,8 @@ export const FUNCTION_ENV = {
   lakeBucket: "LAKE_BUCKET",
   /** The pipeline-events topic the processor publishes completion events to (optional: unset, events are only logged). */
   pipelineEventsTopicArn: "PIPELINE_EVENTS_TOPIC_ARN",
+  /** MB/s of input the processor plans a batch with (see handlers/time-budget.ts). */
+  planningMbPerSecond: "PROCESSOR_PLANNING_MB_PER_SECOND",
   /** "true" for emulators (moto, LocalStack) that serve S3 only path-style. */
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
 } as const;
@@ -54,10 +57,18 @@ export function processorCallbackFactory(): (event: SQSEvent, context: Context) 
   const metrics = new Metrics({ serviceName: "processor" });
   const topicArn = process.env[FUNCTION_ENV.pipelineEventsTopicArn];
   const events = topicArn ? { sns: new SNSClient({}), topicArn } : undefined;
-  const convert = (message: ObjectLandedMessage, dataset: DatasetDefinition) =>
-    convertObject(message, dataset, { s3, logger, metrics, ...(events ? { events } : {}) });
+  // Started during init; a failure to load fails each invocation (the batch is retried, then kept in
+  // the DLQ, and the errors alarm fires) instead of crashing the container on an unhandled rejection.
+  // Unset (a hand-made deployment): the processor's own default (handlers/processor.ts).
+  const planningMb = Number(process.env[FUNCTION_ENV.planningMbPerSecond]);
+  const planningBytesPerSecond = planningMb > 0 ? planningMb * 1024 * 1024 : undefined;
+  const codecLoading = loadParquetCodec();
+  codecLoading.catch(() => undefined);
+  const convertWith = (codec: ParquetCodec) => (message: ObjectLandedMessage, dataset: DatasetDefinition) =>
+    convertObject(message, dataset, { s3, logger, metrics, codec, ...(events ? { events } : {}) });
   return async (event, context) => {
     logger.addContext(context);
-    return handleProcessorBatch(event, { s3, logger, convert }, context);
+    const convert = convertWith(await codecLoading);
+    return handleProcessorBatch(event, { s3, logger, convert, ...(planningBytesPerSecond ? { planningBytesPerSecond } : {}) }, context);
   };
 }

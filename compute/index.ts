@@ -12,7 +12,7 @@ import { lakeFunction } from "./lake-function";
 import { FUNCTION_ENV, ingestCallbackFactory, processorCallbackFactory } from "./callbacks";
 import { ingestPolicy, processorPolicy } from "./policies";
 import { METRICS_NAMESPACE_ENV, metricsNamespace } from "../observability/metrics";
-import { PROCESSOR_NODE_OPTIONS } from "./node-options";
+import { processorNodeOptions } from "./node-options";
 
 export interface ComputeArgs {
   readonly settings: ComputeSettings;
@@ -55,7 +55,6 @@ export const PROCESSOR_ONLY_PACKAGES = [
   "hyparquet-writer",
   "hysnappy",
   "csv-parse",
-  "@aws-sdk/lib-storage",
   "@aws-lambda-powertools/batch",
 ] as const;
 
@@ -161,8 +160,9 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
       environment: {
         [FUNCTION_ENV.lakeBucket]: args.lakeBucketName,
         [FUNCTION_ENV.pipelineEventsTopicArn]: args.pipelineEventsTopicArn,
-        // V8 heap sizing measured for the conversion (see compute/node-options.ts).
-        NODE_OPTIONS: PROCESSOR_NODE_OPTIONS,
+        [FUNCTION_ENV.planningMbPerSecond]: String(settings.processor.planningMbPerSecond),
+        // V8 heap capped below the function's memory (see compute/node-options.ts).
+        NODE_OPTIONS: processorNodeOptions(settings.processor.memoryMb),
       },
       excludePackages: [],
       callbackFactory: processorCallbackFactory,

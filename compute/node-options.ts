@@ -1,24 +1,37 @@
 /**
- * V8 heap options of the processor function. Pure module: compute/index.ts sets them as the
- * function's `NODE_OPTIONS`, and bench/processor.ts runs the processor with the same ones.
+ * V8 heap options of the processor function, derived from its memory. Pure module: compute/index.ts
+ * sets them as the function's `NODE_OPTIONS`, and bench/processor.ts runs the processor with the
+ * same ones for the same memory.
  *
- * Why: Lambda's Node.js bootstrap derives `--max-semi-space-size` and `--max-old-space-size` from
- * the function's memory unless `NODE_OPTIONS` sets either (its bootstrap script; not verifiable
- * offline). For the conversion both derived values cost (bench/processor.ts's processor, 200 MB of
- * events, this shared 2-core machine, ±10 %):
+ * Why a cap below `memorySize`: Lambda stops a sandbox whose memory exceeds the function's
+ * `memorySize`, so a V8 limit above it (an earlier `--max-old-space-size=2048` on a 1024 MB
+ * function) lets the heap grow until the whole invocation is killed, instead of V8 collecting
+ * harder first. The old generation gets three quarters of the memory; the rest is for the young
+ * generation (3 × the semi-space), code, and the buffers outside the heap (part buffers of the S3
+ * uploads, gunzip, Parquet pages in flight).
  *
- * | V8 options | MB/s per CPU-second | peak RSS | mark-compacts |
- * |---|---|---|---|
- * | none (heap limit 4 GB on this machine) | 37–44 | 157–206 MB | 10 |
- * | as derived for 1024 MB (semi-space 34, old space 820) | 32 | 235–237 MB | 47 |
- * | as derived for 2048 MB (semi-space 68, old space 1638) | 35–40 | 368 MB | — |
- * | old space 410–820, semi-space 16 | 29–36 | 126–140 MB | 47 |
- * | **old space 2048, semi-space 16 (these)** | 37–44 | 171–176 MB | 9 |
- *
- * Below a 2 GB limit V8 grows its old generation in small steps (31 mark-compacts at 1400 MB, 47 at
- * 820), though the live set after each is only 20–23 MB; a large semi-space only adds RSS. The
- * limit is not what bounds memory here (the row-group budget in handlers/convert.ts does); should
- * the heap ever outgrow the function's memory, the invocation fails like any out-of-memory and the
- * message is retried, then kept in the dead-letter queue.
+ * Why set them at all: Lambda's Node.js bootstrap derives `--max-semi-space-size` and
+ * `--max-old-space-size` from `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` unless `NODE_OPTIONS` sets either;
+ * for 1024 MB that is a 34 MB semi-space, whose young generation only adds resident memory to this
+ * workload (measurements in bench/README.md). A 16 MB semi-space keeps young collections cheap.
  */
-export const PROCESSOR_NODE_OPTIONS = "--max-old-space-size=2048 --max-semi-space-size=16";
+
+/** Share of the function's memory the old generation may use. */
+export const OLD_SPACE_SHARE = 0.75;
+/** Semi-space of the young generation, in MB. */
+export const SEMI_SPACE_MB = 16;
+
+/**
+ * The processor's `NODE_OPTIONS` for a function of `memoryMb`.
+ *
+ * @example processorNodeOptions(1024) // "--max-old-space-size=768 --max-semi-space-size=16"
+ */
+export function processorNodeOptions(memoryMb: number): string {
+  return `--max-old-space-size=${Math.floor(memoryMb * OLD_SPACE_SHARE)} --max-semi-space-size=${SEMI_SPACE_MB}`;
+}
+
+/** The old-generation cap in MB that a `NODE_OPTIONS` string sets, if any. */
+export function maxOldSpaceMb(nodeOptions: string): number | undefined {
+  const match = /--max[-_]old[-_]space[-_]size=(\d+)/.exec(nodeOptions);
+  return match ? Number(match[1]) : undefined;
+}

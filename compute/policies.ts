@@ -52,21 +52,21 @@ export interface ProcessorPolicyArgs {
 
 /**
  * The processor reads raw objects, writes processed and rejected ones, consumes its queue and
- * announces each converted object on the pipeline-events topic. Listing `raw/` lets S3 answer 404
- * (a permanent "object not found") instead of 403 (retried into the dead-letter queue) for a missing object.
+ * announces each converted object on the pipeline-events topic.
+ *
+ * `s3:ListBucket` on the lake bucket, with no `s3:prefix` condition: S3 answers a GetObject or
+ * HeadObject on a missing key with 404 only when the caller has `s3:ListBucket` on the bucket, and
+ * with 403 otherwise (Amazon S3 API Reference, GetObject, "Permissions"). That check carries no
+ * prefix, so a grant limited by `s3:prefix` does not count: a deleted object would come back as
+ * AccessDenied, be treated as transient and end in the dead-letter queue instead of `rejected/` as
+ * `object_not_found`. Listing reveals key names only, never object data.
  */
 export function processorPolicy(args: ProcessorPolicyArgs): PolicyDocument {
   const objects = (prefix: string): string => `${args.lakeBucketArn}/${prefix}*`;
   return withTracing(
     args.tracing,
     { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objects(ZONES.raw) },
-    {
-      Sid: "ListRawZone",
-      Effect: "Allow",
-      Action: ["s3:ListBucket"],
-      Resource: args.lakeBucketArn,
-      Condition: { StringLike: { "s3:prefix": [`${ZONES.raw}*`] } },
-    },
+    { Sid: "ListLakeSoMissingObjectsAre404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.lakeBucketArn },
     {
       Sid: "WriteProcessedAndRejectedObjects",
       Effect: "Allow",

@@ -152,9 +152,16 @@ export const schema = {
     max: 1000,
   }),
   queueRetentionDays: integerKey({
-    description: "How long the processing queue keeps an unprocessed message, in days.",
-    default: 14,
+    description: "How long the processing queue keeps an unprocessed message, in days; less than deadLetterRetentionDays.",
+    default: 4,
     min: 1,
+    max: 13,
+  }),
+  deadLetterRetentionDays: integerKey({
+    description:
+      "How long the processing dead-letter queue keeps a message, in days; more than queueRetentionDays, because a message keeps its original enqueue time when it moves to the DLQ.",
+    default: 14,
+    min: 2,
     max: 14,
   }),
   alertEmails: stringArrayKey({
@@ -184,8 +191,8 @@ export const schema = {
 
   // Compute
   lambdaRuntime: enumKey({
-    description: "Node.js runtime of every function.",
-    default: "nodejs22.x",
+    description: "Node.js runtime of every function. nodejs22.x is deprecated on 2027-04-30, nodejs24.x on 2028-04-30.",
+    default: "nodejs24.x",
     values: LAMBDA_RUNTIMES,
   }),
   ingestMemoryMb: integerKey({
@@ -211,6 +218,13 @@ export const schema = {
     default: 300,
     min: 1,
     max: 900,
+  }),
+  processorPlanningMbPerSecond: integerKey({
+    description:
+      "Conversion throughput, in MB/s of uncompressed input, the processor assumes when deciding whether one more message of a batch can finish before its timeout; messages that cannot are left for a new invocation. Lower is safer.",
+    default: 20,
+    min: 1,
+    max: 1000,
   }),
   processorBatchSize: integerKey({
     description: "Messages the processor receives per invocation.",

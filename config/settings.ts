@@ -53,6 +53,8 @@ export interface StorageSettings {
 export interface MessagingSettings {
   readonly maxReceiveCount: number;
   readonly queueRetentionSeconds: number;
+  /** Longer than `queueRetentionSeconds` (a cross-key rule). */
+  readonly deadLetterRetentionSeconds: number;
   /** Derived from the processor's timeout: one source for both values. */
   readonly queueVisibilityTimeoutSeconds: number;
   readonly alertEmails: readonly string[];
@@ -69,6 +71,8 @@ export interface FunctionSettings {
 
 export interface ProcessorSettings extends FunctionSettings {
   readonly batchSize: number;
+  /** Throughput assumed when planning a batch against the function's timeout, in MB/s. */
+  readonly planningMbPerSecond: number;
   readonly batchWindowSeconds: number;
   /** The event source mapping's maximum concurrency. */
   readonly maxConcurrency: number;
@@ -245,6 +249,15 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       });
     }
   }
+  // A standard queue's message keeps its original enqueue time when it moves to the dead-letter
+  // queue, so a DLQ that keeps messages no longer than its source can expire them almost at once
+  // (Amazon SQS Developer Guide, "Setting-up dead-letter queue retention in Amazon SQS").
+  if (values.deadLetterRetentionDays <= values.queueRetentionDays) {
+    problems.push({
+      key: qualified("deadLetterRetentionDays"),
+      message: `${values.deadLetterRetentionDays} is not accepted when ${qualified("queueRetentionDays")} is ${values.queueRetentionDays}; a message keeps its original enqueue time in the dead-letter queue, so expected more than ${values.queueRetentionDays}`,
+    });
+  }
   if (values.processorBatchSize > 10 && values.processorBatchWindowSeconds < 1) {
     problems.push({
       key: qualified("processorBatchWindowSeconds"),
@@ -330,6 +343,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
     messaging: {
       maxReceiveCount: values.maxReceiveCount,
       queueRetentionSeconds: values.queueRetentionDays * 86_400,
+      deadLetterRetentionSeconds: values.deadLetterRetentionDays * 86_400,
       queueVisibilityTimeoutSeconds: values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
       alertEmails: values.alertEmails,
       pipelineEventSubscribers: values.pipelineEventSubscribers.map((entry) => parseSubscriber(entry)!),
@@ -347,6 +361,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
         timeoutSeconds: values.processorTimeoutSeconds,
         ...reservation(values.processorReservedConcurrency),
         batchSize: values.processorBatchSize,
+        planningMbPerSecond: values.processorPlanningMbPerSecond,
         batchWindowSeconds: values.processorBatchWindowSeconds,
         maxConcurrency: values.processorMaxConcurrency,
       },

@@ -6,17 +6,16 @@
  * message names, writes through streaming multipart uploads, reconciles the counts, logs them, emits
  * them as metrics and publishes the completion event.
  */
-import { once } from "node:events";
 import { PassThrough, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { s3UploadSink } from "./s3-upload-sink";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { Upload } from "@aws-sdk/lib-storage";
 import type { DatasetDefinition } from "./datasets";
 import type { ObjectLandedMessage } from "./ingest";
 import type { LogSink } from "./log";
 import { recordCoercer, type CoercedValue, type Rejection, type RejectionReason } from "./coerce";
-import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, snappyCompressor, type ByteSink, type ParquetFileWriter } from "./parquet";
+import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, type ByteSink, type ParquetCodec, type ParquetFileWriter } from "./parquet";
 import { readCsv, readJsonLines, type RecordVisitor } from "./record-readers";
 import { outputName, processedKey, rawEncoding, rejectedRecordsKey, type RawEncoding, type RejectedRecordLine } from "./outputs";
 import { PermanentError, permanentCause } from "./errors";
@@ -38,6 +37,8 @@ export interface ConversionOptions {
   /** When the object landed: the day partition of its rejected records. */
   readonly landedAt: Date;
   readonly openSink: SinkFactory;
+  /** The Parquet writer's modules (see `loadParquetCodec`). */
+  readonly codec: ParquetCodec;
   readonly rowGroupRows?: number;
   /**
    * Rows buffered across all partitions before the fullest partition is flushed early: bounds memory
@@ -147,7 +148,7 @@ function landedAt(message: Pick<ObjectLandedMessage, "eventTime">): Date {
  * @example
  * ```ts
  * const result = await convertRecords(createReadStream("events.jsonl"), {
- *   dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "events-1", openSink: fileSinks("out/"),
+ *   dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "events-1", openSink: fileSinks("out/"), codec: await loadParquetCodec(),
  * });
  * // result.rowsWritten + result.rowsRejected === result.rowsRead
  * ```
@@ -160,7 +161,6 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   const coerce = recordCoercer(dataset);
   const partitionIndex = dataset.partitionColumn === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionColumn);
   const files = new Map<string, ParquetFileWriter>();
-  const compress = snappyCompressor();
   const partitionOfDay = new Map<number, string>();
   const rejected = rejectedWriter(rejectedRecordsKey(dataset.name, name, options.landedAt), options.sourceKey, openSink);
   const values: CoercedValue[] = new Array<CoercedValue>(dataset.columns.length);
@@ -171,7 +171,7 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   const fileFor = (partition: string): ParquetFileWriter => {
     let file = files.get(partition);
     if (file === undefined) {
-      file = parquetFileWriter(dataset, openSink(processedKey(dataset.name, partition, name), PARQUET_CONTENT_TYPE), rowGroupRows, compress);
+      file = parquetFileWriter(dataset, openSink(processedKey(dataset.name, partition, name), PARQUET_CONTENT_TYPE), options.codec, rowGroupRows);
       files.set(partition, file);
     }
     return file;
@@ -240,33 +240,6 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   };
 }
 
-/**
- * A sink that streams into S3 with lib-storage's `Upload`: one PutObject for small outputs, a
- * multipart upload for large ones, holding at most `partSize` × `queueSize` bytes. `abort` cancels
- * the upload, so a failed conversion leaves no partial object.
- */
-export function s3UploadSink(s3: S3Client, bucket: string, key: string, contentType: string): ByteSink {
-  const body = new PassThrough({ highWaterMark: 1 << 20 });
-  const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType }, queueSize: 1, partSize: 8 * 1024 * 1024, leavePartsOnError: false });
-  const done = upload.done();
-  // Observed by end() or abort(); a rejection before then must not crash the process.
-  done.catch(() => undefined);
-  return {
-    async write(bytes) {
-      if (!body.write(bytes)) await Promise.race([once(body, "drain"), done]);
-    },
-    async end() {
-      body.end();
-      await done;
-    },
-    async abort() {
-      await upload.abort().catch(() => undefined);
-      body.destroy();
-      await done.catch(() => undefined);
-    },
-  };
-}
-
 /** The metrics surface the processor needs; Powertools `Metrics` satisfies it (EMF). */
 export interface CountMetrics {
   addDimension(name: string, value: string): void;
@@ -288,6 +261,8 @@ export interface ConvertDependencies {
   readonly events?: PipelineEvents;
   /** Defaults to `s3UploadSink` on the source bucket. */
   readonly openSink?: SinkFactory;
+  /** The Parquet writer's modules, loaded once per container (see `loadParquetCodec`). */
+  readonly codec: ParquetCodec;
   readonly rowGroupRows?: number;
 }
 
@@ -340,7 +315,7 @@ export async function convertObject(message: ObjectLandedMessage, dataset: Datas
     );
   }
   const name = outputName(message);
-  const openSink = deps.openSink ?? ((key: string, contentType: string) => s3UploadSink(deps.s3, message.bucket, key, contentType));
+  const openSink = deps.openSink ?? ((key: string, contentType: string) => s3UploadSink(deps.s3, { bucket: message.bucket, key, contentType }));
   const result = await convertRecords(source.body, {
     dataset,
     encoding,
@@ -348,6 +323,7 @@ export async function convertObject(message: ObjectLandedMessage, dataset: Datas
     sourceKey: message.key,
     landedAt: landedAt(message),
     openSink,
+    codec: deps.codec,
     ...(deps.rowGroupRows ? { rowGroupRows: deps.rowGroupRows } : {}),
   });
   if (result.rowsWritten + result.rowsRejected !== result.rowsRead) {

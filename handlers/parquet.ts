@@ -77,6 +77,7 @@
  */
 import type { ColumnDefinition, ColumnType, DatasetDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
+import { pathToFileURL } from "node:url";
 import { encodeRleBitPackedHybrid } from "./rle-hybrid";
 
 type HyparquetWriter = typeof import("hyparquet-writer");
@@ -95,30 +96,55 @@ interface PageData {
   maxDefinitionLevel: number;
 }
 
-/**
- * hyparquet-writer is an ES module: it is loaded with `require` at first use (Node ≥ 20.19 loads
- * ES modules synchronously), inside a function so that Pulumi's closure serializer emits the call
- * verbatim instead of trying to capture the module by value.
- */
-function loadWriter(): HyparquetWriter & Pick<HyparquetColumn, "writeColumn"> & Pick<HyparquetDictionary, "writeDictionaryPage"> & Pick<HyparquetDataPage, "writePageHeader"> {
-  const writer = require("hyparquet-writer") as HyparquetWriter;
-  const { writeColumn } = require("hyparquet-writer/src/column.js") as HyparquetColumn;
-  const { writeDictionaryPage } = require("hyparquet-writer/src/dictionary.js") as HyparquetDictionary;
-  const { writePageHeader } = require("hyparquet-writer/src/datapage.js") as HyparquetDataPage;
-  return { ...writer, writeColumn, writeDictionaryPage, writePageHeader };
-}
+/** The parts of hyparquet-writer this module drives. */
+export type HyparquetModules = HyparquetWriter &
+  Pick<HyparquetColumn, "writeColumn"> &
+  Pick<HyparquetDictionary, "writeDictionaryPage"> &
+  Pick<HyparquetDataPage, "writePageHeader">;
 
 /** Compresses one page; share one between the files of a conversion (its WASM memory is reused). */
 export type SnappyCompressor = (input: Uint8Array) => Uint8Array;
 
+/** What writing Parquet needs from its ES-module-only dependencies, loaded once per container. */
+export interface ParquetCodec {
+  readonly modules: HyparquetModules;
+  readonly compress: SnappyCompressor;
+}
+
 /**
- * A snappy compressor from hysnappy (WASM, by hyparquet's authors, 5 KB): it compressed 64 MB of raw
- * events in 105 ms where hyparquet-writer's built-in JavaScript snappy took 480 ms, with output
- * sizes within 0.3 %. (Not cached at module level: Pulumi's closure serializer would try to capture
- * the WASM instance.)
+ * Loads hyparquet-writer and hysnappy, both ES-module-only packages, with dynamic `import()`.
+ *
+ * Why not `require()`: Lambda starts Node.js 20 and 22 with `--no-experimental-require-module`
+ * (AWS Lambda Developer Guide, "Building Lambda functions with Node.js", experimental features that
+ * Lambda disables), under which `require()` of an ES module throws `ERR_REQUIRE_ESM`; `import()`
+ * loads ES modules from CommonJS on every supported runtime. It is written inside a function so
+ * that Pulumi's closure serializer emits the calls verbatim instead of capturing the modules (or the
+ * snappy compressor's WASM instance) by value.
+ *
+ * hysnappy (WASM, by hyparquet's authors, 5 KB) compressed 64 MB of raw events in 105 ms where
+ * hyparquet-writer's built-in JavaScript snappy took 480 ms, with output sizes within 0.3 %.
+ *
+ * @example
+ * ```ts
+ * const codec = await loadParquetCodec();
+ * const file = parquetFileWriter(EVENTS, sink, codec);
+ * ```
  */
-export function snappyCompressor(): SnappyCompressor {
-  return (require("hysnappy") as typeof import("hysnappy")).snappyCompressor();
+export async function loadParquetCodec(): Promise<ParquetCodec> {
+  // Resolved to a file URL first: under tsx (the tests' loader) a CommonJS module is evaluated from a
+  // `data:` URL, against which a bare specifier in `import()` cannot be resolved.
+  const load = (specifier: string): Promise<unknown> => import(pathToFileURL(require.resolve(specifier)).href);
+  const [writer, column, dictionary, dataPage, snappy] = (await Promise.all([
+    load("hyparquet-writer"),
+    load("hyparquet-writer/src/column.js"),
+    load("hyparquet-writer/src/dictionary.js"),
+    load("hyparquet-writer/src/datapage.js"),
+    load("hysnappy"),
+  ])) as [HyparquetWriter, HyparquetColumn, HyparquetDictionary, HyparquetDataPage, typeof import("hysnappy")];
+  return {
+    modules: { ...writer, writeColumn: column.writeColumn, writeDictionaryPage: dictionary.writeDictionaryPage, writePageHeader: dataPage.writePageHeader },
+    compress: snappy.snappyCompressor(),
+  };
 }
 
 /**
@@ -578,7 +604,7 @@ export interface ParquetFileWriter {
  *
  * @example
  * ```ts
- * const file = parquetFileWriter(EVENTS, sink);
+ * const file = parquetFileWriter(EVENTS, sink, await loadParquetCodec());
  * if (file.append(values)) await file.flushRowGroup();
  * await file.finish();
  * ```
@@ -586,10 +612,11 @@ export interface ParquetFileWriter {
 export function parquetFileWriter(
   dataset: DatasetDefinition,
   sink: ByteSink,
+  codec: ParquetCodec,
   rowGroupRows: number = DEFAULT_ROW_GROUP_ROWS,
-  snappyCompress: SnappyCompressor = snappyCompressor(),
 ): ParquetFileWriter {
-  const { ByteWriter, ParquetWriter, writeColumn, writeDictionaryPage, writePageHeader } = loadWriter();
+  const { ByteWriter, ParquetWriter, writeColumn, writeDictionaryPage, writePageHeader } = codec.modules;
+  const snappyCompress = codec.compress;
   // Typed arrays hold their values in the machine's byte order; Parquet's is little-endian.
   const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   const columns = dataset.columns;

@@ -2,7 +2,9 @@
  * Processor: consumes the processing queue in batches. Each message names one raw object; each is
  * handled on its own so that one failure never retries the others. Powertools' `BatchProcessor`
  * builds the partial batch response; records are processed one after another (not in parallel) so
- * that memory stays bounded by one conversion.
+ * that memory stays bounded by one conversion. Before each object after the first, the batch's
+ * time budget (`./time-budget`) decides whether it can still finish before the deadline; the
+ * objects it cannot fit are reported as batch item failures without being started.
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
@@ -11,6 +13,7 @@ import type { LogSink } from "./log";
 import type { ObjectLandedMessage } from "./ingest";
 import { PermanentError, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
+import { timeBudget, type PlannedObject } from "./time-budget";
 import { datasetPrefix } from "../storage/zones";
 
 export interface ProcessorDependencies {
@@ -18,7 +21,14 @@ export interface ProcessorDependencies {
   readonly logger: LogSink;
   /** Converts one raw object of a known dataset; throws `PermanentError` for data that can never be read. */
   readonly convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => Promise<unknown>;
+  /** Conversion throughput assumed when planning a batch against the deadline (see `./time-budget`). */
+  readonly planningBytesPerSecond?: number;
+  /** Milliseconds since the epoch, to time each conversion; defaults to `Date.now`. */
+  readonly now?: () => number;
 }
+
+/** Planning throughput when none is configured: a third of what the benchmark measures at 1024 MB. */
+export const DEFAULT_PLANNING_BYTES_PER_SECOND = 20 * 1024 * 1024;
 
 /** Parses and checks a queue message; a malformed message is permanent. */
 export function parseObjectLandedMessage(body: string): ObjectLandedMessage {
@@ -114,10 +124,54 @@ export async function handleProcessorRecord(record: SQSRecord, deps: ProcessorDe
  */
 export async function handleProcessorBatch(event: SQSEvent, deps: ProcessorDependencies, context?: Context): Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
-  return processPartialResponse(event, (record: SQSRecord) => handleProcessorRecord(record, deps), processor, {
+  const budget = context
+    ? timeBudget(() => context.getRemainingTimeInMillis(), deps.planningBytesPerSecond ?? DEFAULT_PLANNING_BYTES_PER_SECOND, context.getRemainingTimeInMillis())
+    : undefined;
+  const deferred: string[] = [];
+  const handle = async (record: SQSRecord): Promise<void> => {
+    const planned = plannedObjectOf(record);
+    if (budget && (deferred.length > 0 || !budget.mayStart(planned, record === event.Records[0]))) {
+      deferred.push(record.messageId);
+      throw new DeferredMessage(record.messageId);
+    }
+    const now = deps.now ?? Date.now;
+    const started = now();
+    await handleProcessorRecord(record, deps);
+    budget?.finished(planned, now() - started);
+  };
+  const response = await processPartialResponse(event, handle, processor, {
     ...(context ? { context } : {}),
     processInParallel: false,
     // Every message failing is still a partial response: SQS retries exactly those.
     throwOnFullBatchFailure: false,
   });
+  if (deferred.length > 0) {
+    deps.logger.warn("Deferred messages to a new invocation: not enough time left to convert them", {
+      deferred: deferred.length,
+      remainingMs: context?.getRemainingTimeInMillis(),
+      messageIds: deferred,
+    });
+  }
+  return response;
+}
+
+/** A message left for a later invocation because the deadline is too close (not an error of its own). */
+class DeferredMessage extends Error {
+  constructor(messageId: string) {
+    const message = `Message ${messageId} deferred: not enough time left`;
+    super(message);
+    // Set explicitly, as in PermanentError: the serialized closure does not run Error's initialisation.
+    this.message = message;
+    this.name = "DeferredMessage";
+  }
+}
+
+/** The object a message names, for planning; a malformed message plans as empty (it fails fast). */
+function plannedObjectOf(record: SQSRecord): PlannedObject {
+  try {
+    const { key, size } = parseObjectLandedMessage(record.body);
+    return { key, size };
+  } catch {
+    return { key: "", size: 0 };
+  }
 }

@@ -41,8 +41,12 @@ export interface MessagingOutputs {
   readonly pipelineEventsTopicName: pulumi.Output<string>;
 }
 
-/** Dead-letter queues keep messages as long as SQS allows, for investigation and redrive. */
-export const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
+/**
+ * Failure queues of asynchronous invocations (ingest's and the curated job's destinations) keep a
+ * message as long as SQS allows (14 days), for investigation and replay: their sources are Lambda's
+ * event queue, whose events are at most 6 hours old.
+ */
+export const FAILURE_QUEUE_RETENTION_SECONDS = 14 * 86_400;
 /** Long polling: fewer empty receives, lower cost. */
 export const RECEIVE_WAIT_SECONDS = 20;
 
@@ -105,7 +109,7 @@ export class Messaging extends pulumi.ComponentResource implements MessagingOutp
 
     // Ingest topic → processing queue, failures → dead-letter queue.
     const ingest = topic("ingest", accountOnly);
-    const deadLetterQueue = tlsOnlyQueue("processing-dlq", { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
+    const deadLetterQueue = tlsOnlyQueue("processing-dlq", { messageRetentionSeconds: settings.deadLetterRetentionSeconds });
     const processingQueue = new aws.sqs.Queue(
       `${name}-processing`,
       {
@@ -154,7 +158,7 @@ export class Messaging extends pulumi.ComponentResource implements MessagingOutp
     );
 
     // S3 invokes ingest asynchronously: events Lambda gives up on land here, not nowhere.
-    const ingestFailuresQueue = tlsOnlyQueue("ingest-failures", { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
+    const ingestFailuresQueue = tlsOnlyQueue("ingest-failures", { messageRetentionSeconds: FAILURE_QUEUE_RETENTION_SECONDS });
 
     // Alerts: CloudWatch alarms publish; people subscribe by email.
     const alerts = topic("alerts", (topicArn, ctx) =>

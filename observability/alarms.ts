@@ -27,6 +27,8 @@ export interface PipelineNames<N> {
   readonly deadLetterQueueName: N;
   readonly ingestFailuresQueueName: N;
   readonly curatedFailureQueueName: N;
+  /** The EventBridge rule that schedules the curated job. */
+  readonly curatedScheduleRuleName: N;
   readonly workgroupName: N;
   /** The stack's own metrics namespace (`metricsNamespace(stack)`). */
   readonly metricsNamespace: string;
@@ -39,7 +41,9 @@ export interface PipelineNames<N> {
  * - `notBreaching`: the metric is only published while something happens (Lambda without
  *   invocations, Athena without queries, a metric filter without matches, SQS for an idle empty
  *   queue), so silence means nothing went wrong.
- * - `breaching`: silence is the failure (a daily job that never ran publishes nothing).
+ * - `breaching`: silence is the failure. No alarm uses it today: a daily job's "no success in a day"
+ *   alarm would page on every new stack until the first run, so the curated job is watched through its
+ *   failure queue and its schedule's failed invocations instead.
  */
 export type TreatMissingData = "breaching" | "notBreaching";
 
@@ -83,8 +87,6 @@ export interface AlarmSpec<N> {
 
 /** CloudWatch allows at most this many metrics in one metric math alarm. */
 export const MAX_METRICS_PER_ALARM = 10;
-/** The curated job must succeed at least once in this window. */
-export const CURATED_SUCCESS_WINDOW_SECONDS = 86_400;
 /** Athena's scan budget is per day. */
 export const ATHENA_BUDGET_PERIOD_SECONDS = 86_400;
 
@@ -154,18 +156,6 @@ export function rejectedRowsQueries<N = string>(namespace: string, datasets: rea
   ];
 }
 
-/**
- * Successful runs of the curated job in the last day: invocations minus errors, each missing point
- * counted as 0.
- */
-export function curatedSuccessQueries<N>(functionName: N): MetricQuery<N>[] {
-  return [
-    { id: "invocations", metric: lambdaMetric("Invocations", functionName, "Sum", CURATED_SUCCESS_WINDOW_SECONDS), returnData: false },
-    { id: "errors", metric: lambdaMetric("Errors", functionName, "Sum", CURATED_SUCCESS_WINDOW_SECONDS), returnData: false },
-    { id: "successes", label: "Successful runs", expression: "FILL(invocations, 0) - FILL(errors, 0)", returnData: true },
-  ];
-}
-
 const FUNCTION_TITLES: Readonly<Record<FunctionKey, string>> = {
   ingest: "The ingest function",
   processor: "The processor",
@@ -208,7 +198,8 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
         `${title} failed more than ${settings.functionErrorsThreshold} time(s) in ${period} s.`,
         key === "curated" ? RUNBOOK.curatedRunErrors : RUNBOOK.functionErrors,
         {
-          // The curated job's errors are failed runs: they count towards "pipeline unhealthy" through the no-success alarm.
+          // A failed curated run is retried by Lambda; it counts towards "pipeline unhealthy" once all
+          // tries failed, through the curated-failures queue alarm.
           critical: key !== "curated",
           metric: lambdaMetric("Errors", functionName, "Sum", period),
           comparisonOperator: "GreaterThanThreshold",
@@ -296,14 +287,13 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
         treatMissingData: "notBreaching",
       },
     ),
-    spec("curated-no-success", "The curated zone job has not completed a run in the last day.", RUNBOOK.curatedMissed, {
+    spec("curated-schedule-failed", "The schedule could not invoke the curated zone job.", RUNBOOK.curatedScheduleFailed, {
       critical: true,
-      queries: curatedSuccessQueries(names.functions.curated.functionName),
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
-      evaluationPeriods: 1,
-      // A job that never ran publishes no Invocations at all: that silence is exactly the failure.
-      treatMissingData: "breaching",
+      metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: names.curatedScheduleRuleName }, stat: "Sum", period },
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      // EventBridge publishes FailedInvocations only when an invocation failed.
+      treatMissingData: "notBreaching",
     }),
     spec(
       "athena-scan-budget",

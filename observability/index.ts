@@ -44,6 +44,7 @@ export interface ObservabilityArgs {
   readonly deadLetterQueueName: pulumi.Input<string>;
   readonly ingestFailuresQueueName: pulumi.Input<string>;
   readonly curatedFailureQueueName: pulumi.Input<string>;
+  readonly curatedScheduleRuleName: pulumi.Input<string>;
   readonly workgroupName: pulumi.Input<string>;
 }
 
@@ -99,6 +100,7 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       deadLetterQueueName: args.deadLetterQueueName,
       ingestFailuresQueueName: args.ingestFailuresQueueName,
       curatedFailureQueueName: args.curatedFailureQueueName,
+      curatedScheduleRuleName: args.curatedScheduleRuleName,
       workgroupName: args.workgroupName,
       metricsNamespace: namespace,
       datasets: DATASET_NAMES,

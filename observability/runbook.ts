@@ -14,7 +14,7 @@ export const RUNBOOK = {
   deadLetters: "Dead-letter queue not empty",
   ingestFailures: "Ingest failures queue not empty",
   curatedFailed: "Curated job failed",
-  curatedMissed: "Curated job missed its day",
+  curatedScheduleFailed: "Curated job schedule failed",
   rejectedRows: "Rejected rows above the bound",
   athenaBudget: "Athena daily scan budget exceeded",
   pipelineUnhealthy: "Pipeline unhealthy",

@@ -8,11 +8,15 @@
  */
 import { runProgram } from "../tests/harness/program";
 import { startEndpoint, type AwsEndpoint } from "../tests/harness/emulator";
-import { LocalPipeline } from "../tests/harness/local-pipeline";
+import { DEFAULT_LANDING_TIME, LocalPipeline } from "../tests/harness/local-pipeline";
+import { executionParameters, namedQueries } from "../analytics/queries";
 import { EVENT_COLUMNS, SAMPLE_USERS, USER_COLUMNS, csv, gzip, jsonLines, sampleEvents } from "../tests/harness/sample-data";
 
 const STACK = "dev";
 const DAY = "2026-11-01";
+/** The events' day for the per-day queries; rejected records sit under the day their object landed. */
+const QUERY_DAY = { year: 2026, month: 11, day: 1 } as const;
+const LANDING_DAY = { year: DEFAULT_LANDING_TIME.getUTCFullYear(), month: DEFAULT_LANDING_TIME.getUTCMonth() + 1, day: DEFAULT_LANDING_TIME.getUTCDate() };
 
 const started = Date.now();
 function step(message: string): void {
@@ -80,8 +84,10 @@ async function main(): Promise<void> {
       }
 
       for (const query of run.all("aws:athena/namedQuery:NamedQuery")) {
-        console.log(`\nNamed query "${query.inputs.name}":\n  ${query.inputs.query}`);
-        console.log(table(await lake.rows(String(query.inputs.query))));
+        const definition = namedQueries(String(run.outputs.glueDatabaseName)).find((candidate) => candidate.name === query.inputs.name)!;
+        const parameters = executionParameters(definition, definition.key === "rejected-per-day-and-reason" ? LANDING_DAY : QUERY_DAY);
+        console.log(`\nNamed query "${query.inputs.name}" with execution parameters [${parameters.join(", ")}]:\n  ${query.inputs.query}`);
+        console.log(table(await lake.rows(String(query.inputs.query), parameters)));
       }
       const deadLetters = await pipeline.deadLetters();
       console.log(`\nDead-letter queue: ${deadLetters.length} message(s).`);

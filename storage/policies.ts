@@ -23,25 +23,25 @@ export function denyOutdatedTls(bucketArn: string, minimumVersion: string): Poli
 /**
  * Denies uploads that ask for another encryption than SSE-KMS with `kmsKeyArn`. Uploads that name no
  * encryption get the bucket default (the same key), so clients need not send any header.
+ *
+ * Each Deny applies only when the header is present (`Null: false`) and differs (`StringNotEquals`).
+ * Not `StringNotEqualsIfExists`: with `…IfExists` a request *without* the key matches the condition
+ * (IAM User Guide, "IAM JSON policy elements: Condition operators", …IfExists: "If the policy key is
+ * not present in the context of the request, treat the key as matching"), so the Deny would refuse
+ * every header-less PutObject and every UploadPart, which never carries the header.
  */
 export function denyOtherEncryption(bucketArn: string, kmsKeyArn: string): PolicyStatement[] {
+  const denyWhenPresentAndNot = (sid: string, key: string, value: string): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: `${bucketArn}/*`,
+    Condition: { Null: { [key]: "false" }, StringNotEquals: { [key]: value } },
+  });
   return [
-    {
-      Sid: "DenyOtherEncryptionAlgorithms",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:PutObject",
-      Resource: `${bucketArn}/*`,
-      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-    },
-    {
-      Sid: "DenyOtherEncryptionKeys",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:PutObject",
-      Resource: `${bucketArn}/*`,
-      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": kmsKeyArn } },
-    },
+    denyWhenPresentAndNot("DenyOtherEncryptionAlgorithms", "s3:x-amz-server-side-encryption", "aws:kms"),
+    denyWhenPresentAndNot("DenyOtherEncryptionKeys", "s3:x-amz-server-side-encryption-aws-kms-key-id", kmsKeyArn),
   ];
 }
 

@@ -152,7 +152,7 @@ describe.each(["dev", "prod"])("stack %s: analytics", (stack) => {
       const { inputs } = job();
       const logs = run().one("aws:cloudwatch/logGroup:LogGroup", "datalake-curated");
       const key = run().one("aws:kms/key:Key");
-      expect(inputs.runtime).toBe("nodejs22.x");
+      expect(inputs.runtime).toBe("nodejs24.x");
       expect(inputs.architectures).toEqual(["arm64"]);
       expect(inputs.timeout).toBe(600);
       expect(inputs.vpcConfig.subnetIds).toEqual(run().one("awsx:ec2:Vpc").state.privateSubnetIds);
@@ -165,6 +165,10 @@ describe.each(["dev", "prod"])("stack %s: analytics", (stack) => {
         ATHENA_WORKGROUP: `datalake-${stack}`,
         POWERTOOLS_SERVICE_NAME: "curated",
       });
+    });
+
+    test("never runs concurrently with itself: a run empties its day, then UNLOADs into it", () => {
+      expect(job().inputs.reservedConcurrentExecutions).toBe(1);
     });
 
     test("runs on the configured schedule, with permission for that rule only", () => {

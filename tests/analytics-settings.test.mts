@@ -43,11 +43,11 @@ describe("analytics settings", () => {
   test("defaults: the projection spans 2024-2035 and the job runs at 02:30 UTC for 10 minutes at most", () => {
     const { analytics } = parseSettings({}, "dev");
     expect(analytics.projectionYears).toEqual({ first: 2024, last: 2035 });
-    expect(analytics.curatedJob).toEqual({ schedule: "cron(30 2 * * ? *)", memoryMb: 256, timeoutSeconds: 600, runtime: "nodejs22.x" });
+    expect(analytics.curatedJob).toEqual({ schedule: "cron(30 2 * * ? *)", memoryMb: 256, timeoutSeconds: 600, runtime: "nodejs24.x" });
   });
 
   test("the job uses the stack's Lambda runtime", () => {
-    expect(parseSettings({ lambdaRuntime: "nodejs24.x" }, "dev").analytics.curatedJob.runtime).toBe("nodejs24.x");
+    expect(parseSettings({ lambdaRuntime: "nodejs22.x" }, "dev").analytics.curatedJob.runtime).toBe("nodejs22.x");
   });
 
   test("a last projection year before the first is rejected naming both keys", () => {

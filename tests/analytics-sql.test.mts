@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { DATASETS } from "../handlers/datasets.js";
 import { CURATED_AGGREGATES, EVENTS_DAILY_BY_TYPE } from "../handlers/curated.js";
-import { EXAMPLE_DAY, namedQueries } from "../analytics/queries.js";
+import { executionParameters, namedQueries } from "../analytics/queries.js";
 import { DUCKDB_TYPES } from "./harness/lake-reader.js";
 import { lakeTables, type GlueTableDefinition } from "../analytics/tables.js";
 
@@ -49,24 +49,28 @@ async function parse(sql: string): Promise<SyntaxNode> {
   return tree.statements[0]!.node;
 }
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const reader = await connection.runAndReadAll(sql);
+/** The day the SQL tests' sample rows are about. */
+const EXAMPLE_DAY = { year: 2026, month: 11, day: 1 } as const;
+
+/** Runs SQL; `parameters` fill its `?` placeholders as text, as Athena's `ExecutionParameters` do. */
+async function rows(sql: string, parameters?: readonly string[]): Promise<Record<string, unknown>[]> {
+  const reader = parameters ? await connection.runAndReadAll(sql, [...parameters]) : await connection.runAndReadAll(sql);
   return reader.getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** Comparisons `<column> = <constant>` in a WHERE clause, as `column → value`. */
-function equalityPredicates(where: unknown): Record<string, string> {
+/** The columns compared with `?` placeholders in a WHERE clause, in placeholder order. */
+function parameterColumns(where: unknown): string[] {
   const comparisons = findNodes(where, (node) => node.class === "COMPARISON" && node.type === "COMPARE_EQUAL");
-  const result: Record<string, string> = {};
+  const byPlaceholder: Array<[number, string]> = [];
   for (const comparison of comparisons) {
     const left = comparison.left as SyntaxNode;
     const right = comparison.right as SyntaxNode;
-    if (left.class === "COLUMN_REF" && right.class === "CONSTANT") {
+    if (left.class === "COLUMN_REF" && right.class === "PARAMETER") {
       const names = left.column_names as string[];
-      result[names[names.length - 1]!] = String((right.value as { value: unknown }).value);
+      byPlaceholder.push([Number(right.identifier), names[names.length - 1]!]);
     }
   }
-  return result;
+  return byPlaceholder.sort((a, b) => a[0] - b[0]).map(([, column]) => column);
 }
 
 beforeAll(async () => {
@@ -113,33 +117,36 @@ describe("the named queries", () => {
       expect(TABLES.map((candidate) => candidate.name)).toContain(table.table_name);
     }
     expect((tree.group_expressions as unknown[]).length).toBeGreaterThan(0);
-    const predicates = equalityPredicates(tree.where_clause);
-    expect(predicates).toMatchObject({ year: String(EXAMPLE_DAY.year), month: String(EXAMPLE_DAY.month) });
+    // Each placeholder is a partition column, in the order the query declares its parameters.
+    expect(parameterColumns(tree.where_clause)).toEqual(query.parameters);
   });
 
-  test("the per-day analyses filter on the day's partition of events, so projection reads one day", async () => {
-    for (const query of queries.slice(0, 2)) {
-      const predicates = equalityPredicates((await parse(query.sql)).where_clause);
-      expect(predicates).toEqual({ year: "2026", month: "11", day: "1" });
-    }
+  test("no day is written into a saved query: every partition filter is a parameter", () => {
+    for (const query of queries) expect(query.sql).not.toMatch(/\b(year|month|day)\s*=\s*\d/);
+  });
+
+  test("the per-day analyses filter on the day's partition of events, so projection reads one day", () => {
+    for (const query of queries.slice(0, 2)) expect(query.parameters).toEqual(["year", "month", "day"]);
+    expect(executionParameters(queries[0]!, EXAMPLE_DAY)).toEqual(["2026", "11", "1"]);
+    expect(executionParameters(queries[2]!, EXAMPLE_DAY)).toEqual(["2026", "11"]);
   });
 
   test("events per type for one day counts only that day", async () => {
-    expect(await rows(queries[0]!.sql)).toEqual([
+    expect(await rows(queries[0]!.sql, executionParameters(queries[0]!, EXAMPLE_DAY))).toEqual([
       { event_type: "page_view", events: "3" },
       { event_type: "purchase", events: "1" },
     ]);
   });
 
   test("events per user joins users on user_id", async () => {
-    expect(await rows(queries[1]!.sql)).toEqual([
+    expect(await rows(queries[1]!.sql, executionParameters(queries[1]!, EXAMPLE_DAY))).toEqual([
       { user_id: 1, email: "ada@example.com", country: "GB", events: "2" },
       { user_id: 2, email: "lin@example.com", country: "SG", events: "2" },
     ]);
   });
 
   test("rejected rows per day and reason counts the month's rejections per dataset, day and reason", async () => {
-    expect(await rows(queries[2]!.sql)).toEqual([
+    expect(await rows(queries[2]!.sql, executionParameters(queries[2]!, EXAMPLE_DAY))).toEqual([
       { dataset: "events", year: 2026, month: 11, day: 1, reason: "missing_required_field", rejected_rows: "2" },
       { dataset: "events", year: 2026, month: 11, day: 2, reason: "invalid_timestamp", rejected_rows: "1" },
       { dataset: "users", year: 2026, month: 11, day: 2, reason: "invalid_int", rejected_rows: "1" },

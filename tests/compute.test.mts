@@ -9,6 +9,7 @@ import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulato
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/policies.js";
 import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.js";
+import { maxOldSpaceMb, processorNodeOptions } from "../compute/node-options.js";
 
 const FUNCTION = "aws:lambda/function:Function";
 const FIVE_MB = 5 * 1024 * 1024;
@@ -25,6 +26,14 @@ const inlinePolicyOf = (run: ProgramRun, fn: RecordedResource) => {
   return JSON.parse(policy.inputs.policy) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string | string[] }> };
 };
 
+describe("the Lambda runtime", () => {
+  test("defaults to nodejs24.x; nodejs22.x (deprecated on 2027-04-30) stays selectable for every function", async () => {
+    const node22 = await runProgram("dev", { "datalake:lambdaRuntime": "nodejs22.x" });
+    expect(node22.all(FUNCTION).map((fn) => fn.inputs.runtime)).toEqual(node22.all(FUNCTION).map(() => "nodejs22.x"));
+    expect(runs.dev!.all(FUNCTION).map((fn) => fn.inputs.runtime)).toEqual(runs.dev!.all(FUNCTION).map(() => "nodejs24.x"));
+  });
+});
+
 describe.each([
   ["dev", { memory: 256, processorMemory: 1024, tracing: "PassThrough", reserved: -1, maxConcurrency: 10, batchSize: 10, window: 0 }],
   ["prod", { memory: 256, processorMemory: 2048, tracing: "Active", reserved: 25, maxConcurrency: 20, batchSize: 50, window: 5 }],
@@ -37,7 +46,7 @@ describe.each([
     const vpc = run().one("awsx:ec2:Vpc");
     const securityGroup = run().one("aws:ec2/securityGroup:SecurityGroup", "datalake-lambda");
     for (const fn of [ingest(), processor()]) {
-      expect(fn.inputs.runtime).toBe("nodejs22.x");
+      expect(fn.inputs.runtime).toBe("nodejs24.x");
       expect(fn.inputs.architectures).toEqual(["arm64"]);
       expect(fn.inputs.handler).toBe("__index.handler");
       expect(fn.inputs.vpcConfig).toEqual({ subnetIds: vpc.state.privateSubnetIds, securityGroupIds: [securityGroup.id] });
@@ -64,9 +73,17 @@ describe.each([
       LAKE_BUCKET: run().one("aws:s3/bucket:Bucket", "datalake-lake").state.bucket,
       POWERTOOLS_SERVICE_NAME: "processor",
       POWERTOOLS_METRICS_NAMESPACE: `datalake/${stack}`,
-      // The heap sizing bench/processor.ts measures the processor with, whatever the function's memory.
-      NODE_OPTIONS: "--max-old-space-size=2048 --max-semi-space-size=16",
+      NODE_OPTIONS: processorNodeOptions(expected.processorMemory),
+      PROCESSOR_PLANNING_MB_PER_SECOND: "20",
     });
+  });
+
+  test("every function's V8 heap cap stays below its memory, so V8 collects before Lambda kills the sandbox", () => {
+    for (const fn of run().all(FUNCTION)) {
+      const cap = maxOldSpaceMb(fn.inputs.environment?.variables?.NODE_OPTIONS ?? "");
+      if (cap !== undefined) expect(cap, fn.name).toBeLessThan(fn.inputs.memorySize);
+    }
+    expect(maxOldSpaceMb(processor().inputs.environment.variables.NODE_OPTIONS)).toBe(Math.floor(expected.processorMemory * 0.75));
   });
 
   test("ingest's role may publish to the ingest topic, record failed invocations and use the key, nothing else", () => {

@@ -6,10 +6,11 @@ import { convertRecords } from "../handlers/convert.js";
 import { EVENTS, USERS, DATASETS, type DatasetDefinition } from "../handlers/datasets.js";
 import { PermanentError, permanentCause } from "../handlers/errors.js";
 import { outputName, processedKey, rawEncoding, rejectedRecordsKey } from "../handlers/outputs.js";
-import { parquetSchema } from "../handlers/parquet.js";
+import { loadParquetCodec, parquetSchema } from "../handlers/parquet.js";
 
 const SOURCE_KEY = "raw/events/n.jsonl";
 const LANDED_AT = new Date("2026-11-20T10:00:00Z");
+const codec = await loadParquetCodec();
 import { memoryStore, readParquetWithDuckDb } from "./harness/sinks.js";
 
 /** A dataset with one column of every type, to test coercion and the Parquet mapping of each. */
@@ -218,7 +219,7 @@ describe("convertRecords", () => {
     );
     const store = memoryStore();
     // Act
-    const result = await convertRecords(Readable.from([jsonLines(records)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const result = await convertRecords(Readable.from([jsonLines(records)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     // Assess
     expect(result).toMatchObject({ rowsRead: 30, rowsWritten: 30, rowsRejected: 0 });
     expect(result.partitions).toEqual(
@@ -243,7 +244,7 @@ describe("convertRecords", () => {
       { s: "a", i: 1, b: "9007199254740993", d: 0.5, f: false, t: "2026-11-20T10:00:00.250Z", day: "2026-11-20", m: { k: "v" } },
       { s: "b" },
     ]);
-    await convertRecords(Readable.from([lines]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    await convertRecords(Readable.from([lines]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     const { columns, rows } = await readParquetWithDuckDb(store.objects.get("processed/all_types/n.parquet")!);
     expect(columns.map((column) => column.type)).toEqual(["VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "TIMESTAMP WITH TIME ZONE", "DATE", "MAP(VARCHAR, VARCHAR)"]);
     expect(rows[0]).toMatchObject({ s: "a", i: 1, b: "9007199254740993", d: 0.5, f: false, day: "2026-11-20" });
@@ -267,7 +268,7 @@ describe("convertRecords", () => {
     const lines = jsonLines(instants.map((t, index) => ({ t, n: numbers[index] })));
     const store = memoryStore();
     // Act
-    await convertRecords(Readable.from([lines]), { dataset: TIMES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    await convertRecords(Readable.from([lines]), { dataset: TIMES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     // Assess: values and statistics as DuckDB reads them
     const { DuckDBInstance } = await import("@duckdb/node-api");
     const { mkdtempSync, writeFileSync } = await import("node:fs");
@@ -294,7 +295,7 @@ describe("convertRecords", () => {
     for (const [name, instants] of [["repeated", repeated], ["unique", turningUnique]] as const) {
       const store = memoryStore();
       // Act
-      await convertRecords(Readable.from([jsonLines(instants.map((t) => ({ t: new Date(t).toISOString() })))]), { dataset: TIMES, encoding: { format: "jsonl", gzip: false }, name, sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 5000 });
+      await convertRecords(Readable.from([jsonLines(instants.map((t) => ({ t: new Date(t).toISOString() })))]), { dataset: TIMES, encoding: { format: "jsonl", gzip: false }, name, sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec, rowGroupRows: 5000 });
       // Assess
       const { rows } = await readParquetWithDuckDb(store.objects.get(`processed/times/${name}.parquet`)!);
       expect(rows.map((row) => Date.parse(String(row.t).replace(" ", "T").replace(/\+00$/, "Z")))).toEqual(instants);
@@ -307,7 +308,7 @@ describe("convertRecords", () => {
     const numbers = Array.from({ length: 270_000 }, (_, index) => (index * 7919) % 1_000_003 - 500_000);
     const store = memoryStore();
     // Act
-    await convertRecords(Readable.from([numbers.map((n) => `{"n":${n}}`).join("\n")]), { dataset: INTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 300_000, maxBufferedRows: 300_000 });
+    await convertRecords(Readable.from([numbers.map((n) => `{"n":${n}}`).join("\n")]), { dataset: INTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec, rowGroupRows: 300_000, maxBufferedRows: 300_000 });
     // Assess
     const { rows } = await readParquetWithDuckDb(store.objects.get("processed/ints/n.parquet")!);
     expect(rows.map((row) => Number(row.n))).toEqual(numbers);
@@ -317,7 +318,7 @@ describe("convertRecords", () => {
     const store = memoryStore();
     const ids = ["é-1", "日本-2", "emoji 😀-3", "plain-4"];
     const lines = jsonLines(ids.map((id) => event({ event_id: id, event_type: "vue_été", properties: { clé: "valeur ✓" } })));
-    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     const { rows } = await readParquetWithDuckDb(store.objects.get(result.partitions[0]!.key)!);
     expect(rows.map((row) => row.event_id)).toEqual(ids);
     expect(new Set(rows.map((row) => row.event_type))).toEqual(new Set(["vue_été"]));
@@ -346,7 +347,7 @@ describe("convertRecords", () => {
     }));
     const store = memoryStore();
     // Act
-    await convertRecords(Readable.from([jsonLines(records)]), { dataset: STRINGS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 5000 });
+    await convertRecords(Readable.from([jsonLines(records)]), { dataset: STRINGS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec, rowGroupRows: 5000 });
     // Assess: every value as DuckDB reads it, and the statistics of the flat columns
     const { rows } = await readParquetWithDuckDb(store.objects.get("processed/strings/n.parquet")!);
     expect(rows.map((row) => [row.s, row.c])).toEqual(records.map((record) => [record.s, record.c]));
@@ -372,7 +373,7 @@ describe("convertRecords", () => {
 
   test("writes a row group whose maps are all null or empty", async () => {
     const store = memoryStore();
-    await convertRecords(Readable.from([jsonLines([{ s: "a", m: null }, { s: "b", m: {} }, { s: "c" }])]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    await convertRecords(Readable.from([jsonLines([{ s: "a", m: null }, { s: "b", m: {} }, { s: "c" }])]), { dataset: ALL_TYPES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     const { rows } = await readParquetWithDuckDb(store.objects.get("processed/all_types/n.parquet")!);
     expect(rows.map((row) => [row.s, row.m])).toEqual([["a", null], ["b", []], ["c", null]]);
   });
@@ -389,7 +390,7 @@ describe("convertRecords", () => {
     ids[2999] = "a-lowest";
     const store = memoryStore();
     // Act
-    await convertRecords(Readable.from([jsonLines(ids.map((id) => ({ id })))]), { dataset: UNIQUE, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 5000 });
+    await convertRecords(Readable.from([jsonLines(ids.map((id) => ({ id })))]), { dataset: UNIQUE, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec, rowGroupRows: 5000 });
     // Assess
     const { rows } = await readParquetWithDuckDb(store.objects.get("processed/unique/n.parquet")!);
     expect(rows.map((row) => row.id)).toEqual(ids);
@@ -419,7 +420,7 @@ describe("convertRecords", () => {
     ].join("\r\n");
     const store = memoryStore();
     // Act
-    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const result = await convertRecords(Readable.from([lines]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     // Assess
     expect(result).toMatchObject({ rowsRead: 6, rowsWritten: 2, rowsRejected: 4, rejectedKey: "rejected/events/year=2026/month=11/day=20/n.jsonl" });
     expect(result.rejectedByReason).toEqual({ malformed_json: 1, not_an_object: 1, missing_required: 1, invalid_value: 1 });
@@ -450,7 +451,7 @@ describe("convertRecords", () => {
     const chunks = csv.match(/[\s\S]{1,7}/g)!;
     const store = memoryStore();
     // Act
-    const result = await convertRecords(Readable.from(chunks), { dataset: USERS, encoding: { format: "csv", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const result = await convertRecords(Readable.from(chunks), { dataset: USERS, encoding: { format: "csv", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     // Assess
     expect(result).toMatchObject({ rowsRead: 5, rowsWritten: 2, rowsRejected: 3 });
     const { rows } = await readParquetWithDuckDb(store.objects.get("processed/users/n.parquet")!);
@@ -471,13 +472,13 @@ describe("convertRecords", () => {
   test("decompresses gzip", async () => {
     const store = memoryStore();
     const body = gzipSync(jsonLines([event(), event({ event_id: "e2" })]));
-    const result = await convertRecords(Readable.from([body.subarray(0, 10), body.subarray(10)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const result = await convertRecords(Readable.from([body.subarray(0, 10), body.subarray(10)]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     expect(result).toMatchObject({ rowsRead: 2, rowsWritten: 2 });
   });
 
   test("fails permanently on data that is not gzip, leaving no output", async () => {
     const store = memoryStore();
-    const outcome = convertRecords(Readable.from([Buffer.from("plain text, not gzip")]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const outcome = convertRecords(Readable.from([Buffer.from("plain text, not gzip")]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: true }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     await expect(outcome).rejects.toMatchObject({ name: "PermanentError", reason: "unreadable_object" });
     expect(store.objects.size).toBe(0);
   });
@@ -491,7 +492,7 @@ describe("convertRecords", () => {
       throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     }
     await expect(
-      convertRecords(Readable.from(failing()), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, rowGroupRows: 1 }),
+      convertRecords(Readable.from(failing()), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec, rowGroupRows: 1 }),
     ).rejects.toThrow("socket hang up");
     expect(store.objects.size).toBe(0);
     expect(store.aborted.sort()).toEqual(["processed/events/year=2026/month=11/day=20/n.parquet", "processed/events/year=2026/month=11/day=21/n.parquet"]);
@@ -508,7 +509,7 @@ describe("convertRecords", () => {
       name: "n",
       sourceKey: SOURCE_KEY,
       landedAt: LANDED_AT,
-      openSink: store.openSink,
+      openSink: store.openSink, codec,
       rowGroupRows: 300,
       maxBufferedRows: 200,
     });
@@ -529,7 +530,7 @@ describe("convertRecords", () => {
 
   test("an empty object converts to nothing", async () => {
     const store = memoryStore();
-    const result = await convertRecords(Readable.from([]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink });
+    const result = await convertRecords(Readable.from([]), { dataset: EVENTS, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     expect(result).toEqual({ rowsRead: 0, rowsWritten: 0, rowsRejected: 0, partitions: [], rejectedByReason: {} });
     expect(store.objects.size).toBe(0);
   });

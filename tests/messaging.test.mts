@@ -66,9 +66,17 @@ describe.each(["dev", "prod"])("messaging of stack %s", (stack) => {
     expect(redrive).toEqual({ deadLetterTargetArn: queue("processing-dlq").state.arn, maxReceiveCount: configNumber(run(), "maxReceiveCount") });
   });
 
-  test("the dead-letter queue keeps messages 14 days and admits redrive only from the processing queue", () => {
+  test("the dead-letter queue keeps a message longer than its source queue, so it never expires on arrival", () => {
+    // A standard queue's message keeps its original enqueue time in the DLQ (Amazon SQS Developer
+    // Guide, "Setting-up dead-letter queue retention"): equal retentions expire it almost at once.
+    const dlq = queue("processing-dlq").inputs.messageRetentionSeconds as number;
+    const source = queue("processing").inputs.messageRetentionSeconds as number;
+    expect(dlq).toBe(configNumber(run(), "deadLetterRetentionDays") * DAY_SECONDS);
+    expect(dlq).toBeGreaterThan(source);
+  });
+
+  test("the dead-letter queue admits redrive only from the processing queue", () => {
     const allow = run().one("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy");
-    expect(queue("processing-dlq").inputs.messageRetentionSeconds).toBe(14 * DAY_SECONDS);
     expect(allow.inputs.queueUrl).toBe(queue("processing-dlq").state.url);
     expect(JSON.parse(allow.inputs.redriveAllowPolicy)).toEqual({ redrivePermission: "byQueue", sourceQueueArns: [queue("processing").state.arn] });
   });
@@ -203,6 +211,12 @@ describe("messaging differs between stacks where config says", () => {
     const alertEmails = (run: ProgramRun) => run.all(SUBSCRIPTION).filter((subscription) => subscription.name.startsWith("datalake-alerts-email-"));
     expect(alertEmails(runs.dev!)).toHaveLength(0);
     expect(alertEmails(runs.prod!).length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("a dead-letter queue that keeps messages no longer than its source does not deploy, and says which key to set", async () => {
+    await expect(runProgram("dev", { "datalake:queueRetentionDays": 7, "datalake:deadLetterRetentionDays": 7 })).rejects.toThrow(
+      /datalake:deadLetterRetentionDays: 7 is not accepted when datalake:queueRetentionDays is 7; a message keeps its original enqueue time/,
+    );
   });
 
   test("prod without an alert email does not deploy, and says which key to set", async () => {

@@ -138,17 +138,16 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
     expect(fn("ingest").inputs.environment.variables.POWERTOOLS_METRICS_NAMESPACE).toBe(namespace);
   });
 
-  test("the curated job alarms when no run succeeded in the last day, treating silence as a failure", () => {
-    const inputs = alarm("curated-no-success").inputs;
-    expect(inputs).toMatchObject({ comparisonOperator: "LessThanThreshold", threshold: 1, evaluationPeriods: 1, treatMissingData: "breaching" });
-    const curatedName = fn("curated").state.name;
-    const metrics = (inputs.metricQueries as { metric?: { metricName: string; period: number; dimensions: Record<string, string> } }[]).flatMap(
-      (query) => (query.metric ? [query.metric] : []),
-    );
-    expect(metrics.map((metric) => [metric.metricName, metric.dimensions.FunctionName, metric.period])).toEqual([
-      ["Invocations", curatedName, 86_400],
-      ["Errors", curatedName, 86_400],
-    ]);
+  test("the curated job alarms when its schedule fails to invoke it, naming the declared rule", () => {
+    const rule = run().one("aws:cloudwatch/eventRule:EventRule");
+    expect(alarm("curated-schedule-failed").inputs).toMatchObject({
+      namespace: "AWS/Events",
+      metricName: "FailedInvocations",
+      dimensions: { RuleName: rule.state.name },
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      treatMissingData: "notBreaching",
+    });
   });
 
   test("Athena's daily scan budget comes from config", () => {
@@ -171,7 +170,7 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
       "dlq-not-empty",
       "ingest-failures-not-empty",
       "curated-failures-not-empty",
-      "curated-no-success",
+      "curated-schedule-failed",
     ].map((key) => `datalake-${stack}-${key}`);
 
     expect(composite.inputs.alarmName).toBe(`datalake-${stack}-pipeline-unhealthy`);

@@ -4,6 +4,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketV
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { convertObject, type CountMetrics, type ObjectProcessedEvent } from "../handlers/convert.js";
+import { loadParquetCodec } from "../handlers/parquet.js";
 import type { DatasetDefinition } from "../handlers/datasets.js";
 import { handleProcessorBatch, rejectedObjectKey, type ProcessorDependencies } from "../handlers/processor.js";
 import type { ObjectLandedMessage } from "../handlers/ingest.js";
@@ -15,6 +16,7 @@ import { runProgram } from "./harness/program.js";
 import { functionPackage, invokeInChildProcess } from "./harness/lambda.js";
 
 const BUCKET = "lake";
+const codec = await loadParquetCodec();
 
 function eventLine(id: string, timestamp: string, userId: number | string = 1): string {
   return JSON.stringify({ event_id: id, user_id: userId, event_timestamp: timestamp, event_type: "click", properties: { page: "/" } });
@@ -101,7 +103,7 @@ describe("the processor against S3 (moto)", () => {
       s3,
       logger,
       metrics,
-      convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => convertObject(message, dataset, { s3, logger, metrics, ...(events ? { events } : {}) }),
+      convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => convertObject(message, dataset, { s3, logger, metrics, codec, ...(events ? { events } : {}) }),
     };
   }
 
@@ -271,8 +273,8 @@ describe("the processor against S3 (moto)", () => {
     expect(await keysUnder("rejected/events/year=")).toHaveLength(1);
     expect(outcome.logs).toContain('"RowsWritten"');
     expect(outcome.logs).toContain('"message":"Converted object"');
-    // lib-storage, csv-parse and hyparquet-writer are not in the Lambda runtime: they must be packed
-    for (const dependency of ["@aws-sdk/lib-storage", "csv-parse", "hyparquet-writer", "hyparquet"]) {
+    // csv-parse and hyparquet-writer are not in the Lambda runtime: they must be packed
+    for (const dependency of ["csv-parse", "hyparquet-writer", "hyparquet", "hysnappy"]) {
       expect(upload.packedPaths.some((path) => path.replace(/\\/g, "/").endsWith(`node_modules/${dependency}`))).toBe(true);
     }
   });

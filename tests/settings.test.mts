@@ -13,7 +13,9 @@ describe("parseSettings", () => {
     expect(settings.environment).toBe(schema.environment.default);
     expect(settings.network.vpcCidr).toBe("10.0.0.0/16");
     expect(settings.messaging.maxReceiveCount).toBe(3);
-    expect(settings.messaging.queueRetentionSeconds).toBe(14 * 86_400);
+    expect(settings.messaging.queueRetentionSeconds).toBe(4 * 86_400);
+    expect(settings.messaging.deadLetterRetentionSeconds).toBe(14 * 86_400);
+    expect(settings.compute.runtime).toBe("nodejs24.x");
     expect(settings.isProduction).toBe(false);
   });
 

@@ -123,11 +123,14 @@ describe("bucket policies", () => {
 
   test("a lake-key bucket refuses uploads asking for another algorithm or key; an SSE-S3 bucket does not", () => {
     const kms = bucketPolicy({ bucketArn: BUCKET_ARN, profile: bucketProfile(), kmsKeyArn: KEY_ARN });
+    // Only when the header is present: a header-less upload gets the bucket default (see the IAM evaluation tests).
     expect(statementsNamed(kms.Statement, "DenyOtherEncryptionAlgorithms")[0]?.Condition).toEqual({
-      StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" },
+      Null: { "s3:x-amz-server-side-encryption": "false" },
+      StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
     });
     expect(statementsNamed(kms.Statement, "DenyOtherEncryptionKeys")[0]?.Condition).toEqual({
-      StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN },
+      Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+      StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN },
     });
     const sseS3 = bucketPolicy({ bucketArn: BUCKET_ARN, profile: bucketProfile({ encryption: "s3Managed" }) });
     expect(sseS3.Statement.map((statement) => statement.Sid)).toEqual(["DenyInsecureTransport", "DenyOutdatedTls"]);

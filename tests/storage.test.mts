@@ -113,7 +113,10 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
     ]);
     const keyRule = policyOf(run(), name).Statement.find((statement) => statement.Sid === "DenyOtherEncryptionKeys");
     expect(keyRule).toMatchObject({ Effect: "Deny", Action: "s3:PutObject", Resource: `${bucket(name).state.arn}/*` });
-    expect(keyRule?.Condition).toEqual({ StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": key.state.arn } });
+    expect(keyRule?.Condition).toEqual({
+      Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+      StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": key.state.arn },
+    });
   });
 
   describe("lake zones and lifecycle", () => {

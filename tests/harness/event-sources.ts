@@ -32,8 +32,18 @@ async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readon
   }
 }
 
-/** Delivers every S3 notification waiting in the tap queue to the function, until the queue is empty. */
-export async function deliverS3Notifications(sqs: SQSClient, tapQueueUrl: string, fn: LocalFunction): Promise<NotificationDelivery> {
+/** The event with every record's `eventTime` set to `instant`. */
+function atTime(event: S3Event, instant: Date): S3Event {
+  return { Records: event.Records.map((record) => ({ ...record, eventTime: instant.toISOString() })) };
+}
+
+/**
+ * Delivers every S3 notification waiting in the tap queue to the function, until the queue is empty.
+ *
+ * @param clock - when the delivered objects landed: each record's `eventTime` is set from it, so that
+ *   what depends on the landing day (the rejected records' partition) never depends on today's date.
+ */
+export async function deliverS3Notifications(sqs: SQSClient, tapQueueUrl: string, fn: LocalFunction, clock: () => Date): Promise<NotificationDelivery> {
   let invocations = 0;
   let failures = 0;
   let testEvents = 0;
@@ -47,8 +57,9 @@ export async function deliverS3Notifications(sqs: SQSClient, tapQueueUrl: string
         testEvents += 1;
       } else {
         invocations += 1;
-        events.push(body as S3Event);
-        const outcome = await fn.invoke(body);
+        const event = atTime(body as S3Event, clock());
+        events.push(event);
+        const outcome = await fn.invoke(event);
         if (!outcome.ok) failures += 1;
       }
       await deleteMessages(sqs, tapQueueUrl, [message]);

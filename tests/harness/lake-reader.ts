@@ -61,7 +61,8 @@ export interface LakeSnapshot {
   readonly connection: DuckDBConnection;
   readonly tables: readonly DeclaredTable[];
   /** Runs SQL and returns rows as JSON-friendly objects (BIGINT as strings). */
-  rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Runs SQL; `parameters` fill its `?` placeholders, as Athena's `ExecutionParameters` do (text). */
+  rows(sql: string, parameters?: readonly string[]): Promise<Record<string, unknown>[]>;
   /** A view's columns as DuckDB reports them, name → type. */
   describe(table: DeclaredTable): Promise<Record<string, string>>;
   close(): void;
@@ -142,8 +143,8 @@ export async function readLake(s3: S3Client, bucket: string, run: ProgramRun): P
     keys,
     connection,
     tables,
-    async rows(sql) {
-      const reader = await connection.runAndReadAll(sql);
+    async rows(sql, parameters) {
+      const reader = parameters ? await connection.runAndReadAll(sql, [...parameters]) : await connection.runAndReadAll(sql);
       return reader.getRowObjectsJson() as Record<string, unknown>[];
     },
     async describe(table) {

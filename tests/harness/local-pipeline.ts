@@ -33,7 +33,12 @@ export interface DriveReport {
 export interface LocalPipelineOptions {
   /** Environment overrides per declared function name, e.g. to route the processor through a fault proxy. */
   readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** When landed objects are announced as having landed (S3's `eventTime`); defaults to `DEFAULT_LANDING_TIME`. */
+  readonly clock?: () => Date;
 }
+
+/** The landing time of the local pipeline unless a test says otherwise: no result depends on today's date. */
+export const DEFAULT_LANDING_TIME = new Date("2026-11-20T08:00:00Z");
 
 export class LocalPipeline {
   readonly s3: S3Client;
@@ -45,6 +50,7 @@ export class LocalPipeline {
     readonly plane: DataPlane,
     readonly ingest: LocalFunction,
     readonly processor: LocalFunction,
+    readonly clock: () => Date,
   ) {
     this.s3 = new S3Client(clientConfig(endpoint));
     this.sqs = new SQSClient(clientConfig(endpoint));
@@ -61,7 +67,7 @@ export class LocalPipeline {
     };
     const ingest = await startFunction(run.one(FUNCTION, "datalake-ingest"));
     const processor = await startFunction(run.one(FUNCTION, "datalake-processor"));
-    return new LocalPipeline(endpoint, run, plane, ingest, processor);
+    return new LocalPipeline(endpoint, run, plane, ingest, processor, options.clock ?? (() => DEFAULT_LANDING_TIME));
   }
 
   get lakeBucket(): string {
@@ -91,7 +97,7 @@ export class LocalPipeline {
   async drive(): Promise<DriveReport> {
     const tap = Object.values(this.plane.notificationTaps)[0];
     if (!tap) throw new Error("The program declares no bucket notification to a function");
-    const notifications = await deliverS3Notifications(this.sqs, tap.url, this.ingest);
+    const notifications = await deliverS3Notifications(this.sqs, tap.url, this.ingest, this.clock);
     const processing = await pollQueue(this.sqs, this.processor, {
       queueUrl: this.processingQueue.url,
       queueArn: this.processingQueue.arn,

@@ -10,7 +10,8 @@ import { clientConfig } from "../harness/emulator.js";
 import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets } from "../../automation/smoke.js";
 import { runProgram, type ProgramRun } from "../harness/program.js";
 import { startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
-import { LocalPipeline } from "../harness/local-pipeline.js";
+import { DEFAULT_LANDING_TIME, LocalPipeline } from "../harness/local-pipeline.js";
+import { executionParameters, namedQueries } from "../../analytics/queries.js";
 import { FaultProxy } from "../harness/fault-proxy.js";
 import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
 import {
@@ -27,6 +28,7 @@ import {
 
 /** The day the seed's named queries look at. */
 const DAY = "2026-11-01";
+const DAY_PARTS = { year: 2026, month: 11, day: 1 } as const;
 /** Glue type → the DuckDB type of the same column read straight from the Parquet file. */
 const PARQUET_AS_READ: Readonly<Record<string, string>> = {
   string: "VARCHAR",
@@ -62,10 +64,12 @@ afterAll(async () => {
 });
 
 const count = (rows: Record<string, unknown>[]) => Number(rows[0]?.n);
-const namedQuery = (name: string): string => {
+/** A named query exactly as the program saves it, run for one day with Athena-style execution parameters. */
+const runNamedQuery = (snapshot: LakeSnapshot, name: string, day: { year: number; month: number; day: number }) => {
   const declared = run.all("aws:athena/namedQuery:NamedQuery").find((query) => query.inputs.name === name);
-  if (!declared) throw new Error(`No named query ${name}`);
-  return String(declared.inputs.query);
+  const definition = namedQueries(String(run.outputs.glueDatabaseName)).find((query) => query.name === name);
+  if (!declared || !definition) throw new Error(`No named query ${name}`);
+  return snapshot.rows(String(declared.inputs.query), executionParameters(definition, day));
 };
 const numbers = (rows: Record<string, unknown>[], fields: readonly string[]) =>
   rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, fields.includes(key) ? Number(value) : value])));
@@ -108,12 +112,16 @@ describe("the dev pipeline, end to end", () => {
       expect(await parquetSchema(lake, file), table.name).toEqual(Object.fromEntries(table.columns.map((column) => [column.name, PARQUET_AS_READ[column.type]])));
     }
     // the seed's queries, exactly as declared, give the answers computed from the sample
-    expect(numbers(await lake.rows(namedQuery("events per type for one day")), ["events"])).toEqual(expectedEventsPerType(allEvents, DAY));
-    expect(numbers(await lake.rows(namedQuery("events per user joined with users")), ["events", "user_id"])).toEqual(expectedEventsPerUser(allEvents, SAMPLE_USERS, DAY));
-    const rejectedPerDay = numbers(await lake.rows(namedQuery("rejected rows per day and reason")), ["year", "month", "day", "rejected_rows"]);
+    expect(numbers(await runNamedQuery(lake, "events per type for one day", DAY_PARTS), ["events"])).toEqual(expectedEventsPerType(allEvents, DAY));
+    expect(numbers(await runNamedQuery(lake, "events per user joined with users", DAY_PARTS), ["events", "user_id"])).toEqual(
+      expectedEventsPerUser(allEvents, SAMPLE_USERS, DAY),
+    );
+    // Rejected records are partitioned by the day their object landed: the pipeline's pinned clock.
+    const landed = { year: DEFAULT_LANDING_TIME.getUTCFullYear(), month: DEFAULT_LANDING_TIME.getUTCMonth() + 1, day: DEFAULT_LANDING_TIME.getUTCDate() };
+    const rejectedPerDay = numbers(await runNamedQuery(lake, "rejected rows per day and reason", landed), ["year", "month", "day", "rejected_rows"]);
     expect(rejectedPerDay).toEqual([
-      { dataset: "events", year: 2026, month: 11, day: expect.any(Number), reason: "invalid_value", rejected_rows: 2 },
-      { dataset: "events", year: 2026, month: 11, day: expect.any(Number), reason: "malformed_json", rejected_rows: 1 },
+      { dataset: "events", ...landed, reason: "invalid_value", rejected_rows: 2 },
+      { dataset: "events", ...landed, reason: "malformed_json", rejected_rows: 1 },
     ]);
   });
 
