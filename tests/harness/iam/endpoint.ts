@@ -101,12 +101,11 @@ export class PolicyEndpoint {
   readonly log: DecisionLog;
   /** Query execution id → workgroup, learned from StartQueryExecution responses. */
   private readonly executions = new Map<string, string>();
-  private readonly environment: MappingEnvironment;
   private readonly upstreamAgent: HttpAgent;
 
   private constructor(
     private readonly upstream: AwsEndpoint,
-    readonly model: PolicyModel,
+    private currentModel: PolicyModel,
     private readonly servers: ReadonlyArray<HttpsServer | HttpServer>,
     /** `https://127.0.0.1:<port>` */
     readonly url: string,
@@ -119,12 +118,37 @@ export class PolicyEndpoint {
     this.log = new DecisionLog(decisionLogPath);
     const target = new URL(upstream.url);
     this.upstreamAgent = target.protocol === "https:" ? new HttpsAgent({ keepAlive: true, ...(upstream.caCertificate ? { ca: upstream.caCertificate } : {}) }) : new HttpAgent({ keepAlive: true });
-    this.environment = {
+  }
+
+  /** What the request mapper needs to know beyond the request, from the current model. */
+  private mappingEnvironment(): MappingEnvironment {
+    const model = this.model;
+    return {
       accountId: model.accountId,
       partition: model.partition,
       bucketAccount: (bucket) => bucketAccount(model, bucket),
       workgroupOfExecution: (id) => this.executions.get(id),
     };
+  }
+
+  /** The policy model requests are evaluated against. */
+  get model(): PolicyModel {
+    return this.currentModel;
+  }
+
+  /**
+   * Evaluates later requests against `model`. For provisioning through this endpoint (so that the
+   * emulator's queue URLs name it) before the model of the provisioned plane exists:
+   *
+   * @example
+   * ```ts
+   * const policy = await PolicyEndpoint.start(upstream, policyModelFromRun(run, { substitutions: new Substitutions() }));
+   * const plane = await provisionDataPlane(run, policy.awsEndpointFor("admin"));
+   * policy.useModel(policyModelFromRun(run, plane, { principals }));
+   * ```
+   */
+  useModel(model: PolicyModel): void {
+    this.currentModel = model;
   }
 
   /** Starts the endpoint on free 127.0.0.1 ports, with a TLS certificate of its own. */
@@ -252,7 +276,7 @@ export class PolicyEndpoint {
     // JSON and query protocol bodies are small and name the resource; S3 bodies stream, except DeleteObjects' key list.
     const needsBody = service !== "s3" || (method === "POST" && url.searchParams.has("delete"));
     const body = needsBody ? await readAll(req) : undefined;
-    const mapped = mapRequest({ method, path: url.pathname, query: url.searchParams, headers, ...(body ? { body: body.toString("utf8") } : {}), service, region: signature!.region }, this.environment);
+    const mapped = mapRequest({ method, path: url.pathname, query: url.searchParams, headers, ...(body ? { body: body.toString("utf8") } : {}), service, region: signature!.region }, this.mappingEnvironment());
     const scope: RequestScope = { requestId, principal, service, protocol: mapped.protocol, method, transport, now };
     const base = { requestId, principal: principal.name, callerArn: principal.callerArn, service, ...(mapped.operation ? { operation: mapped.operation } : {}) };
 
@@ -274,6 +298,7 @@ export class PolicyEndpoint {
       this.forward(req, res, body, undefined);
       return;
     }
+    if (mapped.operation === "DeleteObjects" && body) return this.deleteObjects(req, res, body, mapped, scope);
     for (const check of mapped.checks) {
       const refusal = await this.decide(scope, mapped.operation, check, "request");
       if (refusal) return this.refuse(req, res, refusal);
@@ -316,6 +341,45 @@ export class PolicyEndpoint {
     if (verdict.allowed) return undefined;
     const cause: DenialCause = phase === "implicit-kms" ? "kms" : "access";
     return denialResponse({ service: scope.service, protocol: scope.protocol, method: scope.method, cause, message: message!, requestId: scope.requestId });
+  }
+
+  /**
+   * S3 authorizes DeleteObjects key by key: a refused key does not fail the request but appears in
+   * the 200 response's `<Error>` list with code `AccessDenied` (S3 API reference, DeleteObjects,
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html). The allowed keys are
+   * forwarded (with the body's checksum headers dropped, since the body changes) and the refused
+   * ones are added to the emulator's answer.
+   */
+  private async deleteObjects(req: IncomingMessage, res: ServerResponse, body: Buffer, mapped: ModelledRequest, scope: RequestScope): Promise<void> {
+    const text = body.toString("utf8");
+    const objects = [...text.matchAll(/<Object>[\s\S]*?<\/Object>/g)].map((match) => match[0]);
+    const refused = new Set<number>();
+    for (const [index, check] of mapped.checks.entries()) {
+      if (await this.decide(scope, mapped.operation, check, "request")) refused.add(index);
+    }
+    if (refused.size === 0) return this.forward(req, res, body, undefined);
+    const errors = [...refused]
+      .map((index) => {
+        const object = objects[index] ?? "";
+        const key = /<Key>[\s\S]*?<\/Key>/.exec(object)?.[0] ?? "<Key></Key>";
+        const version = /<VersionId>[\s\S]*?<\/VersionId>/.exec(object)?.[0] ?? "";
+        return `<Error>${key}${version}<Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
+      })
+      .join("");
+    if (refused.size === objects.length) {
+      req.resume();
+      const result = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${errors}</DeleteResult>`;
+      return this.send(res, { status: 200, headers: { "content-type": "application/xml", "x-amz-request-id": scope.requestId }, body: result });
+    }
+    let position = 0;
+    const allowedBody = text.replace(/<Object>[\s\S]*?<\/Object>/g, (object) => (refused.has(position++) ? "" : object));
+    const headers: OutgoingHttpHeaders = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== "content-md5" && !name.startsWith("x-amz-checksum-") && name !== "x-amz-sdk-checksum-algorithm"));
+    headers["content-length"] = String(Buffer.byteLength(allowedBody));
+    this.forward(req, res, Buffer.from(allowedBody), async (response) => {
+      const answer = (await readAll(response)).toString("utf8");
+      const merged = answer.includes("</DeleteResult>") ? answer.replace("</DeleteResult>", `${errors}</DeleteResult>`) : answer.replace(/<DeleteResult([^>]*)\/>/, `<DeleteResult$1>${errors}</DeleteResult>`);
+      return { status: response.statusCode ?? 502, headers: response.headers, body: merged };
+    }, headers);
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, refusal: ErrorResponse): void {
@@ -361,10 +425,10 @@ export class PolicyEndpoint {
     return refusal ? fromError(refusal) : replay(response, body);
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, intercept: Interceptor | undefined): void {
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, intercept: Interceptor | undefined, headerOverride?: OutgoingHttpHeaders): void {
     const target = new URL(this.upstream.url);
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const headers: OutgoingHttpHeaders = { ...req.headers };
+    const headers: OutgoingHttpHeaders = { ...(headerOverride ?? req.headers) };
     // The client's 100-continue was answered by this server already.
     delete headers.expect;
     const upstream = send({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: this.upstreamAgent }, (response) => {
