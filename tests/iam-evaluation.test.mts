@@ -82,25 +82,15 @@ function input(check: AuthorizationCheck, policies: { identity: NamedPolicy[]; r
 
 const writeProcessed = named("inline:writer", { Sid: "WriteProcessed", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${BUCKET_ARN}/processed/*` });
 
-/** The lake bucket's encryption statements as `storage/policies.ts` writes them today (IfExists). */
-const IF_EXISTS_POLICY = named("bucket:lake", {
-  Sid: "DenyOtherEncryptionAlgorithms",
-  Effect: "Deny",
-  Principal: "*",
-  Action: "s3:PutObject",
-  Resource: `${BUCKET_ARN}/*`,
-  Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-});
+/** The lake bucket's encryption statement under a given condition. */
+const encryptionPolicy = (condition: PolicyStatement["Condition"]): NamedPolicy =>
+  named("bucket:lake", { Sid: "DenyOtherEncryptionAlgorithms", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${BUCKET_ARN}/*`, Condition: condition });
+
+/** As `storage/policies.ts` writes it today: IfExists (hand-written here, so this test does not follow later fixes). */
+const IF_EXISTS_POLICY = encryptionPolicy({ StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } });
 
 /** The same intent, applied only to requests that carry the header: `Null` false and `StringNotEquals`. */
-const NULL_GUARDED_POLICY = named("bucket:lake", {
-  Sid: "DenyOtherEncryptionAlgorithms",
-  Effect: "Deny",
-  Principal: "*",
-  Action: "s3:PutObject",
-  Resource: `${BUCKET_ARN}/*`,
-  Condition: { Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-});
+const NULL_GUARDED_POLICY = encryptionPolicy({ Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } });
 
 const headerless = () => mapped(s3Request("PUT", "/lake/processed/a.parquet")).checks[0]!;
 const uploadPart = () => mapped(s3Request("PUT", "/lake/processed/a.parquet?partNumber=1&uploadId=u1")).checks[0]!;

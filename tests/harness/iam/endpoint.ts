@@ -156,7 +156,8 @@ export class PolicyEndpoint {
     const certificate = makeCertificate();
     let endpoint: PolicyEndpoint | undefined;
     const https = createHttpsServer({ cert: certificate.pem, key: readFileSync(certificate.keyPath, "utf8") }, (req, res) => {
-      void endpoint!.handle(req, res, { secure: true, ...(tlsVersionOf((req.socket as TLSSocket).getProtocol()) ? { tlsVersion: tlsVersionOf((req.socket as TLSSocket).getProtocol())! } : {}) });
+      const tlsVersion = tlsVersionOf((req.socket as TLSSocket).getProtocol());
+      void endpoint!.handle(req, res, { secure: true, ...(tlsVersion ? { tlsVersion } : {}) });
     });
     const listen = async (server: HttpsServer | HttpServer): Promise<number> => {
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -61,18 +61,13 @@ export interface SimulationInput {
   readonly context: ConditionContext;
 }
 
-function decisive(reason: RequestDenial | RequestGrant, input: SimulationInput, allowed: boolean): DecisiveStatement {
-  const policyName = (identifier: string | undefined): string | undefined => {
-    if (reason.policyType === "resource") return input.resourcePolicy?.name;
-    return identifier;
-  };
-  if ("denialType" in reason) {
-    if (reason.denialType === "Implicit") return { policyType: reason.policyType, effect: "Implicit", ...(reason.policyType === "resource" && input.resourcePolicy ? { policy: input.resourcePolicy.name } : {}) };
-    const policy = policyName(reason.policyIdentifier);
-    return { policyType: reason.policyType, effect: "Deny", ...(policy ? { policy } : {}), ...(reason.statementId ? { sid: reason.statementId } : {}), index: reason.statementIndex };
-  }
-  const policy = policyName("policyIdentifier" in reason ? reason.policyIdentifier : undefined);
-  return { policyType: reason.policyType, effect: allowed ? "Allow" : "Implicit", ...(policy ? { policy } : {}), ...(reason.statementId ? { sid: reason.statementId } : {}), index: reason.statementIndex };
+/** One reason of iam-simulate's analysis as a decisive statement, with the policy's name in the model. */
+function decisive(reason: RequestDenial | RequestGrant, input: SimulationInput): DecisiveStatement {
+  const policy = reason.policyType === "resource" ? input.resourcePolicy?.name : "policyIdentifier" in reason ? reason.policyIdentifier : undefined;
+  const named = policy ? { policy } : {};
+  if ("denialType" in reason && reason.denialType === "Implicit") return { policyType: reason.policyType, effect: "Implicit", ...named };
+  const statement = { ...(reason.statementId ? { sid: reason.statementId } : {}), index: reason.statementIndex };
+  return { policyType: reason.policyType, effect: "denialType" in reason ? "Deny" : "Allow", ...named, ...statement };
 }
 
 /**
@@ -106,7 +101,7 @@ export async function simulate(input: SimulationInput): Promise<Verdict> {
   return {
     allowed,
     outcome: response.overallResult,
-    decidedBy: reasons.map((reason) => decisive(reason, input, allowed)),
+    decidedBy: reasons.map((reason) => decisive(reason, input)),
     ignoredContextKeys: response.result.ignoredContextKeys ?? [],
   };
 }
