@@ -83,7 +83,7 @@ const QUEUE_ATTRIBUTES: ReadonlyArray<readonly [input: string, attribute: string
 ];
 
 /** Finds the resource whose declared id/ARN/URL/bucket a child resource points at. */
-function ownerOf(resources: readonly RecordedResource[], reference: string): RecordedResource | undefined {
+export function ownerOf(resources: readonly RecordedResource[], reference: string): RecordedResource | undefined {
   return resources.find((resource) => [resource.id, resource.state.arn, resource.state.url, resource.state.bucket].includes(reference));
 }
 
