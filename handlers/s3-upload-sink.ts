@@ -28,6 +28,14 @@ import type { ByteSink } from "./parquet";
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Each part carries a CRC32 that S3 verifies, and the upload is created with the same algorithm so
+ * that completion checks every part's checksum. Stated explicitly because SDK releases differ in
+ * their defaults (from 3.729 the client adds a checksum to every UploadPart by itself, older ones
+ * none), and the runtime's SDK version is not ours to choose.
+ */
+const PART_CHECKSUM = "CRC32";
+
 export interface S3UploadTarget {
   readonly bucket: string;
   readonly key: string;
@@ -79,14 +87,18 @@ export function s3UploadSink(s3: Pick<S3Client, "send">, target: S3UploadTarget)
   let failed: unknown;
 
   const startUpload = async (): Promise<string> => {
-    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, ContentType: target.contentType }));
+    const created = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, ContentType: target.contentType, ChecksumAlgorithm: PART_CHECKSUM }),
+    );
     if (!created.UploadId) throw new Error(`S3 returned no upload id for ${target.key}`);
     return created.UploadId;
   };
 
   const uploadPart = async (id: string, partNumber: number, body: Buffer): Promise<void> => {
-    const uploaded = await s3.send(new UploadPartCommand({ Bucket: target.bucket, Key: target.key, UploadId: id, PartNumber: partNumber, Body: body }));
-    parts[partNumber - 1] = { PartNumber: partNumber, ETag: uploaded.ETag };
+    const uploaded = await s3.send(
+      new UploadPartCommand({ Bucket: target.bucket, Key: target.key, UploadId: id, PartNumber: partNumber, Body: body, ChecksumAlgorithm: PART_CHECKSUM }),
+    );
+    parts[partNumber - 1] = { PartNumber: partNumber, ETag: uploaded.ETag, ...(uploaded.ChecksumCRC32 ? { ChecksumCRC32: uploaded.ChecksumCRC32 } : {}) };
   };
 
   /** Hands a full part to S3 once the previous one is stored: at most one part in flight. */
