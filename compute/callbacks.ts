@@ -10,7 +10,7 @@ import type { Context, S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { handleIngest, type IngestResult } from "../handlers/ingest";
 import { handleProcessorBatch } from "../handlers/processor";
-import { convertObject } from "../handlers/convert";
+import { convertObject, versionOutputs } from "../handlers/convert";
 import { loadParquetCodec, type ParquetCodec } from "../handlers/parquet";
 import type { ObjectLandedMessage } from "../handlers/ingest";
 import type { DatasetDefinition } from "../handlers/datasets";
@@ -57,18 +57,22 @@ export function processorCallbackFactory(): (event: SQSEvent, context: Context) 
   const metrics = new Metrics({ serviceName: "processor" });
   const topicArn = process.env[FUNCTION_ENV.pipelineEventsTopicArn];
   const events = topicArn ? { sns: new SNSClient({}), topicArn } : undefined;
-  // Started during init; a failure to load fails each invocation (the batch is retried, then kept in
-  // the DLQ, and the errors alarm fires) instead of crashing the container on an unhandled rejection.
   // Unset (a hand-made deployment): the processor's own default (handlers/processor.ts).
   const planningMb = Number(process.env[FUNCTION_ENV.planningMbPerSecond]);
   const planningBytesPerSecond = planningMb > 0 ? planningMb * 1024 * 1024 : undefined;
+  // Started during init; a failure to load fails each invocation (the batch is retried, then kept in
+  // the DLQ, and the errors alarm fires) instead of crashing the container on an unhandled rejection.
   const codecLoading = loadParquetCodec();
   codecLoading.catch(() => undefined);
-  const convertWith = (codec: ParquetCodec) => (message: ObjectLandedMessage, dataset: DatasetDefinition) =>
-    convertObject(message, dataset, { s3, logger, metrics, codec, ...(events ? { events } : {}) });
+  const convertWith = (codec: ParquetCodec) => async (message: ObjectLandedMessage, dataset: DatasetDefinition) =>
+    versionOutputs(await convertObject(message, dataset, { s3, logger, metrics, codec }));
   return async (event, context) => {
     logger.addContext(context);
     const convert = convertWith(await codecLoading);
-    return handleProcessorBatch(event, { s3, logger, convert, ...(planningBytesPerSecond ? { planningBytesPerSecond } : {}) }, context);
+    return handleProcessorBatch(
+      event,
+      { s3, logger, convert, ...(events ? { events } : {}), ...(planningBytesPerSecond ? { planningBytesPerSecond } : {}) },
+      context,
+    );
   };
 }

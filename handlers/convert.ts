@@ -3,16 +3,17 @@
  *
  * `convertRecords` is the engine (byte stream in, sinks out; no AWS), shared by the processor, the
  * tests and bench/processor.ts. `convertObject` wraps it for S3: it reads the exact object version the
- * message names, writes through streaming multipart uploads, reconciles the counts, logs them, emits
- * them as metrics and publishes the completion event.
+ * message names, writes through streaming multipart uploads, reconciles the counts, logs them and
+ * emits them as metrics. Whether its outputs become the key's mirror is decided afterwards
+ * (handlers/apply-change.ts), which also announces the change.
  */
 import { PassThrough, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { s3UploadSink } from "./s3-upload-sink";
-import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { DatasetDefinition } from "./datasets";
 import type { ObjectLandedMessage } from "./ingest";
+import type { VersionOutputs } from "./apply-change";
 import type { LogSink } from "./log";
 import { recordCoercer, type CoercedValue, type Rejection, type RejectionReason } from "./coerce";
 import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, type ByteSink, type ParquetCodec, type ParquetFileWriter } from "./parquet";
@@ -247,32 +248,15 @@ export interface CountMetrics {
   publishStoredMetrics(): void;
 }
 
-/** Where completion events go: the pipeline-events topic. */
-export interface PipelineEvents {
-  readonly sns: Pick<SNSClient, "send">;
-  readonly topicArn: string;
-}
-
 export interface ConvertDependencies {
   readonly s3: S3Client;
   readonly logger: LogSink;
   readonly metrics: CountMetrics;
-  /** Absent when no pipeline-events topic is configured: the event is then only logged. */
-  readonly events?: PipelineEvents;
   /** Defaults to `s3UploadSink` on the source bucket. */
   readonly openSink?: SinkFactory;
   /** The Parquet writer's modules, loaded once per container (see `loadParquetCodec`). */
   readonly codec: ParquetCodec;
   readonly rowGroupRows?: number;
-}
-
-/** The completion event published per converted object. */
-export interface ObjectProcessedEvent extends ConversionCounts {
-  readonly type: "object_processed";
-  readonly dataset: string;
-  readonly source: { readonly bucket: string; readonly key: string; readonly etag: string; readonly versionId?: string };
-  readonly partitions: readonly PartitionOutput[];
-  readonly rejectedKey?: string;
 }
 
 async function openSource(s3: S3Client, message: ObjectLandedMessage): Promise<{ body: Readable; contentEncoding?: string; contentType?: string }> {
@@ -298,8 +282,22 @@ async function openSource(s3: S3Client, message: ObjectLandedMessage): Promise<{
 }
 
 /**
- * Converts the object a message names and reports it: logs and metrics of the reconciled counts,
- * and the completion event.
+ * The lake keys a conversion wrote and its counts, as the mirror records and announces them.
+ *
+ * @example versionOutputs(result).outputs // ["processed/events/year=2026/month=11/day=20/a-….parquet", "rejected/events/…/a-….jsonl"]
+ */
+export function versionOutputs(result: ConversionResult): VersionOutputs {
+  return {
+    outputs: [...result.partitions.map((output) => output.key), ...(result.rejectedKey ? [result.rejectedKey] : [])],
+    partitions: result.partitions.map((output) => output.partition),
+    rowsRead: result.rowsRead,
+    rowsWritten: result.rowsWritten,
+    rowsRejected: result.rowsRejected,
+  };
+}
+
+/**
+ * Converts the object version a message names and reports it: logs and metrics of the reconciled counts.
  *
  * @throws PermanentError for an object that can never be converted (missing, replaced, unsupported
  *   format, not gzip); any other error is transient.
@@ -344,24 +342,5 @@ export async function convertObject(message: ObjectLandedMessage, dataset: Datas
   deps.metrics.addMetric("RowsWritten", "Count", counts.rowsWritten);
   deps.metrics.addMetric("RowsRejected", "Count", counts.rowsRejected);
   deps.metrics.publishStoredMetrics();
-  const event: ObjectProcessedEvent = {
-    type: "object_processed",
-    dataset: dataset.name,
-    source: { bucket: message.bucket, key: message.key, etag: message.etag, ...(message.versionId ? { versionId: message.versionId } : {}) },
-    ...counts,
-    partitions: result.partitions,
-    ...(result.rejectedKey ? { rejectedKey: result.rejectedKey } : {}),
-  };
-  if (deps.events) {
-    await deps.events.sns.send(
-      new PublishCommand({
-        TopicArn: deps.events.topicArn,
-        Message: JSON.stringify(event),
-        MessageAttributes: { type: { DataType: "String", StringValue: event.type }, dataset: { DataType: "String", StringValue: dataset.name } },
-      }),
-    );
-  } else {
-    deps.logger.warn("No pipeline-events topic configured; completion event not published", { key: message.key, dataset: dataset.name });
-  }
   return result;
 }

@@ -1,6 +1,8 @@
 /**
- * Ingest: turns S3 ObjectCreated notifications on `raw/` into one SNS message per object, with the
- * message attributes the processing queue's subscription filters on.
+ * Ingest: turns S3 notifications on `raw/` (objects created, and objects deleted or hidden behind a
+ * delete marker) into one SNS message per change, with the message attributes the processing
+ * queue's subscription filters on. Each message carries the S3 event's `sequencer`, which orders the
+ * changes of one key (handlers/mirror.ts).
  */
 import { PublishBatchCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { S3Event } from "aws-lambda";
@@ -9,16 +11,24 @@ import { decodeS3EventKey, isFolderMarker } from "./s3-keys";
 import { datasetOfRawKey } from "../storage/zones";
 import { DATASET_NAMES, findDataset } from "./datasets";
 
-/** The message the ingest function publishes for each new raw object. */
+/** The message the ingest function publishes for each change of a raw object (and `replay` re-announces). */
 export interface ObjectLandedMessage {
   readonly bucket: string;
   readonly key: string;
+  /** Bytes of the version; 0 for a deletion. */
   readonly size: number;
+  /** ETag of the version; "" for a deletion. */
   readonly etag: string;
   readonly versionId?: string;
-  /** When S3 recorded the object's creation (ISO 8601). */
+  /** When S3 recorded the change (ISO 8601). */
   readonly eventTime: string;
   readonly dataset: string;
+  /** `removed` for a deletion or a delete marker; absent or `created` for a new version. */
+  readonly change?: "created" | "removed";
+  /** The S3 event's sequencer: orders the changes of one key. Absent in re-announcements. */
+  readonly sequencer?: string;
+  /** A re-announcement of the key's current version (`npm run ci -- replay`), not an S3 event. */
+  readonly replay?: boolean;
 }
 
 /** Message attribute that carries the dataset, matched by the subscription's filter policy. */
@@ -47,17 +57,15 @@ export function messagesFromS3Event(
   let skipped = 0;
   for (const record of event.Records ?? []) {
     const key = decodeS3EventKey(record.s3.object.key);
-    const size = record.s3.object.size ?? 0;
+    const removed = record.eventName.startsWith("ObjectRemoved");
+    const size = removed ? 0 : (record.s3.object.size ?? 0);
     if (isFolderMarker(key, size)) {
       logger.info("Skipping folder marker", { key });
       skipped += 1;
       continue;
     }
-    if (size === 0) {
-      logger.info("Skipping zero-byte object", { key });
-      skipped += 1;
-      continue;
-    }
+    // A zero-byte object is announced all the same: as a new version of its key it must replace
+    // what an earlier version wrote (with nothing).
     const dataset = datasetOfRawKey(key);
     if (dataset === undefined) {
       logger.warn("Skipping object outside raw/<dataset>/", { key });
@@ -73,10 +81,12 @@ export function messagesFromS3Event(
       bucket: record.s3.bucket.name,
       key,
       size,
-      etag: record.s3.object.eTag ?? "",
+      etag: removed ? "" : (record.s3.object.eTag ?? ""),
       ...(record.s3.object.versionId ? { versionId: record.s3.object.versionId } : {}),
       eventTime: record.eventTime,
       dataset,
+      change: removed ? "removed" : "created",
+      ...(record.s3.object.sequencer ? { sequencer: record.s3.object.sequencer } : {}),
     });
   }
   return { messages, skipped };
@@ -109,7 +119,7 @@ export async function handleIngest(event: S3Event, deps: IngestDependencies): Pr
           failed.map((entry) => `${entry.Id} ${entry.Code ?? ""} ${entry.Message ?? ""}`.trim()).join("; "),
       );
     }
-    for (const message of batch) deps.logger.info("Published object landed", { key: message.key, dataset: message.dataset });
+    for (const message of batch) deps.logger.info("Published raw object change", { key: message.key, dataset: message.dataset, change: message.change });
   }
   return { published: messages.length, skipped };
 }

@@ -1,7 +1,8 @@
 /**
- * The pipeline-events contract: one "processing complete" event per processed raw object, published
- * by the processor to the pipeline-events topic (messaging layer). Subscribers filter on the
- * message attributes without parsing the body.
+ * The pipeline-events contract: one event per change of a raw key the processor applied to the lake
+ * (`processing.completed` for a version converted, `processing.deleted` for a deleted key whose
+ * outputs were removed), published to the pipeline-events topic (messaging layer) after the change is
+ * committed. Subscribers filter on the message attributes without parsing the body.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from "@aws-sdk/client-sns";
 
@@ -11,20 +12,40 @@ export const PIPELINE_EVENT_VERSION = "1";
 /** Message attributes every pipeline event carries. */
 export const PIPELINE_EVENT_ATTRIBUTES = { type: "eventType", dataset: "dataset", version: "eventVersion" } as const;
 
+/** The raw object version an event is about. */
+export interface EventSource {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly versionId?: string;
+}
+
 export interface ProcessingCompletedEvent {
   readonly type: "processing.completed";
   readonly dataset: string;
-  /** The raw object the event is about. */
-  readonly source: { readonly bucket: string; readonly key: string; readonly etag: string };
+  readonly source: EventSource;
   /** Partition paths written under `processed/<dataset>/`, e.g. `year=2026/month=11/day=20`. */
   readonly partitions: readonly string[];
+  readonly rowsRead: number;
   readonly rowsWritten: number;
   readonly rowsRejected: number;
+  /** Outputs of the key's previous version that this one replaced (and that were deleted). */
+  readonly replacedOutputs: number;
   /** ISO 8601, UTC. */
   readonly completedAt: string;
 }
 
-export type PipelineEvent = ProcessingCompletedEvent;
+export interface ProcessingDeletedEvent {
+  readonly type: "processing.deleted";
+  readonly dataset: string;
+  readonly source: EventSource;
+  /** Outputs of the deleted key that were removed from the lake. */
+  readonly removedOutputs: number;
+  /** ISO 8601, UTC. */
+  readonly completedAt: string;
+}
+
+export type PipelineEvent = ProcessingCompletedEvent | ProcessingDeletedEvent;
 
 /**
  * The SNS publish request for an event: its JSON body and the attributes subscribers filter on.

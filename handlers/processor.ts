@@ -1,6 +1,7 @@
 /**
- * Processor: consumes the processing queue in batches. Each message names one raw object; each is
- * handled on its own so that one failure never retries the others. Powertools' `BatchProcessor`
+ * Processor: consumes the processing queue in batches. Each message names one change of a raw key
+ * (a new version, a deletion, a replay), applied so that the lake mirrors the key's latest version
+ * (`./apply-change`); each is handled on its own so that one failure never retries the others. Powertools' `BatchProcessor`
  * builds the partial batch response; records are processed one after another (not in parallel) so
  * that memory stays bounded by one conversion. Before each object after the first, the batch's
  * time budget (`./time-budget`) decides whether it can still finish before the deadline; the
@@ -11,6 +12,9 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { LogSink } from "./log";
 import type { ObjectLandedMessage } from "./ingest";
+import { applyChange, type ApplyDependencies, type VersionOutputs } from "./apply-change";
+import { manifestStore } from "./mirror";
+import { outputName } from "./outputs";
 import { PermanentError, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
 import { timeBudget, type PlannedObject } from "./time-budget";
@@ -19,8 +23,10 @@ import { datasetPrefix } from "../storage/zones";
 export interface ProcessorDependencies {
   readonly s3: Pick<S3Client, "send">;
   readonly logger: LogSink;
-  /** Converts one raw object of a known dataset; throws `PermanentError` for data that can never be read. */
-  readonly convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => Promise<unknown>;
+  /** Converts one raw object version of a known dataset; throws `PermanentError` for data that can never be read. */
+  readonly convert: (message: ObjectLandedMessage, dataset: DatasetDefinition) => Promise<VersionOutputs>;
+  /** Where applied changes are announced; absent: not announced. */
+  readonly events?: ApplyDependencies["events"];
   /** Conversion throughput assumed when planning a batch against the deadline (see `./time-budget`). */
   readonly planningBytesPerSecond?: number;
   /** Milliseconds since the epoch, to time each conversion; defaults to `Date.now`. */
@@ -46,43 +52,81 @@ export function parseObjectLandedMessage(body: string): ObjectLandedMessage {
     }
   }
   if (typeof candidate.size !== "number") throw new PermanentError("Message field size is missing or not a number", "malformed_message");
+  if (candidate.change !== undefined && candidate.change !== "created" && candidate.change !== "removed") {
+    throw new PermanentError(`Message field change ${JSON.stringify(candidate.change)} is not created or removed`, "malformed_message");
+  }
   return candidate as unknown as ObjectLandedMessage;
 }
 
-/** Key of the record kept in `rejected/` for an object rejected whole. */
-export function rejectedObjectKey(message: Pick<ObjectLandedMessage, "dataset" | "key" | "etag">): string {
-  const name = message.key.split("/").pop() ?? "object";
-  return `${datasetPrefix("rejected", message.dataset || "_unknown")}_objects/${name}.${message.etag.replace(/"/g, "") || "noetag"}.json`;
+/**
+ * Key of the record kept in `rejected/` for an object version rejected whole: named like the
+ * version's other outputs (`outputName`: a readable stem of at most 80 characters and a hash of
+ * bucket, key and version), so it is replaced with the version and never exceeds S3's key length.
+ */
+export function rejectedObjectKey(message: Pick<ObjectLandedMessage, "bucket" | "dataset" | "key" | "etag" | "versionId">): string {
+  return `${datasetPrefix("rejected", message.dataset || "_unknown")}_objects/${outputName(message)}.json`;
+}
+
+/** Writes the whole-object rejection record of a message. */
+async function writeRejectedObject(message: ObjectLandedMessage | RejectedMessageStub, error: PermanentError, deps: ProcessorDependencies): Promise<string> {
+  const key = rejectedObjectKey(message);
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: message.bucket,
+      Key: key,
+      ContentType: "application/json",
+      Body: JSON.stringify({ source: message, reason: error.reason, detail: error.message, rejectedAt: new Date((deps.now ?? Date.now)()).toISOString() }),
+    }),
+  );
+  deps.logger.warn("Rejected object", { key: message.key, reason: error.reason, detail: error.message });
+  return key;
+}
+
+/** The version's outputs: its conversion, or, for data that can never be read, its rejection record. */
+async function versionOutputs(message: ObjectLandedMessage, dataset: DatasetDefinition, deps: ProcessorDependencies): Promise<VersionOutputs> {
+  try {
+    return await deps.convert(message, dataset);
+  } catch (error) {
+    const permanent = permanentCause(error);
+    if (permanent === undefined) throw error;
+    const record = await writeRejectedObject(message, permanent, deps);
+    return { outputs: [record], partitions: [], rowsRead: 0, rowsWritten: 0, rowsRejected: 0 };
+  }
 }
 
 async function processRecord(record: SQSRecord, deps: ProcessorDependencies): Promise<void> {
   const message = parseObjectLandedMessage(record.body);
   const dataset = findDataset(message.dataset);
   if (dataset === undefined) throw new PermanentError(`Unknown dataset ${message.dataset}`, "unknown_dataset");
-  await deps.convert(message, dataset);
+  const now = deps.now ?? Date.now;
+  await applyChange(message, () => versionOutputs(message, dataset, deps), {
+    store: manifestStore(deps.s3, message.bucket),
+    s3: deps.s3,
+    logger: deps.logger,
+    ...(deps.events ? { events: deps.events } : {}),
+    now: () => new Date(now()),
+  });
 }
 
-async function recordRejectedObject(record: SQSRecord, error: PermanentError, deps: ProcessorDependencies): Promise<void> {
-  let message: Pick<ObjectLandedMessage, "dataset" | "key" | "etag" | "bucket"> = { dataset: "_unknown", key: record.messageId, etag: "", bucket: "" };
+/** What a message that could not be applied names, enough to file its rejection record. */
+type RejectedMessageStub = Pick<ObjectLandedMessage, "bucket" | "dataset" | "key" | "etag" | "versionId">;
+
+/**
+ * Records a message that cannot be applied at all (malformed, or of an unknown dataset): under
+ * `rejected/<dataset>/_objects/` when it names a bucket, otherwise only in the log.
+ */
+async function recordRejectedMessage(record: SQSRecord, error: PermanentError, deps: ProcessorDependencies): Promise<void> {
+  let message: RejectedMessageStub | undefined;
   try {
     message = parseObjectLandedMessage(record.body);
   } catch {
-    // a malformed body is kept verbatim below
+    // a malformed body is logged verbatim below
   }
-  const target = message.bucket || undefined;
-  if (target === undefined) {
+  if (message === undefined || !message.bucket) {
     deps.logger.error("Rejected malformed message", { messageId: record.messageId, reason: error.reason, body: record.body });
     return;
   }
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: target,
-      Key: rejectedObjectKey(message),
-      ContentType: "application/json",
-      Body: JSON.stringify({ source: message, reason: error.reason, detail: error.message, rejectedAt: new Date().toISOString() }),
-    }),
-  );
-  deps.logger.warn("Rejected object", { key: message.key, reason: error.reason, detail: error.message });
+  await writeRejectedObject(message, error, deps);
 }
 
 /** The S3 key and dataset a message names, for log lines; empty for a malformed message. */
@@ -109,7 +153,7 @@ export async function handleProcessorRecord(record: SQSRecord, deps: ProcessorDe
       throw error;
     }
     // If even the rejection cannot be recorded, the message is retried rather than lost.
-    await recordRejectedObject(record, permanent, deps);
+    await recordRejectedMessage(record, permanent, deps);
   }
 }
 

@@ -13,6 +13,8 @@ export const ZONES = {
   curated: "curated/",
   /** Records that failed validation, as JSON Lines with their reason. */
   rejected: "rejected/",
+  /** One small JSON object per raw key: what its latest version wrote (handlers/mirror.ts). Not a table. */
+  manifests: "manifests/",
 } as const;
 
 export type Zone = keyof typeof ZONES;

@@ -191,8 +191,10 @@ describe("the declared messaging on a local SNS/SQS endpoint", () => {
       dataset: "events",
       source: { bucket: "lake", key: "raw/events/2026-11-20.jsonl", etag: "e1" },
       partitions: ["year=2026/month=11/day=20"],
+      rowsRead: 42,
       rowsWritten: 40,
       rowsRejected: 2,
+      replacedOutputs: 0,
       completedAt: "2026-11-20T10:01:00.000Z",
     };
     // Act

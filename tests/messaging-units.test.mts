@@ -15,8 +15,10 @@ function completedEvent(overrides: Partial<ProcessingCompletedEvent> = {}): Proc
     dataset: "events",
     source: { bucket: "lake", key: "raw/events/a.jsonl", etag: "abc" },
     partitions: ["year=2026/month=11/day=20"],
+    rowsRead: 12,
     rowsWritten: 10,
     rowsRejected: 2,
+    replacedOutputs: 0,
     completedAt: "2026-11-20T10:01:00.000Z",
     ...overrides,
   };

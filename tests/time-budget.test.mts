@@ -20,8 +20,19 @@ function fakeClock(timeoutMs: number) {
   return { context, now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
+/** An S3 with no manifests yet that accepts every commit: all the mirror needs here. */
+const emptyLake = {
+  send: async (command: { constructor: { name: string } }) => {
+    if (command.constructor.name === "GetObjectCommand") throw Object.assign(new Error("NoSuchKey"), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
+    return { ETag: '"manifest"' };
+  },
+};
+
+/** What a conversion that wrote nothing returns. */
+const NO_OUTPUTS = { outputs: [], partitions: [], rowsRead: 0, rowsWritten: 0, rowsRejected: 0 } as const;
+
 const message = (key: string, size: number): string =>
-  JSON.stringify({ bucket: "lake", key, size, etag: "e", eventTime: "2026-11-20T10:00:00Z", dataset: "events" } satisfies ObjectLandedMessage);
+  JSON.stringify({ bucket: "lake", key, size, etag: "e", eventTime: "2026-11-20T10:00:00Z", dataset: "events", sequencer: key.replace(/\D/g, "") || "1" } satisfies ObjectLandedMessage);
 
 describe("timeBudget", () => {
   test("plans gzip objects at their decompressed size", () => {
@@ -68,13 +79,14 @@ describe("a processor batch near its deadline", () => {
     const converted: string[] = [];
     const logger = recordingLogger();
     const deps = {
-      s3: { send: async () => ({}) },
+      s3: emptyLake,
       logger,
       now: clock.now,
       planningBytesPerSecond: 20 * MB,
       convert: async (landed: ObjectLandedMessage) => {
         converted.push(landed.key);
         clock.advance(4_000);
+        return NO_OUTPUTS;
       },
     };
     const event = sqsEvent([1, 2, 3, 4, 5].map((index) => message(`raw/events/${index}.jsonl`, 1_000)));
@@ -93,10 +105,13 @@ describe("a processor batch near its deadline", () => {
     const clock = fakeClock(1_000);
     const converted: string[] = [];
     const deps = {
-      s3: { send: async () => ({}) },
+      s3: emptyLake,
       logger: recordingLogger(),
       now: clock.now,
-      convert: async (landed: ObjectLandedMessage) => void converted.push(landed.key),
+      convert: async (landed: ObjectLandedMessage) => {
+        converted.push(landed.key);
+        return NO_OUTPUTS;
+      },
     };
 
     const response = await handleProcessorBatch(sqsEvent([message("raw/events/huge.jsonl", 50 * 1024 * MB), message("raw/events/next.jsonl", 1)]), deps, clock.context);
