@@ -16,9 +16,11 @@ function initError(error) {
   return { name, message: String(error && error.message), ...(error && error.code ? { code: String(error.code) } : {}) };
 }
 
+/** As the runtime reports a handler's error: any object with a string name and message counts as an error. */
 function errorOf(error) {
-  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.code ? { code: String(error.code) } : {}) };
-  return { name: "Error", message: String(error) };
+  const isError = error instanceof Error || (error && typeof error.name === "string" && typeof error.message === "string");
+  if (isError) return { name: error.name, message: error.message, ...(error.code ? { code: String(error.code) } : {}) };
+  return { name: typeof error, message: String(error) };
 }
 
 /** Resets the peak-RSS mark; false where the kernel does not allow it (then the host's polling counts). */
