@@ -127,7 +127,10 @@ export class LocalFunction {
     };
     fn = new LocalFunction(options, spec);
     const boot = await fn.boot();
-    if (!boot.ok) throw new FunctionInitError(options.functionName, boot.error, fn.logs);
+    if (!boot.ok) {
+      rmSync(taskRoot, { recursive: true, force: true });
+      throw new FunctionInitError(options.functionName, boot.error, fn.logs);
+    }
     return fn;
   }
 

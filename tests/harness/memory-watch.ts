@@ -37,7 +37,8 @@ export class MemoryWatch {
 
   start(): void {
     this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    // The watched process keeps the test process alive on its own; the timer need not.
+    this.timer = setInterval(() => this.sample(), this.intervalMs).unref();
   }
 
   /** Starts a new measuring period (an invocation): the highest value seen is forgotten. */
