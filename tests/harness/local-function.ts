@@ -93,17 +93,21 @@ export class LocalFunction {
   private coldStarts = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
+  private readonly spec: SandboxSpec;
+
   private constructor(
     private readonly options: LocalFunctionOptions,
-    private readonly spec: SandboxSpec,
-  ) {}
+    sandbox: Omit<SandboxSpec, "onOutput">,
+  ) {
+    this.spec = { ...sandbox, onOutput: (text) => void (this.logText += text) };
+  }
 
   /** Lays the upload out, starts a sandbox and runs the init; throws `FunctionInitError` when the init fails. */
   static async start(upload: UploadPackage, options: LocalFunctionOptions): Promise<LocalFunction> {
-    const binary = nodeBinary(options.runtime);
-    const { dir: taskRoot } = materializeUpload(upload, options.functionName);
-    const runtimeDir = runtimeDirectory();
     const { execArgv } = lambdaNodeArguments({ runtime: options.runtime, nodeOptions: options.environment.NODE_OPTIONS, memoryMb: options.memorySizeMb });
+    const binary = nodeBinary(options.runtime);
+    const runtimeDir = runtimeDirectory();
+    const { dir: taskRoot } = materializeUpload(upload, options.functionName);
     const environment = lambdaEnvironment({
       functionName: options.functionName,
       runtime: options.runtime,
@@ -114,8 +118,7 @@ export class LocalFunction {
       runtimeDir,
       nodeBinary: binary,
     });
-    let fn: LocalFunction | undefined;
-    const spec: SandboxSpec = {
+    const fn = new LocalFunction(options, {
       nodeBinary: binary,
       execArgv,
       environment,
@@ -123,9 +126,7 @@ export class LocalFunction {
       memorySizeMb: options.memorySizeMb,
       // Lambda retries an init that outlives 10 s with the function's timeout.
       initTimeoutMs: Math.max(10_000, options.timeoutSeconds * 1000),
-      onOutput: (text) => fn && (fn.logText += text),
-    };
-    fn = new LocalFunction(options, spec);
+    });
     const boot = await fn.boot();
     if (!boot.ok) {
       rmSync(taskRoot, { recursive: true, force: true });
