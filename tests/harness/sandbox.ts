@@ -75,13 +75,20 @@ export class Sandbox {
     private readonly child: ChildProcess,
     private readonly spec: SandboxSpec,
   ) {
-    this.exited = new Promise((resolve) =>
-      child.once("exit", (code, signal) => {
+    this.exited = new Promise((resolve) => {
+      const gone = (exit: Exit): void => {
+        if (this.dead) return;
         this.dead = true;
         this.watch.stop();
-        resolve({ code, signal });
-      }),
-    );
+        resolve(exit);
+      };
+      child.once("exit", (code, signal) => gone({ code, signal }));
+      // The process could not be started, or its IPC channel broke: it is of no use any more.
+      child.once("error", (error) => {
+        this.terminate({ name: "Runtime.ExitError", message: `Runtime failed: ${error.message}` });
+        gone({ code: null, signal: null });
+      });
+    });
     child.stdout?.on("data", (chunk: Buffer) => spec.onOutput(chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => spec.onOutput(chunk.toString()));
     child.on("message", (message: HostMessage) => {
