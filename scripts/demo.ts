@@ -71,6 +71,10 @@ async function main(): Promise<void> {
       `ingest: ${report.notifications.invocations} invocations, ${report.notifications.failures} failed; ` +
         `processor: ${report.processing.invocations} batches, ${report.processing.deleted} messages done, ${report.processing.reportedFailures} retried`,
     );
+    for (const fn of [pipeline.ingest, pipeline.processor]) {
+      const { invocations, maxDurationMs, maxPeakRssMb, memorySizeMb, coldStarts } = fn.summary;
+      step(`${fn.functionName}: ${invocations} invocations, ${coldStarts} cold starts, longest ${Math.round(maxDurationMs)} ms, peak RSS ${Math.round(maxPeakRssMb)} of ${memorySizeMb} MB`);
+    }
 
     const lake = await pipeline.snapshot();
     try {

@@ -15,7 +15,7 @@ import {
 import { recordingLogger } from "./harness/recording-logger.js";
 import { executionStates, fakeClock, scriptedClient, type RecordedCommand } from "./athena-fakes.js";
 import { runProgram } from "./harness/program.js";
-import { functionPackage, invokeInChildProcess } from "./harness/lambda.js";
+import { invokeInChildProcess } from "./harness/lambda.js";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
 
 const DAY = { year: 2026, month: 11, day: 1 };
@@ -194,7 +194,6 @@ describe("the serialized curated job", () => {
     const dev = await runProgram("dev");
     const fn = dev.one("aws:lambda/function:Function", "datalake-curated");
     await athena.send(new CreateWorkGroupCommand({ Name: fn.inputs.environment.variables.ATHENA_WORKGROUP }));
-    const upload = await functionPackage(fn);
     const environment = {
       ...endpoint.environment,
       LAKE_BUCKET: bucket,
@@ -204,11 +203,7 @@ describe("the serialized curated job", () => {
     };
 
     // Act
-    const outcome = await invokeInChildProcess<{ day: string; aggregates: { removedObjects: number; queryExecutionId: string }[] }>(
-      upload.indexJs,
-      { day: "2026-11-01" },
-      { functionName: "curated", environment },
-    );
+    const outcome = await invokeInChildProcess<{ day: string; aggregates: { removedObjects: number; queryExecutionId: string }[] }>(fn, { day: "2026-11-01" }, environment);
 
     // Assess
     expect(outcome, outcome.logs).toMatchObject({ ok: true, result: { day: "2026-11-01", aggregates: [{ removedObjects: 2 }] } });
@@ -223,10 +218,12 @@ describe("the serialized curated job", () => {
 
   test("fails a backfill with an impossible day, naming the field", async () => {
     const dev = await runProgram("dev");
-    const upload = await functionPackage(dev.one("aws:lambda/function:Function", "datalake-curated"));
-    const outcome = await invokeInChildProcess(upload, { day: "2026-02-30" }, {
-      functionName: "curated",
-      environment: { ...endpoint.environment, LAKE_BUCKET: "lake", GLUE_DATABASE: "datalake_dev", ATHENA_WORKGROUP: "datalake-dev" },
+    const declared = dev.one("aws:lambda/function:Function", "datalake-curated");
+    const outcome = await invokeInChildProcess(declared, { day: "2026-02-30" }, {
+      ...endpoint.environment,
+      LAKE_BUCKET: "lake",
+      GLUE_DATABASE: "datalake_dev",
+      ATHENA_WORKGROUP: "datalake-dev",
     });
     expect(outcome).toMatchObject({ ok: false, error: { name: "InvalidCuratedJobEvent", message: expect.stringContaining('Event field day "2026-02-30" is not accepted') } });
   });

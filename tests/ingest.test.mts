@@ -6,7 +6,7 @@ import { decodeS3EventKey } from "../handlers/s3-keys.js";
 import { s3ObjectCreatedEvent } from "./events.js";
 import { recordingLogger } from "./harness/recording-logger.js";
 import { runProgram } from "./harness/program.js";
-import { functionPackage, invokeInChildProcess } from "./harness/lambda.js";
+import { invokeInChildProcess } from "./harness/lambda.js";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
 
 describe("decodeS3EventKey", () => {
@@ -93,17 +93,14 @@ describe("the serialized ingest function", () => {
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
     await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: "true" } }));
     const dev = await runProgram("dev");
-    const upload = await functionPackage(dev.one("aws:lambda/function:Function", "datalake-ingest"));
+    const declared = dev.one("aws:lambda/function:Function", "datalake-ingest");
     const event = s3ObjectCreatedEvent("lake", [
       { key: "raw/events/2026 11 20.jsonl", size: 42 },
       { key: "raw/events/", size: 0 },
     ]);
 
     // Act
-    const outcome = await invokeInChildProcess<{ published: number; skipped: number }>(upload, event, {
-      functionName: "ingest",
-      environment: { ...endpoint.environment, INGEST_TOPIC_ARN: TopicArn! },
-    });
+    const outcome = await invokeInChildProcess<{ published: number; skipped: number }>(declared, event, { ...endpoint.environment, INGEST_TOPIC_ARN: TopicArn! });
 
     // Assess
     expect(outcome).toMatchObject({ ok: true, result: { published: 1, skipped: 1 } });

@@ -266,12 +266,14 @@ describe("the processor against S3 (moto)", () => {
     // Prepare
     const message = await land("raw/events/child.jsonl", [eventLine("a", "2026-11-20T10:00:00Z"), "oops"].join("\n"));
     const dev = await runProgram("dev");
-    const upload = await functionPackage(dev.one("aws:lambda/function:Function", "datalake-processor"));
+    const declared = dev.one("aws:lambda/function:Function", "datalake-processor");
+    const upload = await functionPackage(declared);
 
     // Act
-    const outcome = await invokeInChildProcess<{ batchItemFailures: unknown[] }>(upload, sqsEvent([JSON.stringify(message)]), {
-      functionName: "processor",
-      environment: { ...endpoint.environment, LAKE_BUCKET: BUCKET, S3_FORCE_PATH_STYLE: "true" },
+    const outcome = await invokeInChildProcess<{ batchItemFailures: unknown[] }>(declared, sqsEvent([JSON.stringify(message)]), {
+      ...endpoint.environment,
+      LAKE_BUCKET: BUCKET,
+      S3_FORCE_PATH_STYLE: "true",
     });
 
     // Assess

@@ -4,7 +4,9 @@
  *   event, as S3's asynchronous invocation does;
  * - the SQS event source mapping polls the processing queue with the declared batch size, invokes the
  *   processor with a Lambda-shaped SQS event, and deletes only the messages not reported in
- *   `batchItemFailures` (all of them stay when the invocation fails).
+ *   `batchItemFailures`. A failed invocation (a thrown error, or a sandbox killed for its timeout or
+ *   memory) keeps every message of the batch, as Lambda redelivers the whole batch; the function
+ *   starts a new sandbox for the next batch by itself (tests/harness/local-function.ts).
  */
 import {
   ChangeMessageVisibilityBatchCommand,

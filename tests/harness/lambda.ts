@@ -1,24 +1,35 @@
 /**
- * Runs a function's serialized closure, the exact `__index.js` that Pulumi packs into the upload,
- * in a child Node process with the function's environment, as the Lambda runtime would.
+ * From a function the program declares (an `aws:lambda/function:Function` recorded under mocks) to
+ * that function running on the local host as Lambda would run it: its upload, as Pulumi builds it,
+ * and the host's options taken from the declaration itself (runtime, memory size, timeout,
+ * environment with NODE_OPTIONS, logging), so no caller can run it with settings it does not have.
  */
 import type { RecordedResource } from "./mocks";
-import { LocalFunction, type Invocation } from "./local-function";
+import { LocalFunction, type Invocation, type LocalFunctionOptions } from "./local-function";
 import type { UploadPackage } from "./upload";
 
-export interface FunctionPackage {
-  /** The serialized closure: the upload's `__index.js`. */
-  readonly indexJs: string;
-  /** Folders packed beside it (`node_modules/<package>`), relative to the project root. */
-  readonly packedPaths: readonly string[];
-}
+const FUNCTION_TYPE = "aws:lambda/function:Function";
 
 interface ArchiveLike {
   readonly assets: Promise<Record<string, { text?: Promise<string>; path?: Promise<string> }>>;
 }
 
+/** The function's inputs the host reads (as `aws.lambda.Function` takes them; Lambda's defaults apply when absent). */
+interface DeclaredFunctionInputs {
+  readonly runtime?: string;
+  readonly memorySize?: number;
+  readonly timeout?: number;
+  readonly environment?: { readonly variables?: Readonly<Record<string, string>> };
+  readonly loggingConfig?: { readonly logFormat?: string; readonly logGroup?: string; readonly applicationLogLevel?: string };
+}
+
+function declaredFunction(fn: RecordedResource): DeclaredFunctionInputs {
+  if (fn.type !== FUNCTION_TYPE) throw new Error(`${fn.name} is a ${fn.type}, not a ${FUNCTION_TYPE}`);
+  return fn.inputs as DeclaredFunctionInputs;
+}
+
 /** The upload Pulumi builds for a `CallbackFunction`, read from its recorded `code` input. */
-export async function functionPackage(fn: RecordedResource): Promise<FunctionPackage> {
+export async function functionPackage(fn: RecordedResource): Promise<UploadPackage> {
   const archive = fn.inputs.code as ArchiveLike;
   const assets = await archive.assets;
   const index = assets["__index.js"];
@@ -30,26 +41,41 @@ export async function functionPackage(fn: RecordedResource): Promise<FunctionPac
   return { indexJs: await index.text, packedPaths };
 }
 
-export interface InvokeOptions {
-  readonly functionName: string;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly timeoutMs?: number;
+/**
+ * The host's options for a declared function: its runtime, memory size, timeout and logging as
+ * declared, and its declared variables (NODE_OPTIONS included) with `environment` laid over them
+ * (the local endpoint's variables, resources' local names).
+ */
+export function localFunctionOptions(fn: RecordedResource, environment: Readonly<Record<string, string>> = {}): LocalFunctionOptions {
+  const declared = declaredFunction(fn);
+  if (!declared.runtime) throw new Error(`${fn.name} declares no runtime`);
+  const logging = declared.loggingConfig;
+  return {
+    functionName: fn.name,
+    runtime: declared.runtime,
+    memorySizeMb: Number(declared.memorySize ?? 128),
+    timeoutSeconds: Number(declared.timeout ?? 3),
+    environment: { ...(declared.environment?.variables ?? {}), ...environment },
+    ...(logging?.logGroup
+      ? { logging: { logGroup: logging.logGroup, ...(logging.logFormat ? { format: logging.logFormat } : {}), ...(logging.applicationLogLevel ? { applicationLogLevel: logging.applicationLogLevel } : {}) } }
+      : {}),
+  };
+}
+
+/** Starts a declared function warm on the local host, from its own upload and declaration. */
+export async function startFunction(fn: RecordedResource, environment: Readonly<Record<string, string>> = {}): Promise<LocalFunction> {
+  return LocalFunction.start(await functionPackage(fn), localFunctionOptions(fn, environment));
 }
 
 export type InvokeOutcome<R> = Invocation<R> & { readonly logs: string };
 
-/**
- * Invokes a function once in a fresh Node process, as a cold Lambda container would.
- *
- * @param code - the whole upload (run from a folder holding only what it packs; preferred), or just
- *   the serialized `__index.js` (run inside the project).
- */
-export async function invokeInChildProcess<R>(code: UploadPackage | string, event: unknown, options: InvokeOptions): Promise<InvokeOutcome<R>> {
-  const fn = await LocalFunction.start(code, options);
+/** Invokes a declared function once in a fresh sandbox, as a cold Lambda execution environment would. */
+export async function invokeInChildProcess<R>(fn: RecordedResource, event: unknown, environment: Readonly<Record<string, string>> = {}): Promise<InvokeOutcome<R>> {
+  const local = await startFunction(fn, environment);
   try {
-    const outcome = await fn.invoke<R>(event);
-    return { ...outcome, logs: fn.logs };
+    const outcome = await local.invoke<R>(event);
+    return { ...outcome, logs: local.logs };
   } finally {
-    await fn.stop();
+    await local.stop();
   }
 }

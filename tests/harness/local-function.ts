@@ -1,118 +1,222 @@
 /**
- * A function's serialized closure (the upload's `__index.js`) loaded once in its own Node process,
- * with the function's environment, and invoked any number of times, like a warm Lambda container.
+ * A Lambda function run locally the way the Lambda service runs it, so that an upload that would
+ * fail on Lambda fails here: its exact upload (`__index.js` plus the packed folders, laid out outside
+ * the project by tests/harness/upload.ts) runs warm in a sandbox process (tests/harness/sandbox.ts)
+ * - on the Node.js major of its declared runtime, with the flags Lambda adds
+ *   (tests/harness/lambda-node-arguments.ts) and its own NODE_OPTIONS;
+ * - able to resolve only what the upload packs and the runtime's pinned AWS SDK clients
+ *   (tests/harness/lambda-runtime.ts), with Lambda's environment variables
+ *   (tests/harness/lambda-environment.ts);
+ * - killed past its timeout (`Sandbox.Timedout`) or over its memory size (`Runtime.OutOfMemory`),
+ *   after which the next invocation starts a new sandbox with a new init (a cold start).
+ * Each invocation reports its duration and peak RSS against the memory size.
+ *
+ * Build the options from the function's declaration with `localFunctionOptions` (tests/harness/lambda.ts).
  *
  * @example
  * ```ts
- * const ingest = await LocalFunction.start(upload.indexJs, { functionName: "ingest", environment });
- * const outcome = await ingest.invoke(s3Event);
+ * const ingest = await LocalFunction.start(await functionPackage(declared), localFunctionOptions(declared, endpoint.environment));
+ * const outcome = await ingest.invoke(s3Event); // { ok, result | error, report: { durationMs, peakRssMb, memorySizeMb } }
  * await ingest.stop();
  * ```
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { PROJECT_ROOT } from "./stack-config";
-import { materializeUpload, runtimeModulesPath, type UploadPackage } from "./upload";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { lambdaNodeArguments } from "./lambda-node-arguments";
+import { functionArn, lambdaEnvironment } from "./lambda-environment";
+import { nodeBinary, runtimeDirectory } from "./lambda-runtime";
+import { Sandbox, type FunctionError, type SandboxSpec } from "./sandbox";
+import { materializeUpload, type UploadPackage } from "./upload";
 
+export type { FunctionError } from "./sandbox";
+
+/** What the host takes from the function's declaration (see `localFunctionOptions` in tests/harness/lambda.ts). */
 export interface LocalFunctionOptions {
   readonly functionName: string;
+  /** The declared runtime, e.g. `nodejs22.x`: picks the Node major and Lambda's flags. */
+  readonly runtime: string;
+  readonly memorySizeMb: number;
+  readonly timeoutSeconds: number;
+  /** Every variable of the function's configuration, NODE_OPTIONS included, with the local endpoint's. */
   readonly environment: Readonly<Record<string, string>>;
-  readonly timeoutMs?: number;
+  /** The declared logging configuration; without it, Lambda's default log group. */
+  readonly logging?: { readonly logGroup: string; readonly format?: string; readonly applicationLogLevel?: string };
 }
 
-export type Invocation<R> =
-  | { readonly ok: true; readonly result: R }
-  | { readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
+/** One invocation as Lambda's REPORT line would give it. */
+export interface InvocationReport {
+  readonly durationMs: number;
+  readonly peakRssMb: number;
+  readonly memorySizeMb: number;
+  /** Set when this invocation started a new sandbox (a cold start). */
+  readonly initDurationMs?: number;
+}
 
-type HostMessage =
-  | { type: "ready" }
-  | { type: "init-error"; error: { name: string; message: string } }
-  | ({ type: "result"; id: number } & ({ ok: true; result: unknown } | { ok: false; error: { name: string; message: string } }));
+export type Invocation<R> = { readonly report: InvocationReport } & (
+  | { readonly ok: true; readonly result: R }
+  | { readonly ok: false; readonly error: FunctionError }
+);
+
+export interface FunctionSummary {
+  readonly invocations: number;
+  readonly failures: number;
+  readonly timeouts: number;
+  readonly outOfMemory: number;
+  /** Sandboxes started: the first init and one after each killed sandbox that was invoked again. */
+  readonly coldStarts: number;
+  readonly maxDurationMs: number;
+  readonly maxPeakRssMb: number;
+  readonly memorySizeMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/** The function's init failed: `error` is what Lambda would report (e.g. `code: "ERR_REQUIRE_ESM"`). */
+export class FunctionInitError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly error: FunctionError,
+    logs: string,
+  ) {
+    super(`${functionName} failed to initialise: ${error.name}${error.code ? ` [${error.code}]` : ""}: ${error.message}\n${logs}`);
+    this.name = "FunctionInitError";
+  }
+}
 
 export class LocalFunction {
-  private nextId = 1;
-  private readonly pending = new Map<number, (outcome: Invocation<unknown>) => void>();
+  private sandbox: Sandbox | undefined;
   private logText = "";
+  private readonly invocationReports: InvocationReport[] = [];
+  private failures = 0;
+  private timeouts = 0;
+  private outOfMemory = 0;
+  private coldStarts = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private readonly spec: SandboxSpec;
 
   private constructor(
-    readonly functionName: string,
-    private readonly child: ChildProcess,
-    private readonly timeoutMs: number,
+    private readonly options: LocalFunctionOptions,
+    sandbox: Omit<SandboxSpec, "onOutput">,
   ) {
-    child.stdout?.on("data", (chunk: Buffer) => (this.logText += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (this.logText += chunk.toString()));
-    child.on("message", (message: HostMessage) => {
-      if (message.type !== "result") return;
-      const resolve = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      resolve?.(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error });
-    });
-    child.on("exit", (code) => {
-      for (const resolve of this.pending.values()) resolve({ ok: false, error: { name: "Runtime.ExitError", message: `exited with ${code}` } });
-      this.pending.clear();
-    });
+    this.spec = { ...sandbox, onOutput: (text) => void (this.logText += text) };
   }
 
-  /** Everything the function wrote to stdout and stderr so far (its structured logs). */
+  /** Lays the upload out, starts a sandbox and runs the init; throws `FunctionInitError` when the init fails. */
+  static async start(upload: UploadPackage, options: LocalFunctionOptions): Promise<LocalFunction> {
+    const { execArgv } = lambdaNodeArguments({ runtime: options.runtime, nodeOptions: options.environment.NODE_OPTIONS, memoryMb: options.memorySizeMb });
+    const binary = nodeBinary(options.runtime);
+    const runtimeDir = runtimeDirectory();
+    const { dir: taskRoot } = materializeUpload(upload, options.functionName);
+    const environment = lambdaEnvironment({
+      functionName: options.functionName,
+      runtime: options.runtime,
+      memorySizeMb: options.memorySizeMb,
+      variables: options.environment,
+      logging: options.logging ?? { logGroup: `/aws/lambda/${options.functionName}` },
+      taskRoot,
+      runtimeDir,
+      nodeBinary: binary,
+    });
+    const fn = new LocalFunction(options, {
+      nodeBinary: binary,
+      execArgv,
+      environment,
+      taskRoot,
+      memorySizeMb: options.memorySizeMb,
+      // Lambda retries an init that outlives 10 s with the function's timeout.
+      initTimeoutMs: Math.max(10_000, options.timeoutSeconds * 1000),
+    });
+    const boot = await fn.boot();
+    if (!boot.ok) {
+      rmSync(taskRoot, { recursive: true, force: true });
+      throw new FunctionInitError(options.functionName, boot.error, fn.logs);
+    }
+    return fn;
+  }
+
+  get functionName(): string {
+    return this.options.functionName;
+  }
+
+  /** Everything the function wrote to stdout and stderr so far, across its sandboxes (its logs). */
   get logs(): string {
     return this.logText;
   }
 
+  /** Every invocation's report, in order. */
+  get reports(): readonly InvocationReport[] {
+    return this.invocationReports;
+  }
+
+  get summary(): FunctionSummary {
+    return {
+      invocations: this.invocationReports.length,
+      failures: this.failures,
+      timeouts: this.timeouts,
+      outOfMemory: this.outOfMemory,
+      coldStarts: this.coldStarts,
+      maxDurationMs: Math.max(0, ...this.invocationReports.map((report) => report.durationMs)),
+      maxPeakRssMb: Math.max(0, ...this.invocationReports.map((report) => report.peakRssMb)),
+      memorySizeMb: this.options.memorySizeMb,
+      timeoutSeconds: this.options.timeoutSeconds,
+    };
+  }
+
   /**
-   * @param code - the upload (run from a folder outside the project holding only what it packs, with
-   *   the runtime's SDK on NODE_PATH), or just the serialized `__index.js` (run inside the project).
+   * Invokes the handler once, after the previous invocation (a sandbox runs one at a time). A handler
+   * error, a timeout, running out of memory or a failed init of a new sandbox come back as `ok: false`
+   * with Lambda's error type.
    */
-  static async start(code: UploadPackage | string, options: LocalFunctionOptions): Promise<LocalFunction> {
-    let modulePath: string;
-    const environment: Record<string, string> = { PATH: process.env.PATH ?? "", ...options.environment };
-    if (typeof code === "string") {
-      const base = join(PROJECT_ROOT, ".tmp", "lambda");
-      mkdirSync(base, { recursive: true });
-      modulePath = join(mkdtempSync(join(base, `${options.functionName}-`)), "__index.js");
-      writeFileSync(modulePath, code);
-    } else {
-      modulePath = materializeUpload(code, options.functionName).indexPath;
-      environment.NODE_PATH = runtimeModulesPath();
-    }
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const child = fork(join(PROJECT_ROOT, "tests", "harness", "function-host.cjs"), [modulePath, options.functionName, String(timeoutMs)], {
-      env: environment,
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      execArgv: [],
-    });
-    const fn = new LocalFunction(options.functionName, child, timeoutMs);
-    await new Promise<void>((resolve, reject) => {
-      child.once("message", (message: HostMessage) => {
-        if (message.type === "ready") resolve();
-        else if (message.type === "init-error") reject(new Error(`${options.functionName} failed to initialise: ${message.error.message}\n${fn.logs}`));
-      });
-      child.once("exit", (code) => reject(new Error(`${options.functionName} exited with ${code} during init\n${fn.logs}`)));
-    });
-    return fn;
-  }
-
-  /** Invokes the handler once; a handler error or timeout comes back as `ok: false`, as Lambda reports it. */
   invoke<R>(event: unknown): Promise<Invocation<R>> {
-    const id = this.nextId++;
-    return new Promise<Invocation<R>>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve({ ok: false, error: { name: "Sandbox.Timedout", message: `Task timed out after ${this.timeoutMs} ms` } });
-      }, this.timeoutMs);
-      this.pending.set(id, (outcome) => {
-        clearTimeout(timer);
-        resolve(outcome as Invocation<R>);
-      });
-      this.child.send({ type: "invoke", id, event });
-    });
+    const next = this.queue.then(() => this.invokeNow<R>(event));
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
+  /** Waits for the invocation under way, kills the sandbox and removes the laid-out upload. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      this.child.once("exit", () => resolve());
-      this.child.kill("SIGTERM");
+    await this.queue;
+    await this.sandbox?.kill();
+    rmSync(this.spec.taskRoot, { recursive: true, force: true });
+  }
+
+  private async boot(): Promise<{ ok: true; initDurationMs: number } | { ok: false; error: FunctionError; initDurationMs: number }> {
+    this.coldStarts += 1;
+    const boot = await Sandbox.boot(this.spec);
+    this.sandbox = boot.ok ? boot.sandbox : undefined;
+    return boot.ok ? { ok: true, initDurationMs: boot.initDurationMs } : boot;
+  }
+
+  private async invokeNow<R>(event: unknown): Promise<Invocation<R>> {
+    let initDurationMs: number | undefined;
+    if (!this.sandbox?.alive) {
+      const boot = await this.boot();
+      initDurationMs = boot.initDurationMs;
+      if (!boot.ok) return this.record({ ok: false, error: boot.error }, { durationMs: 0, peakRssMb: 0, initDurationMs });
+    }
+    const started = performance.now();
+    const outcome = await this.sandbox!.invoke({
+      event,
+      requestId: randomUUID(),
+      invokedFunctionArn: functionArn(this.options.functionName, this.spec.environment.AWS_REGION!),
+      timeoutMs: this.options.timeoutSeconds * 1000,
     });
+    const measured = { durationMs: performance.now() - started, peakRssMb: outcome.peakRssMb, ...(initDurationMs !== undefined ? { initDurationMs } : {}) };
+    return this.record(outcome.ok ? { ok: true, result: outcome.result as R } : { ok: false, error: outcome.error }, measured);
+  }
+
+  private record<R>(
+    outcome: { ok: true; result: R } | { ok: false; error: FunctionError },
+    measured: { durationMs: number; peakRssMb: number; initDurationMs?: number },
+  ): Invocation<R> {
+    const report: InvocationReport = { ...measured, memorySizeMb: this.options.memorySizeMb };
+    this.invocationReports.push(report);
+    if (!outcome.ok) {
+      this.failures += 1;
+      if (outcome.error.name === "Sandbox.Timedout") this.timeouts += 1;
+      if (outcome.error.name === "Runtime.OutOfMemory") this.outOfMemory += 1;
+    }
+    return { ...outcome, report };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The whole data path of a stack on a local AWS endpoint: the data plane the program declares,
- * provisioned from its resources; the functions' exact uploads running warm in their own processes;
+ * provisioned from its resources; the functions' exact uploads running warm on the local Lambda host
+ * (tests/harness/local-function.ts) with their declared runtime, memory size, timeout and environment;
  * and the Lambda service's event sources played in between. Used by the integration tests and by
  * `npm run demo`.
  *
@@ -18,8 +19,8 @@ import type { ProgramRun } from "./program";
 import type { RecordedResource } from "./mocks";
 import { clientConfig, type AwsEndpoint } from "./emulator";
 import { provisionDataPlane, type DataPlane } from "./provision";
-import { functionPackage } from "./lambda";
-import { LocalFunction } from "./local-function";
+import { startFunction } from "./lambda";
+import type { LocalFunction } from "./local-function";
 import { deliverS3Notifications, pollQueue, type NotificationDelivery, type QueuePollingReport } from "./event-sources";
 import { readLake, type LakeSnapshot } from "./lake-reader";
 
@@ -60,13 +61,13 @@ export class LocalPipeline {
   static async start(endpoint: AwsEndpoint, run: ProgramRun, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
     await endpoint.reset();
     const plane = await provisionDataPlane(run, endpoint);
-    const startFunction = async (declared: RecordedResource): Promise<LocalFunction> => {
-      const upload = await functionPackage(declared);
-      const environment = { ...plane.functionEnvironment(declared), ...(options.environmentOverrides?.[declared.name] ?? {}) };
-      return LocalFunction.start(upload, { functionName: declared.name, environment, timeoutMs: Number(declared.inputs.timeout) * 1000 });
-    };
-    const ingest = await startFunction(run.one(FUNCTION, "datalake-ingest"));
-    const processor = await startFunction(run.one(FUNCTION, "datalake-processor"));
+    const start = (declared: RecordedResource): Promise<LocalFunction> =>
+      startFunction(declared, { ...plane.functionEnvironment(declared), ...(options.environmentOverrides?.[declared.name] ?? {}) });
+    const ingest = await start(run.one(FUNCTION, "datalake-ingest"));
+    const processor = await start(run.one(FUNCTION, "datalake-processor")).catch(async (error: unknown) => {
+      await ingest.stop();
+      throw error;
+    });
     return new LocalPipeline(endpoint, run, plane, ingest, processor, options.clock ?? (() => DEFAULT_LANDING_TIME));
   }
 

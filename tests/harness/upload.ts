@@ -1,16 +1,14 @@
 /**
- * Lays out a function's upload the way Lambda sees it: `__index.js` plus the packed folders, in a
- * folder outside the project, so `require` can find only what the upload packs. The AWS SDK v3
- * clients the runtime provides (and their dependencies) are offered through NODE_PATH, as the
- * Lambda Node.js runtime offers them.
+ * Lays out a function's upload the way Lambda sees it (its `/var/task`): `__index.js` plus the packed
+ * folders, in a folder outside the project, so `require` can find only what the upload packs (the
+ * local host adds the runtime's own SDK clients through NODE_PATH: tests/harness/lambda-runtime.ts).
+ * Also measures the upload as Lambda receives it.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { PROJECT_ROOT } from "./stack-config";
-// The Lambda runtime's own packages: the SDK clients uploads leave out (and, below, everything they need).
-import { RUNTIME_PROVIDED_PACKAGES } from "../../compute/lake-function";
 
 export interface UploadPackage {
   readonly indexJs: string;
@@ -57,6 +55,7 @@ export function zippedSize(dir: string): number {
   return Number(execFileSync("python3", ["-c", script, dir]).toString().trim());
 }
 
+/** Copies the upload into a new folder under os.tmpdir(). */
 export function materializeUpload(upload: UploadPackage, name: string): MaterializedUpload {
   const dir = mkdtempSync(join(tmpdir(), `datalake-upload-${name}-`));
   const indexPath = join(dir, "__index.js");
@@ -66,35 +65,4 @@ export function materializeUpload(upload: UploadPackage, name: string): Material
   }
   const { bytes, files } = folderSize(dir);
   return { dir, indexPath, bytes, files };
-}
-
-
-function dependencyClosure(roots: readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const pending = [...roots];
-  while (pending.length > 0) {
-    const name = pending.pop()!;
-    if (seen.has(name)) continue;
-    const manifest = join(PROJECT_ROOT, "node_modules", name, "package.json");
-    if (!existsSync(manifest)) continue;
-    seen.add(name);
-    const parsed = JSON.parse(readFileSync(manifest, "utf8")) as { dependencies?: Record<string, string> };
-    pending.push(...Object.keys(parsed.dependencies ?? {}));
-  }
-  return seen;
-}
-
-let runtimeNodePath: string | undefined;
-
-/** A NODE_PATH folder that links exactly the runtime-provided packages. */
-export function runtimeModulesPath(): string {
-  if (runtimeNodePath) return runtimeNodePath;
-  const dir = join(mkdtempSync(join(tmpdir(), "datalake-runtime-")), "node_modules");
-  for (const name of dependencyClosure(RUNTIME_PROVIDED_PACKAGES)) {
-    const link = join(dir, name);
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(join(PROJECT_ROOT, "node_modules", name), link, "dir");
-  }
-  runtimeNodePath = dir;
-  return dir;
 }

