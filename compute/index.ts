@@ -43,6 +43,9 @@ export interface ComputeOutputs {
 
 export { ARCHITECTURE, RUNTIME_PROVIDED_PACKAGES, functionLogGroupName } from "./lake-function";
 
+/** The S3 events of `raw/` that ingest announces: new versions, and deletions or delete markers. */
+export const RAW_NOTIFICATION_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] as const;
+
 /** Lambda's own default for asynchronous invocations, stated so that it is visible and tested. */
 export const INGEST_ASYNC_RETRIES = 2;
 
@@ -144,7 +147,8 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
       `${name}-raw-objects`,
       {
         bucket: args.lakeBucketName,
-        lambdaFunctions: [{ lambdaFunctionArn: ingest.arn, events: ["s3:ObjectCreated:*"], filterPrefix: ZONES.raw }],
+        // Deletions too: the lake mirrors raw/, so a deleted key's outputs are removed (handlers/apply-change.ts).
+        lambdaFunctions: [{ lambdaFunctionArn: ingest.arn, events: [...RAW_NOTIFICATION_EVENTS], filterPrefix: ZONES.raw }],
       },
       { parent: this, dependsOn: [invokeFromLake] },
     );

@@ -51,8 +51,9 @@ export interface ProcessorPolicyArgs {
 }
 
 /**
- * The processor reads raw objects, writes processed and rejected ones, consumes its queue and
- * announces each converted object on the pipeline-events topic.
+ * The processor reads raw objects, writes processed and rejected ones (and deletes those a newer
+ * version or a deletion of their raw key replaced), keeps one manifest per raw key under
+ * `manifests/`, consumes its queue and announces each applied change on the pipeline-events topic.
  *
  * `s3:ListBucket` on the lake bucket, with no `s3:prefix` condition: S3 answers a GetObject or
  * HeadObject on a missing key with 404 only when the caller has `s3:ListBucket` on the bucket, and
@@ -68,11 +69,12 @@ export function processorPolicy(args: ProcessorPolicyArgs): PolicyDocument {
     { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objects(ZONES.raw) },
     { Sid: "ListLakeSoMissingObjectsAre404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.lakeBucketArn },
     {
-      Sid: "WriteProcessedAndRejectedObjects",
+      Sid: "MirrorRawIntoProcessedAndRejected",
       Effect: "Allow",
-      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
       Resource: [objects(ZONES.processed), objects(ZONES.rejected)],
     },
+    { Sid: "KeepPerKeyManifests", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: objects(ZONES.manifests) },
     {
       Sid: "ConsumeProcessingQueue",
       Effect: "Allow",

@@ -127,9 +127,12 @@ export async function applyChange(message: ObjectLandedMessage, produce: () => P
     return "stale";
   }
   if (decision === "duplicate") {
-    // Finish a clean-up that a stopped invocation may have left.
-    await deps.store.deleteOutputs(stored!.manifest.superseded);
+    // Finish what a stopped invocation may have left: the clean-up, and the announcement (pipeline
+    // events are at least once: a redelivery announces the change again).
+    const applied = stored!.manifest;
+    await deps.store.deleteOutputs(applied.superseded);
     deps.logger.info("Already applied", context);
+    if (deps.events) await publishPipelineEvent(deps.events, eventFor(message, applied, undefined, deps.now()));
     return "duplicate";
   }
 

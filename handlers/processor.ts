@@ -15,7 +15,7 @@ import type { ObjectLandedMessage } from "./ingest";
 import { applyChange, type ApplyDependencies, type VersionOutputs } from "./apply-change";
 import { manifestStore } from "./mirror";
 import { outputName } from "./outputs";
-import { PermanentError, permanentCause } from "./errors";
+import { PermanentError, isPermanent, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
 import { timeBudget, type PlannedObject } from "./time-budget";
 import { datasetPrefix } from "../storage/zones";
@@ -140,14 +140,17 @@ function sourceOf(record: SQSRecord): { key?: string; dataset?: string } {
 }
 
 /**
- * Handles one queue message: converts its object, or records a permanent failure in `rejected/` and
- * acknowledges it. Throws only for transient failures, which makes it a batch item failure.
+ * Handles one queue message: applies its change, or records a message that can never be applied in
+ * `rejected/` and acknowledges it. Throws only for transient failures, which makes it a batch item
+ * failure. Only `PermanentError`s are permanent here: the reading of the raw object classifies its
+ * own S3 errors (a 404 there is a missing object), while a 404 from anything else (a topic, a
+ * manifest request) is not a statement about the data and is retried.
  */
 export async function handleProcessorRecord(record: SQSRecord, deps: ProcessorDependencies): Promise<void> {
   try {
     await processRecord(record, deps);
   } catch (error) {
-    const permanent = permanentCause(error);
+    const permanent = isPermanent(error) ? error : undefined;
     if (permanent === undefined) {
       deps.logger.error("Transient failure; message will be retried", { messageId: record.messageId, ...sourceOf(record), error: String(error) });
       throw error;

@@ -10,6 +10,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketP
 import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/policies.js";
 import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.js";
 import { maxOldSpaceMb, processorNodeOptions } from "../compute/node-options.js";
+import { rejectedObjectKey } from "../handlers/processor.js";
 
 const FUNCTION = "aws:lambda/function:Function";
 const FIVE_MB = 5 * 1024 * 1024;
@@ -99,14 +100,20 @@ describe.each([
     ]);
   });
 
-  test("the processor's role reads raw/, writes processed/ and rejected/, consumes its queue, uses the key", () => {
+  test("the processor's role reads raw/, mirrors it into processed/ and rejected/, keeps manifests, consumes its queue, uses the key", () => {
     const policy = inlinePolicyOf(run(), processor());
     const bucket = run().one("aws:s3/bucket:Bucket", "datalake-lake").state.arn;
     const queue = run().one("aws:sqs/queue:Queue", "datalake-processing").state.arn;
     const key = run().one("aws:kms/key:Key").state.arn;
     const byId = Object.fromEntries(policy.Statement.map((statement) => [statement.Sid, statement]));
     expect(byId.ReadRawObjects).toMatchObject({ Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${bucket}/raw/*` });
-    expect(byId.WriteProcessedAndRejectedObjects).toMatchObject({ Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: [`${bucket}/processed/*`, `${bucket}/rejected/*`] });
+    expect(byId.MirrorRawIntoProcessedAndRejected).toMatchObject({
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+      Resource: [`${bucket}/processed/*`, `${bucket}/rejected/*`],
+    });
+    expect(byId.KeepPerKeyManifests).toMatchObject({ Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucket}/manifests/*` });
+    // Unconditioned: S3 answers a missing key with 404 only to callers that may list the bucket.
+    expect(byId.ListLakeSoMissingObjectsAre404).toEqual({ Sid: "ListLakeSoMissingObjectsAre404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucket });
     expect(byId.ConsumeProcessingQueue).toMatchObject({
       Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
       Resource: queue,
@@ -138,7 +145,7 @@ describe.each([
     });
     const notification = run().one("aws:s3/bucketNotification:BucketNotification");
     expect(notification.inputs.bucket).toBe(bucket.state.bucket);
-    expect(notification.inputs.lambdaFunctions).toEqual([{ lambdaFunctionArn: ingest().state.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "raw/" }]);
+    expect(notification.inputs.lambdaFunctions).toEqual([{ lambdaFunctionArn: ingest().state.arn, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], filterPrefix: "raw/" }]);
   });
 
   test("the event source mapping reports partial batch failures with batch settings from config", () => {
@@ -197,7 +204,7 @@ describe("the uploads, run from a folder holding only what they pack", () => {
 
   test("ingest returns its result for an event that needs no publish", async () => {
     const { fn } = await start("datalake-ingest", { INGEST_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:unused" });
-    const outcome = await fn.invoke(s3ObjectCreatedEvent("lake", [{ key: "raw/events/", size: 0 }, { key: "raw/users/empty.csv", size: 0 }]));
+    const outcome = await fn.invoke(s3ObjectCreatedEvent("lake", [{ key: "raw/events/", size: 0 }, { key: "raw/loose.csv", size: 4 }]));
     expect(outcome).toMatchObject({ ok: true, result: { published: 0, skipped: 2 } });
   });
 
@@ -215,9 +222,10 @@ describe("the uploads, run from a folder holding only what they pack", () => {
     );
     const record = { event_id: "e-1", user_id: 7, event_timestamp: "2026-11-20T09:30:00Z", event_type: "page_view", properties: { page: "/" } };
     const put = await s3.send(new PutObjectCommand({ Bucket: "lake", Key: "raw/events/ok.jsonl", Body: `${JSON.stringify(record)}\n` }));
-    const { fn } = await start("datalake-processor", { LAKE_BUCKET: "lake" });
+    // No pipeline-events topic in this emulator: announcements are not what this test is about.
+    const { fn } = await start("datalake-processor", { LAKE_BUCKET: "lake", PIPELINE_EVENTS_TOPIC_ARN: "" });
     const message = (bucket: string, key: string, etag: string, dataset: string) =>
-      JSON.stringify({ bucket, key, size: 10, etag, eventTime: "2026-11-20T10:00:00Z", dataset });
+      JSON.stringify({ bucket, key, size: 10, etag, eventTime: "2026-11-20T10:00:00Z", dataset, change: "created", sequencer: "0055AED6DCD90281E5" });
 
     // Act
     const outcome = await fn.invoke(
@@ -231,7 +239,7 @@ describe("the uploads, run from a folder holding only what they pack", () => {
 
     // Assess: only the unreadable-for-now message is retried; the others are done
     expect(outcome).toMatchObject({ ok: true, result: { batchItemFailures: [{ itemIdentifier: "message-2" }] } });
-    const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: "rejected/orders/_objects/a.jsonl.e1.json" }));
+    const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: rejectedObjectKey({ bucket: "lake", dataset: "orders", key: "raw/orders/a.jsonl", etag: "e1" }) }));
     expect(JSON.parse(await rejected.Body!.transformToString())).toMatchObject({ reason: "unknown_dataset", source: { key: "raw/orders/a.jsonl" } });
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: "lake" }));
     const keys = (listed.Contents ?? []).map((object) => object.Key!);

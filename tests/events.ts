@@ -7,6 +7,8 @@ export interface LandedObject {
   readonly size?: number;
   readonly eTag?: string;
   readonly versionId?: string;
+  /** The event's sequencer; defaults to one per position in the event. */
+  readonly sequencer?: string;
 }
 
 /** S3 form-encodes keys in notifications: URI components with spaces as `+`. */
@@ -15,6 +17,25 @@ export function encodeS3EventKey(key: string): string {
 }
 
 export function s3ObjectCreatedEvent(bucket: string, objects: readonly LandedObject[], eventTime = "2026-11-20T10:00:00.000Z"): S3Event {
+  return s3Event(bucket, objects, "ObjectCreated:Put", eventTime);
+}
+
+/** A deletion (`ObjectRemoved:Delete`) or, on a versioned bucket, a delete marker (`ObjectRemoved:DeleteMarkerCreated`): no size, no ETag. */
+export function s3ObjectRemovedEvent(
+  bucket: string,
+  objects: readonly Pick<LandedObject, "key" | "versionId" | "sequencer">[],
+  eventName: "ObjectRemoved:Delete" | "ObjectRemoved:DeleteMarkerCreated" = "ObjectRemoved:DeleteMarkerCreated",
+  eventTime = "2026-11-20T11:00:00.000Z",
+): S3Event {
+  const event = s3Event(bucket, objects, eventName, eventTime);
+  for (const record of event.Records) {
+    delete (record.s3.object as { size?: number }).size;
+    delete (record.s3.object as { eTag?: string }).eTag;
+  }
+  return event;
+}
+
+function s3Event(bucket: string, objects: readonly LandedObject[], eventName: string, eventTime: string): S3Event {
   return {
     Records: objects.map(
       (object, index): S3EventRecord => ({
@@ -22,7 +43,7 @@ export function s3ObjectCreatedEvent(bucket: string, objects: readonly LandedObj
         eventSource: "aws:s3",
         awsRegion: "eu-west-1",
         eventTime,
-        eventName: "ObjectCreated:Put",
+        eventName,
         userIdentity: { principalId: "AWS:TEST" },
         requestParameters: { sourceIPAddress: "127.0.0.1" },
         responseElements: { "x-amz-request-id": `req${index}`, "x-amz-id-2": `id${index}` },
@@ -34,7 +55,7 @@ export function s3ObjectCreatedEvent(bucket: string, objects: readonly LandedObj
             key: encodeS3EventKey(object.key),
             size: object.size ?? 100,
             eTag: object.eTag ?? `etag${index}`,
-            sequencer: `00${index}`,
+            sequencer: object.sequencer ?? `00${index}`,
             ...(object.versionId ? { versionId: object.versionId } : {}),
           },
         },

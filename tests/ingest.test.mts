@@ -3,7 +3,7 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand, type PublishBatchComma
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { handleIngest, messagesFromS3Event } from "../handlers/ingest.js";
 import { decodeS3EventKey } from "../handlers/s3-keys.js";
-import { s3ObjectCreatedEvent } from "./events.js";
+import { s3ObjectCreatedEvent, s3ObjectRemovedEvent } from "./events.js";
 import { recordingLogger } from "./harness/recording-logger.js";
 import { runProgram } from "./harness/program.js";
 import { invokeInChildProcess } from "./harness/lambda.js";
@@ -20,26 +20,47 @@ describe("decodeS3EventKey", () => {
 });
 
 describe("messagesFromS3Event", () => {
-  test("builds one message per data object and skips zero-byte objects, folder markers and keys outside a dataset", () => {
+  test("builds one message per version, with its sequencer, and skips folder markers and keys outside a dataset", () => {
     // Prepare
     const logger = recordingLogger();
     const event = s3ObjectCreatedEvent("lake", [
-      { key: "raw/events/day one.jsonl", size: 10, eTag: "abc", versionId: "v1" },
+      { key: "raw/events/day one.jsonl", size: 10, eTag: "abc", versionId: "v1", sequencer: "0055AED6DCD90281E5" },
       { key: "raw/events/", size: 0 },
-      { key: "raw/users/empty.csv", size: 0 },
+      { key: "raw/users/empty.csv", size: 0, sequencer: "0055AED6DCD90281E6" },
       { key: "raw/loose.json", size: 5 },
     ]);
     // Act
     const { messages, skipped } = messagesFromS3Event(event, logger);
-    // Assess
+    // Assess: a zero-byte object is a version like any other: it replaces what its key held
     expect(messages).toEqual([
-      { bucket: "lake", key: "raw/events/day one.jsonl", size: 10, etag: "abc", versionId: "v1", eventTime: "2026-11-20T10:00:00.000Z", dataset: "events" },
+      {
+        bucket: "lake",
+        key: "raw/events/day one.jsonl",
+        size: 10,
+        etag: "abc",
+        versionId: "v1",
+        eventTime: "2026-11-20T10:00:00.000Z",
+        dataset: "events",
+        change: "created",
+        sequencer: "0055AED6DCD90281E5",
+      },
+      { bucket: "lake", key: "raw/users/empty.csv", size: 0, etag: "etag2", eventTime: "2026-11-20T10:00:00.000Z", dataset: "users", change: "created", sequencer: "0055AED6DCD90281E6" },
     ]);
-    expect(skipped).toBe(3);
-    expect(logger.lines.map((line) => line.message)).toEqual([
-      "Skipping folder marker",
-      "Skipping zero-byte object",
-      "Skipping object outside raw/<dataset>/",
+    expect(skipped).toBe(2);
+    expect(logger.lines.map((line) => line.message)).toEqual(["Skipping folder marker", "Skipping object outside raw/<dataset>/"]);
+  });
+
+  test("announces a deletion or a delete marker as a removal of the key, with its sequencer", () => {
+    const event = s3ObjectRemovedEvent("lake", [
+      { key: "raw/events/a.jsonl", versionId: "marker-1", sequencer: "0055AED6DCD90281F0" },
+      { key: "raw/users/b.csv", sequencer: "0055AED6DCD90281F1" },
+    ]);
+
+    const { messages } = messagesFromS3Event(event, recordingLogger());
+
+    expect(messages.map(({ key, size, etag, change, sequencer, dataset }) => ({ key, size, etag, change, sequencer, dataset }))).toEqual([
+      { key: "raw/events/a.jsonl", size: 0, etag: "", change: "removed", sequencer: "0055AED6DCD90281F0", dataset: "events" },
+      { key: "raw/users/b.csv", size: 0, etag: "", change: "removed", sequencer: "0055AED6DCD90281F1", dataset: "users" },
     ]);
   });
 });

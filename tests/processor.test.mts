@@ -274,6 +274,7 @@ describe("the processor against S3 (moto)", () => {
       ...endpoint.environment,
       LAKE_BUCKET: BUCKET,
       S3_FORCE_PATH_STYLE: "true",
+      PIPELINE_EVENTS_TOPIC_ARN: "",
     });
 
     // Assess
