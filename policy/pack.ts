@@ -14,7 +14,6 @@
  * ```
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { PolicyPackArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isRecord } from "./inputs";
 import { PackSettings, PolicyOptions, Rule, WaiverEntry, toPolicy } from "./rule";
@@ -94,7 +93,8 @@ export function parseWaivers(json: unknown): WaiverEntry[] {
   });
 }
 
-export const WAIVERS_FILE = join(__dirname, "waivers.json");
+/** `require.resolve`, not `__dirname`: test runners that load TypeScript as ES modules rewrite `__dirname`. */
+export const WAIVERS_FILE = require.resolve("./waivers.json");
 
 /** The CrossGuard policies of the pack (the waiver report last). */
 export function createPolicies(options: Partial<PolicyOptions> = {}): (ResourceValidationPolicy | StackValidationPolicy)[] {
