@@ -26,7 +26,7 @@ export const prodDataProtected: ResourceRule = {
   name: "prod-data-protected",
   description: "In production, the lake bucket and the KMS keys are protect-ed and retainOnDelete.",
   level: "mandatory",
-  remediation: "Pass { protect: true, retainOnDelete: true } in the resource options (the storage layer does this when datalake:environment is prod).",
+  remediation: "Pass { protect: true, retainOnDelete: true } in the resource's options.",
   types: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:kms/key:Key"],
   check: (resource, { settings }): Finding[] => {
     if (!inProduction(resource, settings)) return [];
@@ -44,7 +44,7 @@ export const prodAlertEmailsReal: ResourceRule = {
   name: "prod-alert-emails-real",
   description: "In production, no e-mail subscription goes to a placeholder address (example.com and other reserved domains).",
   level: "mandatory",
-  remediation: "Put the team's real address in the stack's alert e-mail configuration (datalake:alertEmails).",
+  remediation: "Subscribe the team's real on-call address instead.",
   types: [TOPIC_SUBSCRIPTION],
   check: (subscription, { settings }): Finding[] => {
     const protocol = subscription.inputs.str("protocol");
