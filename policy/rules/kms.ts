@@ -18,6 +18,7 @@
  */
 import { Statement, conditionsOn, describePrincipals, isAccountRoot, parseDocument, statementLabel } from "../documents";
 import { UNKNOWN } from "../inputs";
+import type { ResourceView } from "../resources";
 import type { Finding, ResourceRule } from "../rule";
 
 export const KEY = "aws:kms/key:Key";
@@ -93,5 +94,21 @@ export const kmsServicePrincipalsScoped: ResourceRule = {
       ];
     }),
 };
+
+/**
+ * A topic or queue (`kmsMasterKeyId`) must use a customer-managed key: not none, and not the service's
+ * AWS-managed alias, whose key policy no other service (S3, SNS, CloudWatch) may use to deliver.
+ *
+ * @example
+ * ```ts
+ * customerManagedKeyFindings(queue, "alias/aws/sqs", "SNS and S3 cannot deliver through"); // [] when a CMK is set
+ * ```
+ */
+export function customerManagedKeyFindings(resource: ResourceView, awsManagedAlias: string, whoCannotDeliver: string): Finding[] {
+  const key = resource.inputs.str("kmsMasterKeyId");
+  if (key === UNKNOWN || (typeof key === "string" && key !== "" && key !== awsManagedAlias)) return [];
+  const problem = key === awsManagedAlias ? `is encrypted with the AWS-managed key ${awsManagedAlias}, which ${whoCannotDeliver}` : "is not encrypted with a KMS key";
+  return [{ resource, problem, property: "kmsMasterKeyId", fix: "the ARN of the lake's customer-managed key" }];
+}
 
 export const KMS_RULES = [kmsRotation, kmsNoWildcardGrant, kmsServicePrincipalsScoped] as const;

@@ -38,7 +38,14 @@ export const ASYNC_INVOKERS = [
 /** Lambda's floor of unreserved concurrency per account (PutFunctionConcurrency). */
 export const UNRESERVED_MINIMUM = 100;
 
-/** Whether something in the stack invokes the function asynchronously. */
+/**
+ * Whether something in the stack invokes the function asynchronously.
+ *
+ * @example
+ * ```ts
+ * isInvokedAsynchronously(stack, ingest); // true: a Permission for s3.amazonaws.com and a BucketNotification
+ * ```
+ */
 export function isInvokedAsynchronously(stack: StackView, fn: ResourceView): boolean {
   const byPermission = permissionsOf(stack, fn).some((permission) => {
     const principal = permission.inputs.str("principal");

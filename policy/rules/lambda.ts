@@ -60,7 +60,14 @@ export const lambdaEnvironmentKms: ResourceRule = {
   },
 };
 
-/** The `--max-old-space-size` (MB) that `NODE_OPTIONS` sets, if any. */
+/**
+ * The `--max-old-space-size` (MB) that `NODE_OPTIONS` sets, if any.
+ *
+ * @example
+ * ```ts
+ * heapLimitMb("--max-old-space-size=2048 --max-semi-space-size=16"); // 2048
+ * ```
+ */
 export function heapLimitMb(nodeOptions: string): number | undefined {
   const match = /--max[-_]old[-_]space[-_]size[= ](\d+)/.exec(nodeOptions);
   return match ? Number(match[1]) : undefined;

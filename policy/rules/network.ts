@@ -127,7 +127,14 @@ function serviceSideArns(stack: StackView, fn: ResourceView): string[] {
   return [...queues, ...destinations, ...knownStrings(fn.inputs.value("deadLetterConfig", "targetArn"))];
 }
 
-/** The AWS services the function's own code calls, from its role; undefined while a document is unknown. */
+/**
+ * The AWS services the function's own code calls, from its role; undefined while a document is unknown.
+ *
+ * @example
+ * ```ts
+ * servicesCalled(stack, processor); // Set { "s3", "sns" } (its queue and the key are used on its behalf)
+ * ```
+ */
 export function servicesCalled(stack: StackView, fn: ResourceView): Set<string> | undefined {
   const held = functionDocuments(stack, fn);
   if (held.some((entry) => entry.document === UNKNOWN)) return undefined;

@@ -31,14 +31,34 @@ export const LIFECYCLE_TYPES = [
 ] as const;
 export const LOGGING_TYPES = ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"] as const;
 
-/** A bucket's configuration resources of `types` (their `bucket` input refers to it). */
+/**
+ * A bucket's configuration resources of `types` (their `bucket` input refers to it).
+ *
+ * @example
+ * ```ts
+ * configurationsOf(stack, bucket, VERSIONING_TYPES); // the BucketVersioning resources of that bucket
+ * ```
+ */
 export function configurationsOf(stack: StackView, bucket: ResourceView, types: readonly string[]): ResourceView[] {
   return stack.referring(bucket, types, "bucket", ["bucket", "id"]);
 }
 
-/** Runs `check` on every bucket of the stack. */
-function eachBucket(stack: StackView, check: (bucket: ResourceView) => Finding[]): Finding[] {
-  return stack.ofType(...BUCKET_TYPES).flatMap(check);
+/** What to report for a bucket that has no configuration resource of the rule's kind. */
+interface Missing {
+  readonly problem: string;
+  readonly property: string;
+  readonly fix: string;
+}
+
+/**
+ * Runs `check` on every bucket with its configuration resources of `types`, and reports a bucket
+ * that has none (the first type is the one to add).
+ */
+function eachConfiguredBucket(stack: StackView, types: readonly string[], missing: (bucket: ResourceView) => Missing, check: (bucket: ResourceView, configurations: readonly ResourceView[]) => Finding[]): Finding[] {
+  return stack.ofType(...BUCKET_TYPES).flatMap((bucket) => {
+    const configurations = configurationsOf(stack, bucket, types);
+    return configurations.length === 0 ? [{ resource: bucket, ...missing(bucket), on: `a new ${types[0]} for this bucket` }] : check(bucket, configurations);
+  });
 }
 
 const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
@@ -50,19 +70,15 @@ export const s3PublicAccessBlocked: StackRule = {
   level: "mandatory",
   remediation: "Give the bucket an aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true.",
   check: (stack) =>
-    eachBucket(stack, (bucket) => {
-      const blocks = configurationsOf(stack, bucket, [PUBLIC_ACCESS_BLOCK]);
-      if (blocks.length === 0) {
-        return [{ resource: bucket, problem: "has no public access block", property: PUBLIC_ACCESS_FLAGS.join(", "), on: `a new ${PUBLIC_ACCESS_BLOCK} for this bucket`, fix: "set all four to true" }];
-      }
-      return blocks.flatMap((block) => {
+    eachConfiguredBucket(stack, [PUBLIC_ACCESS_BLOCK], () => ({ problem: "has no public access block", property: PUBLIC_ACCESS_FLAGS.join(", "), fix: "set all four to true" }), (bucket, blocks) =>
+      blocks.flatMap((block) => {
         const off = PUBLIC_ACCESS_FLAGS.filter((flag) => {
           const value = block.inputs.bool(flag);
           return value !== UNKNOWN && value !== true;
         });
         return off.length === 0 ? [] : [{ resource: bucket, problem: `public access is not fully blocked (${off.join(", ")} not true)`, property: off.join(", "), on: block, fix: "set to true" }];
-      });
-    }),
+      }),
+    ),
 };
 
 interface DefaultEncryption {
@@ -104,24 +120,25 @@ export const s3DefaultSseKms: StackRule = {
   level: "mandatory",
   remediation: "Give the bucket an aws.s3.BucketServerSideEncryptionConfiguration rule with sseAlgorithm aws:kms, kmsMasterKeyId and bucketKeyEnabled true.",
   check: (stack) =>
-    eachBucket(stack, (bucket) => {
-      const configurations = configurationsOf(stack, bucket, ENCRYPTION_TYPES);
-      const logDestination = isAccessLogDestination(stack, bucket);
-      if (configurations.length === 0) {
-        return [{ resource: bucket, problem: "has no default encryption configuration", property: "rules", on: `a new ${ENCRYPTION_TYPES[0]} for this bucket`, fix: logDestination ? "sseAlgorithm AES256 (an access-log destination)" : "sseAlgorithm aws:kms with kmsMasterKeyId and bucketKeyEnabled true" }];
-      }
-      return configurations.flatMap((configuration): Finding[] => {
-        const encryptions = defaultEncryptions(configuration);
-        if (encryptions === UNKNOWN) return [];
-        const isKms = (encryption: DefaultEncryption) => encryption.algorithm?.startsWith("aws:kms") === true;
-        const good = encryptions.some((encryption) =>
-          logDestination ? encryption.algorithm === "AES256" || isKms(encryption) : isKms(encryption) && encryption.hasKey && encryption.bucketKey === true,
-        );
-        if (good) return [];
-        const found = encryptions.map((encryption) => `${encryption.algorithm ?? "none"}${encryption.hasKey ? " with a key" : ""}${encryption.bucketKey ? ", bucket key" : ""}`).join("; ") || "no rules";
-        return [{ resource: bucket, problem: `default encryption is ${found}`, property: "rules[0].applyServerSideEncryptionByDefault, rules[0].bucketKeyEnabled", on: configuration, fix: "sseAlgorithm aws:kms, kmsMasterKeyId the lake's key, bucketKeyEnabled true" }];
-      });
-    }),
+    eachConfiguredBucket(
+      stack,
+      ENCRYPTION_TYPES,
+      (bucket) => ({ problem: "has no default encryption configuration", property: "rules", fix: isAccessLogDestination(stack, bucket) ? "sseAlgorithm AES256 (an access-log destination)" : "sseAlgorithm aws:kms with kmsMasterKeyId and bucketKeyEnabled true" }),
+      (bucket, configurations) => {
+        const logDestination = isAccessLogDestination(stack, bucket);
+        return configurations.flatMap((configuration): Finding[] => {
+          const encryptions = defaultEncryptions(configuration);
+          if (encryptions === UNKNOWN) return [];
+          const isKms = (encryption: DefaultEncryption) => encryption.algorithm?.startsWith("aws:kms") === true;
+          const good = encryptions.some((encryption) =>
+            logDestination ? encryption.algorithm === "AES256" || isKms(encryption) : isKms(encryption) && encryption.hasKey && encryption.bucketKey === true,
+          );
+          if (good) return [];
+          const found = encryptions.map((encryption) => `${encryption.algorithm ?? "none"}${encryption.hasKey ? " with a key" : ""}${encryption.bucketKey ? ", bucket key" : ""}`).join("; ") || "no rules";
+          return [{ resource: bucket, problem: `default encryption is ${found}`, property: "rules[0].applyServerSideEncryptionByDefault, rules[0].bucketKeyEnabled", on: configuration, fix: "sseAlgorithm aws:kms, kmsMasterKeyId the lake's key, bucketKeyEnabled true" }];
+        });
+      },
+    ),
 };
 
 export const s3Versioning: StackRule = {
@@ -131,18 +148,12 @@ export const s3Versioning: StackRule = {
   level: "mandatory",
   remediation: "Give the bucket an aws.s3.BucketVersioning with versioningConfiguration.status Enabled.",
   check: (stack) =>
-    eachBucket(stack, (bucket) => {
-      const versionings = configurationsOf(stack, bucket, VERSIONING_TYPES);
-      if (versionings.length === 0) {
-        return [{ resource: bucket, problem: "has no versioning configuration", property: "versioningConfiguration.status", on: `a new ${VERSIONING_TYPES[0]} for this bucket`, fix: "Enabled" }];
-      }
-      return versionings.flatMap((versioning) => {
+    eachConfiguredBucket(stack, VERSIONING_TYPES, () => ({ problem: "has no versioning configuration", property: "versioningConfiguration.status", fix: "Enabled" }), (bucket, versionings) =>
+      versionings.flatMap((versioning) => {
         const status = versioning.inputs.str("versioningConfiguration", "status");
-        return status === UNKNOWN || status === "Enabled"
-          ? []
-          : [{ resource: bucket, problem: `versioning is ${status ?? "unset"}`, property: "versioningConfiguration.status", on: versioning, fix: "Enabled" }];
-      });
-    }),
+        return status === UNKNOWN || status === "Enabled" ? [] : [{ resource: bucket, problem: `versioning is ${status ?? "unset"}`, property: "versioningConfiguration.status", on: versioning, fix: "Enabled" }];
+      }),
+    ),
 };
 
 export const s3OwnerEnforced: StackRule = {
@@ -152,18 +163,12 @@ export const s3OwnerEnforced: StackRule = {
   level: "mandatory",
   remediation: "Give the bucket an aws.s3.BucketOwnershipControls with rule.objectOwnership BucketOwnerEnforced.",
   check: (stack) =>
-    eachBucket(stack, (bucket) => {
-      const controls = configurationsOf(stack, bucket, [OWNERSHIP_CONTROLS]);
-      if (controls.length === 0) {
-        return [{ resource: bucket, problem: "has no ownership controls (ACLs stay enabled)", property: "rule.objectOwnership", on: `a new ${OWNERSHIP_CONTROLS} for this bucket`, fix: "BucketOwnerEnforced" }];
-      }
-      return controls.flatMap((control) => {
+    eachConfiguredBucket(stack, [OWNERSHIP_CONTROLS], () => ({ problem: "has no ownership controls (ACLs stay enabled)", property: "rule.objectOwnership", fix: "BucketOwnerEnforced" }), (bucket, controls) =>
+      controls.flatMap((control) => {
         const ownership = control.inputs.str("rule", "objectOwnership");
-        return ownership === UNKNOWN || ownership === "BucketOwnerEnforced"
-          ? []
-          : [{ resource: bucket, problem: `object ownership is ${ownership ?? "unset"}`, property: "rule.objectOwnership", on: control, fix: "BucketOwnerEnforced" }];
-      });
-    }),
+        return ownership === UNKNOWN || ownership === "BucketOwnerEnforced" ? [] : [{ resource: bucket, problem: `object ownership is ${ownership ?? "unset"}`, property: "rule.objectOwnership", on: control, fix: "BucketOwnerEnforced" }];
+      }),
+    ),
 };
 
 /** Whether a condition test denies requests made without TLS (`Bool`/`BoolIfExists` `aws:SecureTransport` = false). */
@@ -188,6 +193,8 @@ function isTlsOnly(policy: unknown, bucketArn: string | undefined): boolean | ty
   );
 }
 
+const TLS_FIX = 'a Deny of "s3:*" to Principal "*" on the bucket ARN and ARN/* with Condition Bool aws:SecureTransport "false"';
+
 export const s3TlsOnly: StackRule = {
   kind: "stack",
   name: "s3-tls-only",
@@ -195,17 +202,12 @@ export const s3TlsOnly: StackRule = {
   level: "mandatory",
   remediation: 'Add to the bucket policy a Deny of "s3:*" for Principal "*" on the bucket and bucket/* when aws:SecureTransport is false.',
   check: (stack) =>
-    eachBucket(stack, (bucket) => {
-      const policies = configurationsOf(stack, bucket, [BUCKET_POLICY]);
-      const fix = 'a Deny of "s3:*" to Principal "*" on the bucket ARN and ARN/* with Condition Bool aws:SecureTransport "false"';
-      if (policies.length === 0) {
-        return [{ resource: bucket, problem: "has no bucket policy, so requests without TLS are allowed", property: "policy", on: `a new ${BUCKET_POLICY} for this bucket`, fix }];
-      }
+    eachConfiguredBucket(stack, [BUCKET_POLICY], () => ({ problem: "has no bucket policy, so requests without TLS are allowed", property: "policy", fix: TLS_FIX }), (bucket, policies) => {
       const arn = bucket.inputs.str("arn");
       // Before the first `up` the document (built from the bucket's ARN) is unknown: checked once it is known.
       const verdicts = policies.map((policy) => isTlsOnly(policy.inputs.value("policy"), typeof arn === "string" ? arn : undefined));
       if (verdicts.some((verdict) => verdict === true || verdict === UNKNOWN)) return [];
-      return [{ resource: bucket, problem: "its policy does not deny requests made without TLS", property: "policy", on: policies[0]!, fix }];
+      return [{ resource: bucket, problem: "its policy does not deny requests made without TLS", property: "policy", on: policies[0]!, fix: TLS_FIX }];
     }),
 };
 
@@ -219,6 +221,8 @@ function appliesToWholeBucket(rule: Readonly<Record<string, unknown>>): boolean 
   return Object.entries(filter).every(([key, value]) => value === undefined || value === null || (key === "prefix" && value === "") || (Array.isArray(value) && value.length === 0));
 }
 
+const ABORT_FIX = "an Enabled rule with filter {} and abortIncompleteMultipartUpload.daysAfterInitiation (e.g. 7)";
+
 export const s3AbortIncompleteUploads: StackRule = {
   kind: "stack",
   name: "s3-abort-incomplete-uploads",
@@ -226,12 +230,7 @@ export const s3AbortIncompleteUploads: StackRule = {
   level: "mandatory",
   remediation: "Add to the bucket's aws.s3.BucketLifecycleConfiguration an Enabled rule with an empty filter and abortIncompleteMultipartUpload.daysAfterInitiation.",
   check: (stack) =>
-    eachBucket(stack, (bucket) => {
-      const configurations = configurationsOf(stack, bucket, LIFECYCLE_TYPES);
-      const fix = "an Enabled rule with filter {} and abortIncompleteMultipartUpload.daysAfterInitiation (e.g. 7)";
-      if (configurations.length === 0) {
-        return [{ resource: bucket, problem: "has no lifecycle configuration, so parts of failed uploads are kept and billed", property: "rules", on: `a new ${LIFECYCLE_TYPES[0]} for this bucket`, fix }];
-      }
+    eachConfiguredBucket(stack, LIFECYCLE_TYPES, () => ({ problem: "has no lifecycle configuration, so parts of failed uploads are kept and billed", property: "rules", fix: ABORT_FIX }), (bucket, configurations) => {
       const aborts = configurations.some((configuration) => {
         const rules = configuration.inputs.list("rules");
         if (rules === UNKNOWN) return true;
@@ -239,17 +238,23 @@ export const s3AbortIncompleteUploads: StackRule = {
           const record = asRecord(rule);
           if (record === UNKNOWN) return true;
           if (record === undefined || asString(record["status"]) === "Disabled") return false;
-          const abort = asRecord(record["abortIncompleteMultipartUpload"]);
-          return abort !== undefined && appliesToWholeBucket(record);
+          return asRecord(record["abortIncompleteMultipartUpload"]) !== undefined && appliesToWholeBucket(record);
         });
       });
-      return aborts ? [] : [{ resource: bucket, problem: "no enabled lifecycle rule aborts incomplete multipart uploads across the bucket", property: "rules", on: configurations[0]!, fix }];
+      return aborts ? [] : [{ resource: bucket, problem: "no enabled lifecycle rule aborts incomplete multipart uploads across the bucket", property: "rules", on: configurations[0]!, fix: ABORT_FIX }];
     }),
 };
 
 export const S3_RULES: readonly StackRule[] = [s3PublicAccessBlocked, s3DefaultSseKms, s3Versioning, s3OwnerEnforced, s3TlsOnly, s3AbortIncompleteUploads];
 
-/** Bucket names read from an S3 ARN or ARN pattern (`arn:aws:s3:::bucket/key*` → `bucket`). */
+/**
+ * The bucket name of an S3 ARN or ARN pattern.
+ *
+ * @example
+ * ```ts
+ * bucketOfArn("arn:aws:s3:::lake/raw/*"); // "lake"
+ * ```
+ */
 export function bucketOfArn(arn: string): string | undefined {
   return /^arn:[^:]+:s3:::([^/]+)/.exec(arn)?.[1];
 }

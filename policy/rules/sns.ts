@@ -15,6 +15,7 @@ import { Statement, allowsAction, arnAccount, conditionsOn, describePrincipals, 
 import { UNKNOWN } from "../inputs";
 import type { ResourceView } from "../resources";
 import type { Finding, ResourceRule } from "../rule";
+import { customerManagedKeyFindings } from "./kms";
 
 export const TOPIC = "aws:sns/topic:Topic";
 export const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
@@ -26,11 +27,7 @@ export const snsKms: ResourceRule = {
   level: "mandatory",
   remediation: "Set kmsMasterKeyId to the lake's customer-managed key.",
   types: [TOPIC],
-  check: (topic) => {
-    const key = topic.inputs.str("kmsMasterKeyId");
-    if (key === UNKNOWN || (typeof key === "string" && key !== "" && key !== "alias/aws/sns")) return [];
-    return [{ resource: topic, problem: key === "alias/aws/sns" ? "is encrypted with the AWS-managed key alias/aws/sns, which CloudWatch alarms and S3 cannot publish through" : "is not encrypted with a KMS key", property: "kmsMasterKeyId", fix: "the ARN of the lake's customer-managed key" }];
-  },
+  check: (topic) => customerManagedKeyFindings(topic, "alias/aws/sns", "CloudWatch alarms and S3 cannot publish through"),
 };
 
 const ACCOUNT_KEYS = ["aws:SourceOwner", "aws:SourceAccount", "aws:PrincipalAccount"];

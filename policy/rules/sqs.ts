@@ -15,6 +15,7 @@
  * numbers given as plain inputs (retention, timeouts) are known, so these rules already work then.
  */
 import { consumersOf, QUEUE } from "../functions";
+import { customerManagedKeyFindings } from "./kms";
 import { UNKNOWN, asString, isRecord } from "../inputs";
 import type { ResourceView, StackView } from "../resources";
 import type { Finding, ResourceRule, StackRule } from "../rule";
@@ -35,11 +36,7 @@ export const sqsKms: ResourceRule = {
   level: "mandatory",
   remediation: "Set kmsMasterKeyId to the lake's customer-managed key.",
   types: [QUEUE],
-  check: (queue) => {
-    const key = queue.inputs.str("kmsMasterKeyId");
-    if (key === UNKNOWN || (typeof key === "string" && key !== "" && key !== "alias/aws/sqs")) return [];
-    return [{ resource: queue, problem: key === "alias/aws/sqs" ? "is encrypted with the AWS-managed key alias/aws/sqs, which SNS and S3 cannot deliver to" : "is not encrypted with a KMS key", property: "kmsMasterKeyId", fix: "the ARN of the lake's customer-managed key" }];
-  },
+  check: (queue) => customerManagedKeyFindings(queue, "alias/aws/sqs", "SNS and S3 cannot deliver through"),
 };
 
 /** A queue's redrive policy: its dead-letter target when known, or `UNKNOWN` when set but not known yet. */
