@@ -16,9 +16,9 @@ export const EXIT_USAGE = 2;
 export const USAGE = `Usage: npm run ci -- <command> [options]
 
 Commands:
-  preview [--stack NAME]...                 preview stacks with their diff (default: every Pulumi.<stack>.yaml)
+  preview [--stack NAME]...                 preview stacks with their diff and the policy pack (default: every Pulumi.<stack>.yaml)
   deploy --stack NAME                       refresh, up, read outputs, smoke test; records commit and result
-  promote --from NAME --to NAME [--approve] promote the source's commit after checking it; previews, then updates
+  promote --from NAME --to NAME [--approve] promote the source's commit after checking it; previews, then updates (policy pack on both)
   smoke --stack NAME [--timeout SECONDS]    land a sample, wait for its Parquet, count it with Athena, clean up
   redrive --stack NAME                      move the dead-letter queue's messages back to the processing queue
 

@@ -4,8 +4,8 @@
  * 1 failed or refused, 2 wrong arguments.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -17,7 +17,7 @@ import { streamProgress, type Progress } from "./progress";
 import { pulumiStackOpener } from "./pulumi-stack";
 import { redriveDeadLetters } from "./redrive";
 import { newRunId, runSmokeTest, smokeTargets } from "./smoke";
-import type { OpenStack, StackOperations, StackOutputs } from "./stack-operations";
+import type { OpenStack, PolicyCheck, StackOperations, StackOutputs } from "./stack-operations";
 
 /** AWS SDK clients for one region (endpoint and credentials from the environment, as the SDK reads them). */
 export interface AwsClients {
@@ -64,6 +64,23 @@ function resolveCommit(command: Command, env: CliEnvironment["env"], workDir: st
   } catch {
     throw new UsageError("cannot tell the commit: pass --commit SHA, set GITHUB_SHA, or run inside the git checkout");
   }
+}
+
+/** The project's policy pack folder, which previews and promotions run with (`--policy-pack`). */
+export const POLICY_PACK_DIR = "policy";
+
+/**
+ * The policy check of a project: its `policy/` pack. A project without one cannot be previewed or
+ * promoted: the pack is what keeps those steps safe, so its absence is an error, not a skip.
+ *
+ * @example policyCheck("/src/datalake") // { policyPacks: ["/src/datalake/policy"] }
+ */
+export function policyCheck(workDir: string): PolicyCheck {
+  const pack = join(workDir, POLICY_PACK_DIR);
+  if (!existsSync(join(pack, "PulumiPolicy.yaml"))) {
+    throw new Error(`no policy pack at ${pack} (PulumiPolicy.yaml): previews and promotions run with it`);
+  }
+  return { policyPacks: [pack] };
 }
 
 function defaultAwsClients(region: string | undefined): AwsClients {
@@ -186,12 +203,12 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     case "preview": {
       const stacks = command.stacks.length > 0 ? command.stacks : projectStacks(workDir);
       if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${workDir}: pass --stack NAME`);
-      return previewStacks(deps, stacks);
+      return previewStacks({ ...deps, policy: policyCheck(workDir) }, stacks);
     }
     case "deploy":
       return deployStack(deps, command.stack);
     case "promote":
-      return promoteStack(deps, { from: command.from, to: command.to, approved: command.approve });
+      return promoteStack({ ...deps, policy: policyCheck(workDir) }, { from: command.from, to: command.to, approved: command.approve });
   }
 }
 

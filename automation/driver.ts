@@ -6,7 +6,7 @@
 import type { Progress } from "./progress";
 import { promotionRefusals, type SourceState } from "./promotion";
 import { formatPromotedFrom, formatSmokeRecord, TAGS, updateMessage } from "./records";
-import type { OpenStack, StackOperations, StackOutputs } from "./stack-operations";
+import type { OpenStack, PolicyCheck, StackOperations, StackOutputs } from "./stack-operations";
 
 /** A failure the CLI reports as its message and a non-zero exit. */
 export class DriverError extends Error {
@@ -22,6 +22,12 @@ export interface DriverDependencies {
   readonly smokeTest: (stack: StackOperations, outputs: StackOutputs) => Promise<void>;
   /** Asks a person to approve the update when no approval flag was given; absent in non-interactive CI. */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /**
+   * Policy packs every preview and every promotion (its preview and its update) runs with; a
+   * mandatory violation fails them. Deploys to the first stack run without: their preview ran on the
+   * pull request.
+   */
+  readonly policy?: PolicyCheck;
 }
 
 function describe(error: unknown): string {
@@ -39,7 +45,7 @@ export async function previewStacks(deps: DriverDependencies, stackNames: readon
     deps.progress.step(`${stackName}: preview at ${deps.commit}`);
     try {
       const stack = await deps.openStack(stackName);
-      const result = await stack.preview(deps.progress);
+      const result = await stack.preview(deps.progress, deps.policy);
       deps.progress.step(`${stackName}: preview done ${formatChanges(result.changes)}`);
     } catch (error) {
       failed.push(stackName);
@@ -100,7 +106,7 @@ export async function promoteStack(deps: DriverDependencies, request: PromotionR
 
   const target = await deps.openStack(request.to);
   progress.step(`${request.to}: preview`);
-  await run(target, "preview", () => target.preview(progress));
+  await run(target, "preview", () => target.preview(progress, deps.policy));
 
   const approved = request.approved || (deps.confirm ? await deps.confirm(`Update ${request.to} to ${commit}?`) : false);
   if (!approved) {
@@ -109,7 +115,7 @@ export async function promoteStack(deps: DriverDependencies, request: PromotionR
   // The source may have changed while the preview ran (another deploy): check again right before.
   await assertPromotable(source, commit);
   progress.step(`${request.to}: up ${commit} (from ${request.from})`);
-  await run(target, "up", () => target.up(progress, updateMessage("promote", commit, request.from)));
+  await run(target, "up", () => target.up(progress, updateMessage("promote", commit, request.from), deps.policy));
   await target.setTag(TAGS.commit, commit);
   await target.setTag(TAGS.promotedFrom, formatPromotedFrom(request.from, commit));
   progress.step(`${request.to}: promoted ${commit} from ${request.from}`);

@@ -6,7 +6,7 @@
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { Progress } from "./progress";
 import type { LastUpdate } from "./promotion";
-import type { OpenStack, PreviewResult, StackOperations, StackOutputs } from "./stack-operations";
+import type { OpenStack, PolicyCheck, PreviewResult, StackOperations, StackOutputs } from "./stack-operations";
 
 /**
  * The Pulumi CLI at `<root>/bin/pulumi` (a pinned install, or a test's fake), without the minimum
@@ -47,6 +47,11 @@ export function pulumiStackOpener(options: PulumiStackOptions): OpenStack {
   };
 }
 
+/** `--policy-pack` for each pack: the CLI fails the operation on any mandatory violation. */
+function policyPackOptions(policy: PolicyCheck | undefined): { policyPacks?: string[] } {
+  return policy && policy.policyPacks.length > 0 ? { policyPacks: [...policy.policyPacks] } : {};
+}
+
 class PulumiStackOperations implements StackOperations {
   constructor(
     private readonly stack: Stack,
@@ -61,8 +66,8 @@ class PulumiStackOperations implements StackOperations {
     await this.stack.refresh({ onOutput: progress.stream });
   }
 
-  async preview(progress: Progress): Promise<PreviewResult> {
-    const result = await this.stack.preview({ diff: true, onOutput: progress.stream });
+  async preview(progress: Progress, policy?: PolicyCheck): Promise<PreviewResult> {
+    const result = await this.stack.preview({ diff: true, onOutput: progress.stream, ...policyPackOptions(policy) });
     const changes: Record<string, number> = {};
     for (const [operation, count] of Object.entries(result.changeSummary)) {
       if (typeof count === "number") changes[operation] = count;
@@ -70,8 +75,8 @@ class PulumiStackOperations implements StackOperations {
     return { changes };
   }
 
-  async up(progress: Progress, message: string): Promise<void> {
-    await this.stack.up({ message, diff: true, onOutput: progress.stream });
+  async up(progress: Progress, message: string, policy?: PolicyCheck): Promise<void> {
+    await this.stack.up({ message, diff: true, onOutput: progress.stream, ...policyPackOptions(policy) });
   }
 
   async outputs(): Promise<StackOutputs> {

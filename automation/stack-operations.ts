@@ -13,13 +13,22 @@ export interface PreviewResult {
   readonly changes: Readonly<Record<string, number>>;
 }
 
+/**
+ * Policy packs to run with a preview or an update (`--policy-pack`): a mandatory violation fails the
+ * operation, so the CI job fails.
+ */
+export interface PolicyCheck {
+  /** Absolute paths of policy pack folders (each holds a PulumiPolicy.yaml). */
+  readonly policyPacks: readonly string[];
+}
+
 export interface StackOperations {
   readonly name: string;
   refresh(progress: Progress): Promise<void>;
-  /** A preview with the diff streamed to progress. */
-  preview(progress: Progress): Promise<PreviewResult>;
-  /** `pulumi up` without a second preview; `message` is recorded in the stack history. */
-  up(progress: Progress, message: string): Promise<void>;
+  /** A preview with the diff streamed to progress, checked by `policy`'s packs when given. */
+  preview(progress: Progress, policy?: PolicyCheck): Promise<PreviewResult>;
+  /** `pulumi up` without a second preview; `message` is recorded in the stack history; checked by `policy`'s packs when given. */
+  up(progress: Progress, message: string, policy?: PolicyCheck): Promise<void>;
   outputs(): Promise<StackOutputs>;
   /** The most recent update of kind `update`, or undefined when the stack never had one. */
   lastUpdate(): Promise<LastUpdate | undefined>;

@@ -37,6 +37,7 @@ function fakeRun(resources: RecordedResource[]): ProgramRun {
     all,
     one: (type, name) => all(type, name)[0]!,
     options: () => ({ protect: undefined, retainOnDelete: undefined }),
+    registration: () => ({ protect: undefined, retainOnDelete: undefined, urn: "", parent: undefined, dependencies: [], propertyDependencies: {} }),
   };
 }
 

@@ -235,3 +235,31 @@ describe("preview", () => {
     expect(progress.streamed).toEqual(["dev previewing\n", "prod previewing\n"]);
   });
 });
+
+describe("the policy pack", () => {
+  const policy = { policyPacks: ["/src/datalake/policy"] };
+
+  it("runs with every preview", async () => {
+    // Prepare
+    const world = setup();
+    // Act
+    await previewStacks(world.deps(COMMIT, { policy }), ["dev", "prod"]);
+    // Assess
+    expect(world.backend.journal).toEqual(["dev: open", "dev: preview [policy: /src/datalake/policy]", "prod: open", "prod: preview [policy: /src/datalake/policy]"]);
+  });
+
+  it("runs with the promotion's preview and update, not with the deploy to dev", async () => {
+    // Prepare
+    const world = setup();
+    world.backend.stack("dev").outputsValue = { lakeBucketName: "lake-dev" };
+    await deployStack(world.deps(COMMIT, { policy }), "dev");
+    // Act
+    await promoteStack(world.deps(COMMIT, { policy }), { from: "dev", to: "prod", approved: true });
+    // Assess
+    expect(world.backend.journal).toContain(`dev: up "datalake deploy (${COMMIT})"`);
+    expect(prodEntries(world.backend.journal).filter((entry) => /preview|up/.test(entry))).toEqual([
+      "prod: preview [policy: /src/datalake/policy]",
+      `prod: up "datalake promote dev -> (${COMMIT})" [policy: /src/datalake/policy]`,
+    ]);
+  });
+});

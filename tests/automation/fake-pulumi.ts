@@ -19,6 +19,8 @@ export interface FakePulumiState {
   stacks: Record<string, FakeStackState>;
   /** Commands (first word) that exit 1, e.g. ["up"]. */
   failing: string[];
+  /** A mandatory policy violation that previews and updates run with `--policy-pack` report (and fail on), as the CLI does. */
+  policyViolation?: string;
 }
 
 export interface FakePulumi {
@@ -48,6 +50,11 @@ const save = () => fs.writeFileSync(statePath, JSON.stringify(state));
 const say = (text) => process.stdout.write(text);
 const [a, b, c] = args;
 if (state.failing.includes(a)) { process.stderr.write("error: " + a + " failed on purpose\n"); process.exit(1); }
+if ((a === "preview" || a === "up") && state.policyViolation && args.includes("--policy-pack")) {
+  say("Policy Violations:\n    [mandatory]  datalake-guardrails v0.1.0  " + state.policyViolation + "\n");
+  process.stderr.write("error: preview failed\n");
+  process.exit(255);
+}
 if (a === "version") say("v3.248.0\n");
 else if (a === "stack" && b === "select") { state.selected = stackName; stack(); save(); }
 else if (a === "stack" && b === "tag" && c === "ls") say(JSON.stringify(stack().tags));

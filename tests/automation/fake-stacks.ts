@@ -5,7 +5,12 @@
  */
 import type { LastUpdate } from "../../automation/promotion";
 import type { Progress } from "../../automation/progress";
-import type { OpenStack, PreviewResult, StackOperations, StackOutputs } from "../../automation/stack-operations";
+import type { OpenStack, PolicyCheck, PreviewResult, StackOperations, StackOutputs } from "../../automation/stack-operations";
+
+/** How a journal entry shows the policy packs an operation ran with (nothing when none). */
+function withPolicy(entry: string, policy: PolicyCheck | undefined): string {
+  return policy ? `${entry} [policy: ${policy.policyPacks.join(", ")}]` : entry;
+}
 
 export type FailingOperation = "refresh" | "preview" | "up";
 
@@ -32,15 +37,15 @@ export class FakeStack implements StackOperations {
     if (this.failing.has("refresh")) throw new Error("refresh blew up");
   }
 
-  async preview(progress: Progress): Promise<PreviewResult> {
-    this.record("preview");
+  async preview(progress: Progress, policy?: PolicyCheck): Promise<PreviewResult> {
+    this.record(withPolicy("preview", policy));
     progress.stream(`${this.name} previewing\n`);
     if (this.failing.has("preview")) throw new Error("preview blew up");
     return { changes: { same: 10, update: 1 } };
   }
 
-  async up(progress: Progress, message: string): Promise<void> {
-    this.record(`up "${message}"`);
+  async up(progress: Progress, message: string, policy?: PolicyCheck): Promise<void> {
+    this.record(withPolicy(`up "${message}"`, policy));
     progress.stream(`${this.name} updating\n`);
     const failed = this.failing.has("up");
     this.lastUpdateValue = { result: failed ? "failed" : "succeeded", environment: this.headCommit ? { "git.head": this.headCommit } : {} };

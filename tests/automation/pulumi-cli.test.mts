@@ -7,6 +7,7 @@ import { pulumiCommandAt, pulumiStackOpener } from "../../automation/pulumi-stac
 import { createFakePulumi, type FakePulumi, type FakePulumiState } from "./fake-pulumi.js";
 
 const PROJECT = resolve(import.meta.dirname, "../..");
+const PACK = resolve(PROJECT, "policy");
 const COMMIT = "abcdef1234567890abcdef1234567890abcdef12";
 
 let fake: FakePulumi | undefined;
@@ -136,9 +137,9 @@ describe("npm run ci (runCli) over the Automation API", () => {
     expect(result.code).toBe(0);
     expect(operations(fake!)).toEqual([
       "stack select --stack dev",
-      "preview --diff --exec-kind auto.local --event-log <events> --stack dev",
+      `preview --diff --policy-pack ${PACK} --exec-kind auto.local --event-log <events> --stack dev`,
       "stack select --stack prod",
-      "preview --diff --exec-kind auto.local --event-log <events> --stack prod",
+      `preview --diff --policy-pack ${PACK} --exec-kind auto.local --event-log <events> --stack prod`,
     ]);
     expect(result.out).toContain("fake preview of prod");
   });
@@ -162,8 +163,36 @@ describe("npm run ci (runCli) over the Automation API", () => {
     expect(result.err).toContain("prod not updated: the update was not approved");
     expect(operations(fake!).filter((line) => line.includes("prod"))).toEqual([
       "stack select --stack prod",
-      "preview --diff --exec-kind auto.local --event-log <events> --stack prod",
+      `preview --diff --policy-pack ${PACK} --exec-kind auto.local --event-log <events> --stack prod`,
     ]);
+  });
+
+  it("preview exits 1 when the policy pack reports a mandatory violation", async () => {
+    const result = await cli(["preview", "--commit", COMMIT], { stacks: {}, failing: [], policyViolation: "sqs-dlq-retention-longer" });
+
+    expect(result.code).toBe(1);
+    expect(result.out).toContain("[mandatory]  datalake-guardrails v0.1.0  sqs-dlq-retention-longer");
+    expect(result.err).toContain("error: preview failed for dev, prod");
+  });
+
+  it("promote with --approve runs prod's preview and update with the policy pack, and a violation stops it before the update", async () => {
+    const dev = devState({
+      tags: { "datalake:commit": COMMIT, "datalake:smoke": `passed@${COMMIT}` },
+      history: [{ kind: "update", result: "succeeded", environment: {} }],
+    });
+
+    const passed = await cli(["promote", "--from", "dev", "--to", "prod", "--approve", "--commit", COMMIT], { stacks: { dev }, failing: [] });
+    expect(passed.code).toBe(0);
+    expect(operations(fake!).filter((line) => /^(preview|up)\b/.test(line))).toEqual([
+      `preview --diff --policy-pack ${PACK} --exec-kind auto.local --event-log <events> --stack prod`,
+      `up --yes --skip-preview --message datalake promote dev -> (${COMMIT}) --diff --policy-pack ${PACK} --exec-kind auto.local --stack prod`,
+    ]);
+    fake!.remove();
+
+    const stopped = await cli(["promote", "--from", "dev", "--to", "prod", "--approve", "--commit", COMMIT], { stacks: { dev }, failing: [], policyViolation: "prod-alert-emails-real" });
+    expect(stopped.code).toBe(1);
+    expect(stopped.err).toContain("prod: preview failed");
+    expect(operations(fake!).filter((line) => line.startsWith("up"))).toEqual([]);
   });
 
   it("wrong arguments exit 2 with the usage, before any pulumi command", async () => {

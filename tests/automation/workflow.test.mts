@@ -47,6 +47,16 @@ describe("the GitHub Actions pipeline", () => {
     expect(driverCommands(workflow.jobs["deploy-dev"])).toEqual([expect.objectContaining({ kind: "deploy", stack: "dev" })]);
   });
 
+  it("installs the policy pack's dependencies before the preview and the promotion, which run with it", () => {
+    for (const job of [workflow.jobs.preview, workflow.jobs["promote-prod"]]) {
+      const runs = job.steps.map((step) => step.run ?? "");
+      const install = runs.indexOf("npm ci --prefix policy");
+      const driver = runs.findIndex((run) => run.startsWith("npm run ci --"));
+      expect(install).toBeGreaterThan(runs.indexOf("npm ci"));
+      expect(install).toBeLessThan(driver);
+    }
+  });
+
   it("promotes dev to prod only after deploy-dev, behind the approval of the production environment", () => {
     const promote = workflow.jobs["promote-prod"];
     expect(promote.needs).toBe("deploy-dev");

@@ -29,6 +29,8 @@ export interface ProgramRun {
   one(type: string, name?: string): RecordedResource;
   /** The protection options the program sent to the engine for a resource (mocks do not pass them to `newResource`). */
   options(resource: RecordedResource): ResourceProtection;
+  /** The URN, parent and dependencies the program registered for a resource, as the engine (and a policy pack) sees them. */
+  registration(resource: RecordedResource): ResourceRegistration;
 }
 
 /** `protect` and `retainOnDelete` as registered with the engine; `undefined` when the program left them unset. */
@@ -37,35 +39,66 @@ export interface ResourceProtection {
   readonly retainOnDelete: boolean | undefined;
 }
 
+/** What the engine learns about a resource besides its inputs: its URN, parent and the resources its inputs came from. */
+export interface ResourceRegistration extends ResourceProtection {
+  readonly urn: string;
+  /** The parent's URN; undefined for the stack's direct children. */
+  readonly parent: string | undefined;
+  /** URNs of every resource this one depends on (`dependsOn` and input dependencies). */
+  readonly dependencies: readonly string[];
+  /** URNs of the resources each top-level input property's value came from. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+}
+
 interface RegisterResourceRequest {
   getType(): string;
   getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
   hasProtect(): boolean;
   getProtect(): boolean | undefined;
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
 }
 
+interface RegisterResourceResponse {
+  getUrn(): string;
+}
+
 interface ResourceMonitor {
-  registerResource(request: RegisterResourceRequest, callback: (...args: unknown[]) => void): unknown;
+  registerResource(request: RegisterResourceRequest, callback: (error: unknown, response?: RegisterResourceResponse) => void): unknown;
 }
 
 /**
- * Records the options of every registration as the SDK sends it to the (mock) engine: the request
- * carries `protect`/`retainOnDelete`, which `MockResourceArgs` leaves out. Resource transforms cannot
- * do this under mocks (`supportsTransforms` is false there).
+ * Records every registration as the SDK sends it to the (mock) engine: the request carries
+ * `protect`/`retainOnDelete`, the parent and the dependencies, which `MockResourceArgs` leaves out,
+ * and the response the URN. Resource transforms cannot do this under mocks (`supportsTransforms` is
+ * false there).
  */
-function recordProtection(protections: Map<string, ResourceProtection>): void {
+function recordRegistrations(registrations: Map<string, ResourceRegistration>): void {
   const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): ResourceMonitor | undefined };
   const monitor = settings.getMonitor();
   if (!monitor) throw new Error("no resource monitor: call after setMocks");
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
-    protections.set(`${request.getType()}::${request.getName()}`, {
+    const propertyDependencies: Record<string, readonly string[]> = {};
+    request.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = value.getUrnsList();
+    });
+    const key = `${request.getType()}::${request.getName()}`;
+    const recorded = {
       protect: request.hasProtect() ? request.getProtect() : undefined,
       retainOnDelete: request.hasRetainondelete() ? request.getRetainondelete() : undefined,
+      parent: request.getParent() || undefined,
+      dependencies: request.getDependenciesList(),
+      propertyDependencies,
+    };
+    registrations.set(key, { ...recorded, urn: "" });
+    return register(request, (error, response) => {
+      if (response) registrations.set(key, { ...recorded, urn: response.getUrn() });
+      callback(error, response);
     });
-    return register(request, callback);
   };
 }
 
@@ -110,8 +143,8 @@ export async function runProgram(stack: string, overrides: Readonly<Record<strin
 
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(createMocks(resources, calls, { region, availabilityZones }), PROJECT_NAME, stack, false);
-  const protections = new Map<string, ResourceProtection>();
-  recordProtection(protections);
+  const registrations = new Map<string, ResourceRegistration>();
+  recordRegistrations(registrations);
   for (const path of Object.keys(require.cache)) if (isProjectModule(path)) delete require.cache[path];
 
   const program = require(join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
@@ -132,6 +165,11 @@ export async function runProgram(stack: string, overrides: Readonly<Record<strin
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) outputs[key] = await resolveOutput(value);
 
+  const registrationOf = (resource: RecordedResource): ResourceRegistration => {
+    const recorded = registrations.get(`${resource.type}::${resource.name}`);
+    if (!recorded) throw new Error(`No registration recorded for ${resource.type} ${resource.name}`);
+    return recorded;
+  };
   const all = (type: string, name?: string) => resources.filter((resource) => resource.type === type && (name === undefined || resource.name === name));
   return {
     stack,
@@ -149,9 +187,9 @@ export async function runProgram(stack: string, overrides: Readonly<Record<strin
       return found[0]!;
     },
     options(resource) {
-      const recorded = protections.get(`${resource.type}::${resource.name}`);
-      if (!recorded) throw new Error(`No registration recorded for ${resource.type} ${resource.name}`);
-      return recorded;
+      const { protect, retainOnDelete } = registrationOf(resource);
+      return { protect, retainOnDelete };
     },
+    registration: registrationOf,
   };
 }
