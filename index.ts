@@ -91,6 +91,7 @@ export const athenaWorkgroupName = analytics.workgroupName;
 export const curatedJobFunctionName = analytics.curatedJobFunctionName;
 export const curatedJobFailureQueueName = analytics.curatedJobFailureQueueName;
 export const curatedScheduleRuleName = analytics.curatedScheduleRuleName;
+export const smokeTestPolicyArn = analytics.smokeTestPolicyArn;
 export const dashboardName = observability.dashboardName;
 export const pipelineUnhealthyAlarmArn = observability.pipelineUnhealthyAlarmArn;
 export const rawPrefix = pulumi.output(storage.zones.raw);

@@ -12,7 +12,7 @@ import { PROCESSOR_ONLY_PACKAGES } from "../compute";
 import { lakeFunction } from "../compute/lake-function";
 import { FAILURE_QUEUE_RETENTION_SECONDS } from "../messaging";
 import { CURATED_JOB_ENV, curatedJobCallbackFactory } from "./callbacks";
-import { RESULTS_PREFIX, curatedJobPolicy } from "./policies";
+import { RESULTS_PREFIX, curatedJobPolicy, smokeTestPolicy } from "./policies";
 import { namedQueries } from "./queries";
 import { lakeTables } from "./tables";
 
@@ -41,6 +41,8 @@ export interface AnalyticsOutputs {
   readonly curatedJobLogGroupName: pulumi.Output<string>;
   /** The EventBridge rule that invokes the curated job: observability alarms on its failed invocations. */
   readonly curatedScheduleRuleName: pulumi.Output<string>;
+  /** What the CI smoke test needs (`automation/smoke.ts`): attach it to the role CI uses for the stack. */
+  readonly smokeTestPolicyArn: pulumi.Output<string>;
 }
 
 /** Glue database names allow lowercase letters, digits and `_`: the stack name scopes it per stack. */
@@ -66,6 +68,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
   readonly curatedJobFailureQueueName: pulumi.Output<string>;
   readonly curatedJobLogGroupName: pulumi.Output<string>;
   readonly curatedScheduleRuleName: pulumi.Output<string>;
+  readonly smokeTestPolicyArn: pulumi.Output<string>;
 
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:analytics:Analytics", name, {}, opts);
@@ -203,6 +206,21 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
     this.curatedJobFailureQueueName = failureQueue.name;
     this.curatedJobLogGroupName = logs.name;
     this.curatedScheduleRuleName = schedule.name;
+
+    // The CI smoke test's own grants, declared with the stack so that they change with it.
+    const smokeTest = new aws.iam.Policy(
+      `${name}-smoke-test`,
+      {
+        description: `The CI smoke test of the ${stack} data lake: land a sample, query it, remove it`,
+        policy: pulumi
+          .all([context, workgroup.name, database.name, args.lakeBucketArn, args.resultsBucketArn, args.kmsKeyArn])
+          .apply(([ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn]) =>
+            JSON.stringify(smokeTestPolicy({ ...ctx, workgroupName, databaseName, lakeBucketArn, resultsBucketArn, kmsKeyArn })),
+          ),
+      },
+      { parent: this },
+    );
+    this.smokeTestPolicyArn = smokeTest.arn;
     this.registerOutputs({
       glueDatabaseName: this.glueDatabaseName,
       workgroupName: this.workgroupName,

@@ -39,6 +39,9 @@ export interface SmokeSample {
   readonly day: { readonly year: string; readonly month: string; readonly day: string };
 }
 
+/** The smoke test lands its samples under `raw/events/<this><runId>/`; its policy is scoped to it. */
+export const SMOKE_KEY_PREFIX = "smoke-";
+
 /** Run ids go into keys and SQL, so they are restricted to lowercase letters, digits and `-`. */
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -76,7 +79,7 @@ export function smokeSample(runId: string, instant: Date, eventCount: number): S
   const partition = dailyPartition(instant);
   const [, year, month, day] = /^year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/$/.exec(partition) ?? [];
   return {
-    rawKey: `${datasetPrefix("raw", EVENTS.name)}smoke-${runId}/events.jsonl`,
+    rawKey: `${datasetPrefix("raw", EVENTS.name)}${SMOKE_KEY_PREFIX}${runId}/events.jsonl`,
     body: `${lines.join("\n")}\n`,
     eventIds,
     processedPrefix: `${datasetPrefix("processed", EVENTS.name)}${partition}`,

@@ -56,11 +56,11 @@ const changeOf = (message: ObjectLandedMessage): MirrorChange => ({
   state: message.change === "removed" ? "deleted" : "present",
 });
 
-/** The raw key's current version (version id, else ETag), or undefined when it is gone. */
-async function currentVersion(s3: Pick<S3Client, "send">, bucket: string, key: string): Promise<string | undefined> {
+/** The raw key's current version, or undefined when it is gone (deleted, or behind a delete marker). */
+async function currentVersion(s3: Pick<S3Client, "send">, bucket: string, key: string): Promise<{ versionId?: string; etag: string } | undefined> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return head.VersionId ?? head.ETag?.replace(/"/g, "");
+    return { ...(head.VersionId ? { versionId: head.VersionId } : {}), etag: (head.ETag ?? "").replace(/"/g, "") };
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404 || (error as Error).name === "NotFound") return undefined;
@@ -75,7 +75,9 @@ async function currentVersion(s3: Pick<S3Client, "send">, bucket: string, key: s
 async function unorderedChangeIsCurrent(message: ObjectLandedMessage, s3: Pick<S3Client, "send">): Promise<boolean> {
   const current = await currentVersion(s3, message.bucket, message.key);
   if (message.change === "removed") return current === undefined;
-  return current !== undefined && current === (message.versionId ?? message.etag.replace(/"/g, ""));
+  if (current === undefined) return false;
+  // A version id names one version; without one (an unversioned bucket), the ETag stands for it.
+  return message.versionId !== undefined ? current.versionId === message.versionId : current.etag === message.etag.replace(/"/g, "");
 }
 
 /** Decision for a change over a stored manifest; a replay is ordered as the manifest's own sequencer. */

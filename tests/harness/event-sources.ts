@@ -1,7 +1,7 @@
 /**
  * The Lambda service's event sources, played locally against the emulator:
- * - S3 notifications (read from the tap queue the provisioner routes them to) invoke ingest once per
- *   event, as S3's asynchronous invocation does;
+ * - S3 notifications (read from the tap queue the provisioner routes them to, completed as S3 sends
+ *   them by tests/harness/s3-changes.ts) invoke ingest once per event, as S3's asynchronous invocation does;
  * - the SQS event source mapping polls the processing queue with the declared batch size, invokes the
  *   processor with a Lambda-shaped SQS event, and deletes only the messages not reported in
  *   `batchItemFailures`. A failed invocation (a thrown error, or a sandbox killed for its timeout or
@@ -21,7 +21,6 @@ import type { LocalFunction } from "./local-function";
 export interface NotificationDelivery {
   readonly invocations: number;
   readonly failures: number;
-  readonly testEvents: number;
   /** The S3 events delivered, in order (e.g. to deliver one again, as S3's at-least-once delivery may). */
   readonly events: readonly S3Event[];
 }
@@ -34,39 +33,31 @@ async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readon
   }
 }
 
-/** The event with every record's `eventTime` set to `instant`. */
-function atTime(event: S3Event, instant: Date): S3Event {
-  return { Records: event.Records.map((record) => ({ ...record, eventTime: instant.toISOString() })) };
-}
-
 /**
- * Delivers every S3 notification waiting in the tap queue to the function, until the queue is empty.
- *
- * @param clock - when the delivered objects landed: each record's `eventTime` is set from it, so that
- *   what depends on the landing day (the rejected records' partition) never depends on today's date.
+ * Takes every S3 notification waiting in the tap queue, in arrival order, leaving the queue empty;
+ * S3's `s3:TestEvent` (sent when a configuration is set) is dropped, as Lambda never sees it.
  */
-export async function deliverS3Notifications(sqs: SQSClient, tapQueueUrl: string, fn: LocalFunction, clock: () => Date): Promise<NotificationDelivery> {
-  let invocations = 0;
-  let failures = 0;
-  let testEvents = 0;
+export async function collectS3Notifications(sqs: SQSClient, tapQueueUrl: string): Promise<S3Event[]> {
   const events: S3Event[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: tapQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    if (Messages.length === 0) return { invocations, failures, testEvents, events };
+    if (Messages.length === 0) return events;
     for (const message of Messages) {
       const body = JSON.parse(message.Body ?? "{}") as Partial<S3Event> & { Event?: string };
-      if (body.Event === "s3:TestEvent") {
-        testEvents += 1;
-      } else {
-        invocations += 1;
-        const event = atTime(body as S3Event, clock());
-        events.push(event);
-        const outcome = await fn.invoke(event);
-        if (!outcome.ok) failures += 1;
-      }
-      await deleteMessages(sqs, tapQueueUrl, [message]);
+      if (body.Event !== "s3:TestEvent") events.push(body as S3Event);
     }
+    await deleteMessages(sqs, tapQueueUrl, Messages);
   }
+}
+
+/** Invokes the function once per event, in the given order, as S3's asynchronous invocation does. */
+export async function deliverS3Events(fn: LocalFunction, events: readonly S3Event[]): Promise<NotificationDelivery> {
+  let failures = 0;
+  for (const event of events) {
+    const outcome = await fn.invoke(event);
+    if (!outcome.ok) failures += 1;
+  }
+  return { invocations: events.length, failures, events };
 }
 
 export interface QueuePollingOptions {
@@ -84,6 +75,8 @@ export interface QueuePollingOptions {
   readonly emptyPollsToStop?: number;
   /** Safety bound on invocations. */
   readonly maxInvocations?: number;
+  /** A batch already received: invoke the function with it once, and poll no further. */
+  readonly preReceived?: readonly Message[];
 }
 
 export interface QueuePollingReport {
@@ -148,8 +141,11 @@ export async function pollQueue(sqs: SQSClient, fn: LocalFunction, options: Queu
   const deletedBodies: string[] = [];
   const emptyPollsToStop = options.emptyPollsToStop ?? 2;
   const maxInvocations = options.maxInvocations ?? 200;
+  let preReceived = options.preReceived ? [...options.preReceived] : undefined;
   while (emptyPolls < emptyPollsToStop && invocations < maxInvocations) {
-    const batch = await receiveBatch(sqs, options);
+    if (options.preReceived && preReceived === undefined) break;
+    const batch = preReceived ?? (await receiveBatch(sqs, options));
+    preReceived = undefined;
     if (batch.length === 0) {
       emptyPolls += 1;
       continue;

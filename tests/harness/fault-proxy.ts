@@ -1,6 +1,6 @@
 /**
- * A TLS proxy on 127.0.0.1 in front of the local AWS endpoint that fails chosen requests, so tests
- * can give a function an S3 that throttles or errors the way AWS sometimes does, then recovers.
+ * A TLS proxy on 127.0.0.1 in front of the local AWS endpoint that fails or slows chosen requests, so
+ * tests can give a function an S3 that throttles, errors or lags the way AWS sometimes does.
  *
  * @example
  * ```ts
@@ -16,20 +16,18 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { makeCertificate, type AwsEndpoint } from "./emulator";
 
-export interface FaultRule {
+interface FaultMatch {
   readonly method: string;
   /** Matched against the decoded request path (path-style S3: `/<bucket>/<key>`). */
   readonly path: RegExp;
-  /** How many matching requests fail; `Infinity` for every one. */
+  /** How many matching requests are affected; `Infinity` for every one. */
   readonly times: number;
-  readonly status: number;
-  /** The S3 error code in the XML body, e.g. SlowDown, InternalError. */
-  readonly code: string;
 }
 
-interface ActiveRule extends FaultRule {
-  failed: number;
-}
+/** Fail a matching request with an S3 error, or hold it `delayMs` before forwarding it. */
+export type FaultRule = FaultMatch & ({ readonly status: number; /** The S3 error code in the XML body, e.g. SlowDown. */ readonly code: string } | { readonly delayMs: number });
+
+type ActiveRule = FaultRule & { failed: number };
 
 export class FaultProxy {
   private readonly rules: ActiveRule[] = [];
@@ -65,6 +63,12 @@ export class FaultProxy {
   private handle(req: IncomingMessage, res: ServerResponse, target: URL, ca: string | undefined): void {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
     const rule = this.rules.find((candidate) => candidate.method === req.method && candidate.path.test(path) && candidate.failed < candidate.times);
+    if (rule && "delayMs" in rule) {
+      rule.failed += 1;
+      this.injected.push(`${req.method} ${path} +${rule.delayMs} ms`);
+      setTimeout(() => this.forward(req, res, target, ca), rule.delayMs);
+      return;
+    }
     if (rule) {
       rule.failed += 1;
       this.injected.push(`${req.method} ${path}`);
@@ -73,6 +77,10 @@ export class FaultProxy {
       res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${rule.code}</Code><Message>Injected by the test</Message></Error>`);
       return;
     }
+    this.forward(req, res, target, ca);
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, target: URL, ca: string | undefined): void {
     const send = target.protocol === "https:" ? request : httpRequest;
     const upstream = send(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, ...(ca ? { ca } : {}) },

@@ -1,9 +1,15 @@
 /**
- * The whole data path of a stack on a local AWS endpoint: the data plane the program declares,
- * provisioned from its resources; the functions' exact uploads running warm on the local Lambda host
- * (tests/harness/local-function.ts) with their declared runtime, memory size, timeout and environment;
- * and the Lambda service's event sources played in between. Used by the integration tests and by
- * `npm run demo`.
+ * The whole data path of a stack on a local AWS endpoint, made to fail where AWS would:
+ * - the data plane the program declares, provisioned from its resources;
+ * - every request judged against the declared policies by the policy-enforcing endpoint
+ *   (tests/harness/iam/), each caller signing as its own principal: the functions as their roles,
+ *   Lambda's SQS poller as the processor's role, producers and the CI smoke test as principals with
+ *   their own policies, the harness itself as `admin` (logged, not judged);
+ * - the functions' exact uploads on the Lambda-faithful host (tests/harness/local-function.ts) with
+ *   their declared runtime, memory size, timeout and environment;
+ * - S3 notifications as S3 sends them (tests/harness/s3-changes.ts: version ids, sequencers,
+ *   deletions) and the Lambda service's event sources played in between.
+ * Used by the integration tests and by `npm run demo`.
  *
  * @example
  * ```ts
@@ -11,20 +17,38 @@
  * await pipeline.land("raw/events/a.jsonl", body);
  * const report = await pipeline.drive();
  * const lake = await pipeline.snapshot();
+ * pipeline.policy?.assertNoUnexpectedDenials();
+ * await pipeline.stop();
  * ```
  */
-import { PutObjectCommand, S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import type { S3Event } from "aws-lambda";
 import type { ProgramRun } from "./program";
 import type { RecordedResource } from "./mocks";
-import { clientConfig, type AwsEndpoint } from "./emulator";
-import { provisionDataPlane, type DataPlane } from "./provision";
+import { clientConfig, type AwsEndpoint, type EndpointClientConfig } from "./emulator";
+import { provisionDataPlane, Substitutions, type DataPlane } from "./provision";
 import { startFunction } from "./lambda";
 import type { LocalFunction } from "./local-function";
-import { deliverS3Notifications, pollQueue, type NotificationDelivery, type QueuePollingReport } from "./event-sources";
+import { collectS3Notifications, deliverS3Events, pollQueue, type NotificationDelivery, type QueuePollingReport } from "./event-sources";
 import { readLake, type LakeSnapshot } from "./lake-reader";
+import { FaultProxy } from "./fault-proxy";
+import { s3ChangeLedger, type S3ChangeLedger } from "./s3-changes";
+import { PolicyEndpoint } from "./iam/endpoint";
+import { policyModelFromRun, type PolicyModel, type PrincipalDeclaration } from "./iam/model";
+import type { PolicyDocument } from "../../iam/documents";
 
 const FUNCTION = "aws:lambda/function:Function";
+
+/** The principals the harness declares besides the functions' roles. */
+export const PRINCIPALS = {
+  /** Puts and deletes raw objects, as a data producer with only that grant would. */
+  producer: "producer",
+  /** Runs the CI smoke test with the managed policy the program declares for it. */
+  ciSmoke: "ci-smoke",
+  /** The harness itself: provisioning, reading the lake back, the Lambda service's own plumbing. */
+  admin: "admin",
+} as const;
 
 export interface DriveReport {
   readonly notifications: NotificationDelivery;
@@ -32,18 +56,49 @@ export interface DriveReport {
 }
 
 export interface LocalPipelineOptions {
-  /** Environment overrides per declared function name, e.g. to route the processor through a fault proxy. */
+  /** Environment overrides per declared function name. */
   readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** When landed objects are announced as having landed (S3's `eventTime`); defaults to `DEFAULT_LANDING_TIME`. */
   readonly clock?: () => Date;
+  /** Judge every request against the declared policies; default on (moto only: elsewhere AWS judges). */
+  readonly enforcePolicies?: boolean;
+  /** Changes the policy model before it is used, e.g. to take a permission away from a role. */
+  readonly adjustPolicies?: (model: PolicyModel) => PolicyModel;
+  /** Puts a fault proxy between the processor and the endpoint (`pipeline.faults`). */
+  readonly faults?: boolean;
 }
 
 /** The landing time of the local pipeline unless a test says otherwise: no result depends on today's date. */
 export const DEFAULT_LANDING_TIME = new Date("2026-11-20T08:00:00Z");
 
+/** A producer that may land and delete raw objects, encrypting with the lake key (declared ARNs). */
+function producerDeclaration(run: ProgramRun): PrincipalDeclaration {
+  const lake = run.one("aws:s3/bucket:Bucket", "datalake-lake").state.arn as string;
+  const key = run.one("aws:kms/key:Key").state.arn as string;
+  const document: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "LandAndRemoveRawObjects", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${lake}/raw/*` },
+      { Sid: "UseLakeKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key },
+    ],
+  };
+  return { name: PRINCIPALS.producer, policies: [{ name: "inline:producer", document }] };
+}
+
+/** The CI smoke test's principal, with exactly the policy the program declares for it. */
+function ciSmokeDeclaration(run: ProgramRun): PrincipalDeclaration {
+  const declared = run.one("aws:iam/policy:Policy", "datalake-smoke-test");
+  return { name: PRINCIPALS.ciSmoke, policies: [{ name: "managed:datalake-smoke-test", document: JSON.parse(declared.inputs.policy) as PolicyDocument }] };
+}
+
 export class LocalPipeline {
+  /** The harness's own clients (admin): reading the lake, the queues, the Lambda service's plumbing. */
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  /** Lambda's SQS poller, which reads the processing queue with the processor's role. */
+  private readonly poller: SQSClient;
+  private readonly producer: S3Client;
+  private readonly extraProcessors: LocalFunction[] = [];
 
   private constructor(
     readonly endpoint: AwsEndpoint,
@@ -52,23 +107,52 @@ export class LocalPipeline {
     readonly ingest: LocalFunction,
     readonly processor: LocalFunction,
     readonly clock: () => Date,
+    /** The policy-enforcing endpoint, unless enforcement is off. */
+    readonly policy: PolicyEndpoint | undefined,
+    /** The fault proxy in front of the processor, when asked for. */
+    readonly faults: FaultProxy | undefined,
+    private readonly changes: S3ChangeLedger,
+    private readonly startProcessor: () => Promise<LocalFunction>,
   ) {
-    this.s3 = new S3Client(clientConfig(endpoint));
-    this.sqs = new SQSClient(clientConfig(endpoint));
+    this.s3 = new S3Client(this.clientConfigFor(PRINCIPALS.admin));
+    this.sqs = new SQSClient(this.clientConfigFor(PRINCIPALS.admin));
+    this.poller = new SQSClient(this.clientConfigFor("datalake-processor"));
+    this.producer = new S3Client(this.clientConfigFor(PRINCIPALS.producer));
   }
 
   /** Provisions the stack's data plane on a clean endpoint and starts both functions from their uploads. */
-  static async start(endpoint: AwsEndpoint, run: ProgramRun, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-    await endpoint.reset();
-    const plane = await provisionDataPlane(run, endpoint);
-    const start = (declared: RecordedResource): Promise<LocalFunction> =>
-      startFunction(declared, { ...plane.functionEnvironment(declared), ...(options.environmentOverrides?.[declared.name] ?? {}) });
-    const ingest = await start(run.one(FUNCTION, "datalake-ingest"));
-    const processor = await start(run.one(FUNCTION, "datalake-processor")).catch(async (error: unknown) => {
+  static async start(upstream: AwsEndpoint, run: ProgramRun, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+    await upstream.reset();
+    const enforce = (options.enforcePolicies ?? true) && upstream.isMoto;
+    const policy = enforce ? await PolicyEndpoint.start(upstream, policyModelFromRun(run, { substitutions: new Substitutions() })) : undefined;
+    // Provisioning goes through the policy endpoint, so that queue URLs name it (SQS clients send to their QueueUrl's host).
+    const plane = await provisionDataPlane(run, policy ? policy.awsEndpointFor(PRINCIPALS.admin) : upstream);
+    if (policy) {
+      const model = policyModelFromRun(run, plane, { principals: [producerDeclaration(run), ciSmokeDeclaration(run)] });
+      policy.useModel(options.adjustPolicies ? options.adjustPolicies(model) : model);
+    }
+    const faults = options.faults ? await FaultProxy.start(policy ? policy.awsEndpointFor("datalake-processor") : upstream) : undefined;
+    const environmentOf = (declared: RecordedResource): Record<string, string> => ({
+      ...plane.functionEnvironment(declared),
+      ...(policy ? policy.environmentFor(declared.name) : {}),
+      ...(faults && declared.name === "datalake-processor" ? faults.environment : {}),
+      ...(options.environmentOverrides?.[declared.name] ?? {}),
+    });
+    const declaredProcessor = run.one(FUNCTION, "datalake-processor");
+    const startProcessor = () => startFunction(declaredProcessor, environmentOf(declaredProcessor));
+    const ingest = await startFunction(run.one(FUNCTION, "datalake-ingest"), environmentOf(run.one(FUNCTION, "datalake-ingest")));
+    const processor = await startProcessor().catch(async (error: unknown) => {
       await ingest.stop();
       throw error;
     });
-    return new LocalPipeline(endpoint, run, plane, ingest, processor, options.clock ?? (() => DEFAULT_LANDING_TIME));
+    const clock = options.clock ?? (() => DEFAULT_LANDING_TIME);
+    const changes = s3ChangeLedger(run, plane.buckets["datalake-lake"]!, upstream.region, clock);
+    return new LocalPipeline(upstream, run, plane, ingest, processor, clock, policy, faults, changes, startProcessor);
+  }
+
+  /** SDK client configuration for calling the local endpoint as a principal (`admin` when policies are not enforced). */
+  clientConfigFor(principal: string): EndpointClientConfig {
+    return this.policy ? this.policy.clientConfigFor(principal) : clientConfig(this.endpoint);
   }
 
   get lakeBucket(): string {
@@ -83,30 +167,93 @@ export class LocalPipeline {
     return this.plane.queues["datalake-processing-dlq"]!;
   }
 
-  /** Puts an object into the lake bucket, as a producer would. */
+  private get notificationTap() {
+    const tap = Object.values(this.plane.notificationTaps)[0];
+    if (!tap) throw new Error("The program declares no bucket notification to a function");
+    return tap;
+  }
+
+  /** Puts an object into the lake bucket as the producer, without any encryption header, as producers do. */
   async land(key: string, body: PutObjectCommandInput["Body"], extra: Omit<PutObjectCommandInput, "Bucket" | "Key" | "Body"> = {}): Promise<{ etag: string; versionId?: string }> {
-    const put = await this.s3.send(new PutObjectCommand({ Bucket: this.lakeBucket, Key: key, Body: body, ...extra }));
-    return { etag: put.ETag!, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+    const put = await this.producer.send(new PutObjectCommand({ Bucket: this.lakeBucket, Key: key, Body: body, ...extra }));
+    const landed = { etag: put.ETag!, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+    this.changes.created(key, landed);
+    return landed;
+  }
+
+  /** Deletes a raw key as the producer (a delete marker on the versioned lake) and queues S3's notification of it. */
+  async remove(key: string): Promise<void> {
+    const deleted = await this.producer.send(new DeleteObjectCommand({ Bucket: this.lakeBucket, Key: key }));
+    const event = this.changes.removed(key, { deleteMarker: deleted.DeleteMarker === true, ...(deleted.VersionId ? { versionId: deleted.VersionId } : {}) });
+    if (event) await this.sqs.send(new SendMessageCommand({ QueueUrl: this.notificationTap.url, MessageBody: JSON.stringify(event) }));
+  }
+
+  /** The S3 notifications waiting for ingest, as S3 sends them, in the order the changes were made. */
+  async takeNotifications(): Promise<S3Event[]> {
+    const events: S3Event[] = [];
+    for (const event of await collectS3Notifications(this.sqs, this.notificationTap.url)) events.push(await this.changes.complete(event, this.versionOf));
+    return events;
+  }
+
+  /** The emulator's newest version of a key with this ETag (the lake is versioned). */
+  private readonly versionOf = async (key: string, etag: string): Promise<string | undefined> => {
+    const listed = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.lakeBucket, Prefix: key }));
+    return (listed.Versions ?? []).find((version) => version.Key === key && version.ETag?.replace(/"/g, "") === etag)?.VersionId;
+  };
+
+  /** Invokes ingest once per event, in the given order (S3 does not guarantee the order). */
+  deliver(events: readonly S3Event[]): Promise<NotificationDelivery> {
+    return deliverS3Events(this.ingest, events);
   }
 
   /**
-   * Plays the Lambda service until nothing is left to do: S3 notifications to ingest, then the
-   * processing queue to the processor with the declared batch size. Failed messages are made
-   * visible again at once (`retryImmediately`), which gives the receive sequence of waiting out the
-   * visibility timeout.
+   * Plays the processing queue's event source mapping until the queue stays empty: batches of the
+   * declared size, read with the processor's role. Failed messages are made visible again at once
+   * (`retryImmediately`): the receive sequence of waiting out the visibility timeout.
    */
-  async drive(): Promise<DriveReport> {
-    const tap = Object.values(this.plane.notificationTaps)[0];
-    if (!tap) throw new Error("The program declares no bucket notification to a function");
-    const notifications = await deliverS3Notifications(this.sqs, tap.url, this.ingest, this.clock);
-    const processing = await pollQueue(this.sqs, this.processor, {
+  process(): Promise<QueuePollingReport> {
+    return pollQueue(this.poller, this.processor, {
       queueUrl: this.processingQueue.url,
       queueArn: this.processingQueue.arn,
       region: this.endpoint.region,
       batchSize: Number(this.run.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs.batchSize),
       retryImmediately: true,
     });
-    return { notifications, processing };
+  }
+
+  /** Plays the Lambda service until nothing is left to do: notifications to ingest, then the processing queue. */
+  async drive(): Promise<DriveReport> {
+    const notifications = await this.deliver(await this.takeNotifications());
+    return { notifications, processing: await this.process() };
+  }
+
+  /**
+   * Hands every message of the processing queue to its own processor sandbox at once, as the event
+   * source mapping does under load (each a batch of one); returns how many messages were acknowledged.
+   */
+  async processConcurrently(): Promise<number> {
+    const messages: Message[] = [];
+    for (;;) {
+      const { Messages = [] } = await this.poller.send(
+        new ReceiveMessageCommand({ QueueUrl: this.processingQueue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["All"], MessageAttributeNames: ["All"] }),
+      );
+      if (Messages.length === 0) break;
+      messages.push(...Messages);
+    }
+    while (this.extraProcessors.length < messages.length - 1) this.extraProcessors.push(await this.startProcessor());
+    const sandboxes = [this.processor, ...this.extraProcessors];
+    const reports = await Promise.all(
+      messages.map((message, index) =>
+        pollQueue(this.poller, sandboxes[index]!, {
+          queueUrl: this.processingQueue.url,
+          queueArn: this.processingQueue.arn,
+          region: this.endpoint.region,
+          batchSize: 1,
+          preReceived: [message],
+        }),
+      ),
+    );
+    return reports.reduce((sum, report) => sum + report.deleted, 0);
   }
 
   /** Messages waiting in the dead-letter queue (received with a short visibility timeout, not deleted). */
@@ -128,6 +275,8 @@ export class LocalPipeline {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.ingest.stop(), this.processor.stop()]);
+    await Promise.all([this.ingest.stop(), this.processor.stop(), ...this.extraProcessors.map((fn) => fn.stop())]);
+    await this.faults?.stop();
+    await this.policy?.stop();
   }
 }

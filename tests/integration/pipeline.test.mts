@@ -1,18 +1,19 @@
 /**
  * The whole data path of the dev stack on a local AWS endpoint (moto_server, or LocalStack / AWS with
- * DATALAKE_AWS_ENDPOINT): the data plane provisioned from the program's own declarations, the
- * functions' exact uploads driven as the Lambda service drives them, and the lake read back by DuckDB.
+ * DATALAKE_AWS_ENDPOINT): the data plane provisioned from the program's own declarations, every
+ * request judged against the declared policies, the functions' exact uploads on their runtime's Node
+ * with Lambda's flags, driven as the Lambda service drives them, and the lake read back by DuckDB.
+ * Any denied request a scenario does not expect fails it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
-import { clientConfig } from "../harness/emulator.js";
+import { S3Client } from "@aws-sdk/client-s3";
 import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets } from "../../automation/smoke.js";
 import { runProgram, type ProgramRun } from "../harness/program.js";
 import { startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
-import { DEFAULT_LANDING_TIME, LocalPipeline } from "../harness/local-pipeline.js";
+import { DEFAULT_LANDING_TIME, LocalPipeline, PRINCIPALS } from "../harness/local-pipeline.js";
 import { executionParameters, namedQueries } from "../../analytics/queries.js";
-import { FaultProxy } from "../harness/fault-proxy.js";
 import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
 import {
   EVENT_COLUMNS,
@@ -44,7 +45,6 @@ const PARQUET_AS_READ: Readonly<Record<string, string>> = {
 let endpoint: AwsEndpoint;
 let run: ProgramRun;
 let pipeline: LocalPipeline | undefined;
-let proxy: FaultProxy | undefined;
 let lake: LakeSnapshot | undefined;
 
 beforeAll(async () => {
@@ -54,10 +54,13 @@ beforeAll(async () => {
 afterEach(async () => {
   lake?.close();
   lake = undefined;
-  await pipeline?.stop();
+  const stopping = pipeline;
   pipeline = undefined;
-  await proxy?.stop();
-  proxy = undefined;
+  try {
+    stopping?.policy?.assertNoUnexpectedDenials();
+  } finally {
+    await stopping?.stop();
+  }
 });
 afterAll(async () => {
   await endpoint?.stop();
@@ -160,7 +163,7 @@ describe("the dev pipeline, end to end", () => {
     expect(pipeline.processor.logs).toContain(`"key":"${key}"`);
   });
 
-  test("zero-byte objects and folder markers are skipped without a message", async () => {
+  test("a folder marker is skipped without a message; a zero-byte object is a version that writes nothing", async () => {
     pipeline = await LocalPipeline.start(endpoint, run);
     await pipeline.land("raw/events/", "");
     await pipeline.land("raw/events/empty.jsonl", "");
@@ -169,10 +172,9 @@ describe("the dev pipeline, end to end", () => {
     lake = await pipeline.snapshot();
 
     expect(report.notifications).toMatchObject({ invocations: 2, failures: 0 });
-    expect(report.processing.invocations).toBe(0);
+    expect(report.processing).toMatchObject({ invocations: 1, deleted: 1, reportedFailures: 0 });
     expect(lake.keys).toEqual([]);
     expect(pipeline.ingest.logs).toContain("Skipping folder marker");
-    expect(pipeline.ingest.logs).toContain("Skipping zero-byte object");
   });
 
   test("an object of an unregistered dataset never reaches the processor and is reported at error level", async () => {
@@ -191,10 +193,9 @@ describe("the dev pipeline, end to end", () => {
 
   test("a poison message reaches the DLQ after exactly maxReceiveCount receives", async () => {
     // Prepare: S3 answers every read of this object with 503, through a proxy in front of the endpoint
-    const proxyStarted = await FaultProxy.start(endpoint);
-    proxy = proxyStarted;
-    pipeline = await LocalPipeline.start(endpoint, run, { environmentOverrides: { "datalake-processor": proxyStarted.environment } });
-    proxyStarted.fail({ method: "GET", path: /\/raw\/events\/poison\.jsonl$/, times: Infinity, status: 503, code: "SlowDown" });
+    pipeline = await LocalPipeline.start(endpoint, run, { faults: true });
+    const faults = pipeline.faults!;
+    faults.fail({ method: "GET", path: /\/raw\/events\/poison\.jsonl$/, times: Infinity, status: 503, code: "SlowDown" });
     await pipeline.land("raw/events/poison.jsonl", jsonLines(sampleEvents(DAY, 2, "p")));
     const maxReceiveCount = JSON.parse(run.one("aws:sqs/queue:Queue", "datalake-processing").inputs.redrivePolicy).maxReceiveCount as number;
 
@@ -206,7 +207,7 @@ describe("the dev pipeline, end to end", () => {
     const deadLetters = await pipeline.deadLetters();
     expect(deadLetters).toHaveLength(1);
     expect(JSON.parse(deadLetters[0]!.Body!)).toMatchObject({ key: "raw/events/poison.jsonl", dataset: "events" });
-    expect(proxyStarted.injected.length).toBeGreaterThanOrEqual(maxReceiveCount);
+    expect(faults.injected.length).toBeGreaterThanOrEqual(maxReceiveCount);
   });
 
   test("a duplicate delivery overwrites instead of adding rows", async () => {
@@ -231,26 +232,26 @@ describe("the dev pipeline, end to end", () => {
 
   test("a transient S3 failure is retried and then succeeds, with no rows lost or doubled", async () => {
     // Prepare: the first 4 reads fail (more than the SDK's own 3 attempts), then S3 recovers
-    const proxyStarted = await FaultProxy.start(endpoint);
-    proxy = proxyStarted;
-    pipeline = await LocalPipeline.start(endpoint, run, { environmentOverrides: { "datalake-processor": proxyStarted.environment } });
-    proxyStarted.fail({ method: "GET", path: /\/raw\/events\/flaky\.jsonl$/, times: 4, status: 500, code: "InternalError" });
+    pipeline = await LocalPipeline.start(endpoint, run, { faults: true });
+    const faults = pipeline.faults!;
+    faults.fail({ method: "GET", path: /\/raw\/events\/flaky\.jsonl$/, times: 4, status: 500, code: "InternalError" });
     await pipeline.land("raw/events/flaky.jsonl", jsonLines(sampleEvents(DAY, 5, "f")));
 
     const report = await pipeline.drive();
     lake = await pipeline.snapshot();
 
-    expect(proxyStarted.injected).toHaveLength(4);
+    expect(faults.injected).toHaveLength(4);
     expect(report.processing).toMatchObject({ reportedFailures: 1, deleted: 1 });
     expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.events"))).toBe(5);
     expect(await pipeline.deadLetters()).toHaveLength(0);
   });
 
-  test("the CI smoke test passes against the real processor", async () => {
+  test("the CI smoke test passes against the real processor, as the CI principal with the policy the program declares for it", async () => {
     // Prepare: the stack's workgroup; the emulator's Athena answers with what DuckDB computes over the lake
     pipeline = await LocalPipeline.start(endpoint, run);
-    const athena = new AthenaClient(clientConfig(endpoint));
-    await athena.send(new CreateWorkGroupCommand({ Name: String(run.outputs.athenaWorkgroupName) }));
+    await new AthenaClient(pipeline.clientConfigFor(PRINCIPALS.admin)).send(new CreateWorkGroupCommand({ Name: String(run.outputs.athenaWorkgroupName) }));
+    const athena = new AthenaClient(pipeline.clientConfigFor(PRINCIPALS.ciSmoke));
+    const smokeS3 = new S3Client(pipeline.clientConfigFor(PRINCIPALS.ciSmoke));
     const targets = smokeTargets(run.outputs, "dev");
     const runId = "it-smoke-1";
     const instant = new Date("2026-11-20T08:00:00Z");
@@ -259,7 +260,7 @@ describe("the dev pipeline, end to end", () => {
 
     // Act: each time the smoke test waits, the Lambda service gets to run
     const report = await runSmokeTest({
-      s3: pipeline.s3,
+      s3: smokeS3,
       athena,
       targets,
       runId,
