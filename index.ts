@@ -90,6 +90,7 @@ export const glueDatabaseName = analytics.glueDatabaseName;
 export const athenaWorkgroupName = analytics.workgroupName;
 export const curatedJobFunctionName = analytics.curatedJobFunctionName;
 export const curatedJobFailureQueueName = analytics.curatedJobFailureQueueName;
+export const curatedJobFailureQueueUrl = analytics.curatedJobFailureQueueUrl;
 export const curatedScheduleRuleName = analytics.curatedScheduleRuleName;
 export const smokeTestPolicyArn = analytics.smokeTestPolicyArn;
 export const dashboardName = observability.dashboardName;

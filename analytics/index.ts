@@ -37,6 +37,8 @@ export interface AnalyticsOutputs {
   readonly curatedJobFunctionName: pulumi.Output<string>;
   /** Failed scheduled or backfill invocations of the curated job, after Lambda's retries. */
   readonly curatedJobFailureQueueName: pulumi.Output<string>;
+  /** The same queue's URL, for `npm run ci -- redrive --queue curated-failures`. */
+  readonly curatedJobFailureQueueUrl: pulumi.Output<string>;
   /** The job's JSON log group, for the error-line metric filter. */
   readonly curatedJobLogGroupName: pulumi.Output<string>;
   /** The EventBridge rule that invokes the curated job: observability alarms on its failed invocations. */
@@ -66,6 +68,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
   readonly workgroupName: pulumi.Output<string>;
   readonly curatedJobFunctionName: pulumi.Output<string>;
   readonly curatedJobFailureQueueName: pulumi.Output<string>;
+  readonly curatedJobFailureQueueUrl: pulumi.Output<string>;
   readonly curatedJobLogGroupName: pulumi.Output<string>;
   readonly curatedScheduleRuleName: pulumi.Output<string>;
   readonly smokeTestPolicyArn: pulumi.Output<string>;
@@ -204,6 +207,7 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
     this.workgroupName = workgroup.name;
     this.curatedJobFunctionName = fn.name;
     this.curatedJobFailureQueueName = failureQueue.name;
+    this.curatedJobFailureQueueUrl = failureQueue.url;
     this.curatedJobLogGroupName = logs.name;
     this.curatedScheduleRuleName = schedule.name;
 

@@ -20,7 +20,15 @@ Commands:
   deploy --stack NAME                       refresh, up, read outputs, smoke test; records commit and result
   promote --from NAME --to NAME [--approve] promote the source's commit after checking it; previews, then updates (policy pack on both)
   smoke --stack NAME [--timeout SECONDS]    land a sample, wait for its Parquet, count it with Athena, clean up
-  redrive --stack NAME                      move the dead-letter queue's messages back to the processing queue
+  redrive --stack NAME [--queue Q]          replay failed work: Q is dlq (back to the processing queue), ingest-failures
+                                            (announce the stored S3 events again), curated-failures (rebuild their days),
+                                            or all (default); each reports its counts, an empty queue returns at once
+  replay --stack NAME SELECTION [--dry-run] [--batch-size N]
+                                            announce raw objects' current versions again through the ingest topic; SELECTION is
+                                            --prefix raw/…, or --dataset D [--from YYYY-MM-DD --to YYYY-MM-DD] (LastModified, UTC),
+                                            or --keys-file FILE (one key a line); --dry-run counts objects and bytes only
+  curate --stack NAME --from YYYY-MM-DD --to YYYY-MM-DD
+                                            rebuild the curated days of a range, one after another
 
 Options for every command:
   --commit SHA      the commit being shipped (default: $GITHUB_SHA, else \`git rev-parse HEAD\`)
@@ -39,10 +47,25 @@ export type Command = CommonOptions &
     | { readonly kind: "deploy"; readonly stack: string }
     | { readonly kind: "promote"; readonly from: string; readonly to: string; readonly approve: boolean }
     | { readonly kind: "smoke"; readonly stack: string; readonly timeoutSeconds: number }
-    | { readonly kind: "redrive"; readonly stack: string }
+    | { readonly kind: "redrive"; readonly stack: string; readonly queues: readonly FailureQueue[] }
+    | { readonly kind: "replay"; readonly stack: string; readonly selection: ReplayArguments; readonly dryRun: boolean; readonly batchSize: number }
+    | { readonly kind: "curate"; readonly stack: string; readonly from: string; readonly to: string }
   );
 
-const COMMANDS = ["preview", "deploy", "promote", "smoke", "redrive"] as const;
+/** The failure queues `redrive` empties. */
+export const FAILURE_QUEUES = ["dlq", "ingest-failures", "curated-failures"] as const;
+export type FailureQueue = (typeof FAILURE_QUEUES)[number];
+
+/** What `replay` selects, as given (a keys file is read by the command). */
+export type ReplayArguments =
+  | { readonly kind: "prefix"; readonly prefix: string }
+  | { readonly kind: "days"; readonly dataset: string; readonly from: string; readonly to: string }
+  | { readonly kind: "keys-file"; readonly path: string };
+
+export const DEFAULT_REPLAY_BATCH_SIZE = 100;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+const COMMANDS = ["preview", "deploy", "promote", "smoke", "redrive", "replay", "curate"] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command accepts (besides the common ones). */
@@ -51,8 +74,28 @@ const ALLOWED: Record<CommandName, readonly string[]> = {
   deploy: ["stack"],
   promote: ["from", "to", "approve"],
   smoke: ["stack", "timeout"],
-  redrive: ["stack"],
+  redrive: ["stack", "queue"],
+  replay: ["stack", "prefix", "dataset", "from", "to", "keys-file", "dry-run", "batch-size"],
+  curate: ["stack", "from", "to"],
 };
+
+function day(value: string | undefined, option: string, command: string): string {
+  if (value === undefined) throw new UsageError(`${command} needs --${option} YYYY-MM-DD`);
+  if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new UsageError(`--${option} "${value}" is not a day as YYYY-MM-DD`);
+  return value;
+}
+
+/** The one selection `replay` was given. */
+function replaySelection(values: { prefix?: string; dataset?: string; from?: string; to?: string; "keys-file"?: string }): ReplayArguments {
+  const given = [values.prefix !== undefined, values.dataset !== undefined, values["keys-file"] !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError("replay needs exactly one of --prefix, --dataset or --keys-file");
+  if (values.prefix !== undefined) return { kind: "prefix", prefix: values.prefix };
+  if (values["keys-file"] !== undefined) return { kind: "keys-file", path: values["keys-file"] };
+  const from = values.from === undefined ? "0000-01-01" : day(values.from, "from", "replay");
+  const to = values.to === undefined ? "9999-12-31" : day(values.to, "to", "replay");
+  if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
+  return { kind: "days", dataset: values.dataset!, from, to };
+}
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const DEFAULT_SMOKE_TIMEOUT_SECONDS = 600;
@@ -82,6 +125,12 @@ export function parseCommand(argv: readonly string[]): Command {
         to: { type: "string" },
         approve: { type: "boolean" },
         timeout: { type: "string" },
+        queue: { type: "string" },
+        prefix: { type: "string" },
+        dataset: { type: "string" },
+        "keys-file": { type: "string" },
+        "dry-run": { type: "boolean" },
+        "batch-size": { type: "string" },
         commit: { type: "string" },
         "work-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -112,8 +161,24 @@ export function parseCommand(argv: readonly string[]): Command {
       return { ...common, kind: "preview", stacks: stacks.map((stack) => stackName(stack, "stack", command)) };
     case "deploy":
       return { ...common, kind: "deploy", stack: stackName(stacks[0], "stack", command) };
-    case "redrive":
-      return { ...common, kind: "redrive", stack: stackName(stacks[0], "stack", command) };
+    case "redrive": {
+      const queue = values.queue ?? "all";
+      if (queue !== "all" && !(FAILURE_QUEUES as readonly string[]).includes(queue)) {
+        throw new UsageError(`--queue "${queue}" is not one of ${[...FAILURE_QUEUES, "all"].join(", ")}`);
+      }
+      return { ...common, kind: "redrive", stack: stackName(stacks[0], "stack", command), queues: queue === "all" ? FAILURE_QUEUES : [queue as FailureQueue] };
+    }
+    case "replay": {
+      const batchSize = values["batch-size"] === undefined ? DEFAULT_REPLAY_BATCH_SIZE : Number(values["batch-size"]);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError(`--batch-size "${values["batch-size"]}" must be a whole number from 1 to 10000`);
+      return { ...common, kind: "replay", stack: stackName(stacks[0], "stack", command), selection: replaySelection(values), dryRun: values["dry-run"] ?? false, batchSize };
+    }
+    case "curate": {
+      const from = day(values.from, "from", command);
+      const to = day(values.to, "to", command);
+      if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
+      return { ...common, kind: "curate", stack: stackName(stacks[0], "stack", command), from, to };
+    }
     case "smoke": {
       const timeoutSeconds = values.timeout === undefined ? DEFAULT_SMOKE_TIMEOUT_SECONDS : Number(values.timeout);
       if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {

@@ -8,14 +8,20 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { AthenaClient } from "@aws-sdk/client-athena";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { readFileSync } from "node:fs";
 import { DEFAULT_SMOKE_TIMEOUT_SECONDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args";
 import { deployStack, previewStacks, promoteStack, type DriverDependencies } from "./driver";
 import { stringOutput } from "./outputs";
 import { streamProgress, type Progress } from "./progress";
 import { pulumiStackOpener } from "./pulumi-stack";
 import { redriveDeadLetters } from "./redrive";
+import { runReplay, type ReplaySelection } from "./replay";
+import { curateDays, redriveCuratedFailures, redriveIngestFailures, type CuratedJobInvoker, type DrainOptions } from "./failure-queues";
+import type { FailureQueue, ReplayArguments } from "./args";
 import { newRunId, runSmokeTest, smokeTargets } from "./smoke";
 import type { OpenStack, PolicyCheck, StackOperations, StackOutputs } from "./stack-operations";
 
@@ -24,6 +30,9 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly athena: AthenaClient;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  /** Runs the curated job for a day (Lambda `Invoke`, or a local sandbox in tests). */
+  readonly invokeCuratedJob: (functionName: string) => CuratedJobInvoker;
 }
 
 export interface CliEnvironment {
@@ -85,7 +94,24 @@ export function policyCheck(workDir: string): PolicyCheck {
 
 function defaultAwsClients(region: string | undefined): AwsClients {
   const config = region ? { region } : {};
-  return { s3: new S3Client(config), athena: new AthenaClient(config), sqs: new SQSClient(config) };
+  const lambda = new LambdaClient(config);
+  return {
+    s3: new S3Client(config),
+    athena: new AthenaClient(config),
+    sqs: new SQSClient(config),
+    sns: new SNSClient(config),
+    invokeCuratedJob: (functionName) => async (day) => {
+      const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify({ day })) }));
+      if (response.FunctionError) throw new Error(`the curated job failed for ${day}: ${Buffer.from(response.Payload ?? []).toString()}`);
+    },
+  };
+}
+
+/** The replay selection, with a keys file read (one key a line; blank lines and `#` comments skipped). */
+function replaySelection(selection: ReplayArguments): ReplaySelection {
+  if (selection.kind !== "keys-file") return selection;
+  const keys = readFileSync(selection.path, "utf8").split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  return { kind: "keys", keys };
 }
 
 async function terminalConfirm(question: string): Promise<boolean> {
@@ -167,11 +193,68 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     case "redrive": {
       const stack = await openStack(command.stack);
       const outputs = await stack.outputs();
-      const { sqs } = awsClients(await stack.awsRegion());
+      const clients = awsClients(await stack.awsRegion());
+      for (const queue of command.queues) await redrive(queue, stack.name, outputs, clients);
+      return;
+    }
+    case "replay": {
+      const stack = await openStack(command.stack);
+      const outputs = await stack.outputs();
+      const { s3, sns } = awsClients(await stack.awsRegion());
+      const report = await runReplay({
+        s3,
+        sns,
+        bucket: stringOutput(outputs, "lakeBucketName", stack.name),
+        topicArn: stringOutput(outputs, "ingestTopicArn", stack.name),
+        selection: replaySelection(command.selection),
+        dryRun: command.dryRun,
+        batchSize: command.batchSize,
+        progress,
+        now: () => new Date(now()),
+      });
+      progress.step(
+        `${stack.name}: replay ${command.dryRun ? "(dry run) would announce" : "announced"} ${command.dryRun ? report.objects : report.announced} objects, ` +
+          `${report.bytes} bytes to read; ${report.skipped} skipped (outside raw/<dataset>/ or folder markers)`,
+      );
+      return;
+    }
+    case "curate": {
+      const stack = await openStack(command.stack);
+      const outputs = await stack.outputs();
+      const invoke = awsClients(await stack.awsRegion()).invokeCuratedJob(stringOutput(outputs, "curatedJobFunctionName", stack.name));
+      const report = await curateDays(command.from, command.to, invoke, progress);
+      progress.step(`${stack.name}: curate built ${report.built.length} days, ${report.failed.length} failed`);
+      if (report.failed.length > 0) throw new Error(`curated days failed: ${report.failed.map((failure) => failure.day).join(", ")}`);
+      return;
+    }
+    default:
+      break;
+  }
+
+  async function redrive(queue: FailureQueue, stackName: string, outputs: StackOutputs, clients: AwsClients): Promise<void> {
+    const drain = (queueUrl: string): DrainOptions => ({ sqs: clients.sqs, queueUrl, progress, waitTimeSeconds: environment.redriveWaitTimeSeconds ?? 5, visibilityTimeoutSeconds: 900 });
+    if (queue === "ingest-failures") {
+      const report = await redriveIngestFailures(drain(stringOutput(outputs, "ingestFailuresQueueUrl", stackName)), {
+        sns: clients.sns,
+        topicArn: stringOutput(outputs, "ingestTopicArn", stackName),
+      });
+      progress.step(`${stackName}: redrive ingest-failures: ${report.replayed} S3 events announced again, ${report.failed} failed`);
+      if (report.failed > 0) throw new Error(`${report.failed} ingest failures could not be replayed and remain in their queue`);
+      return;
+    }
+    if (queue === "curated-failures") {
+      const invoke = clients.invokeCuratedJob(stringOutput(outputs, "curatedJobFunctionName", stackName));
+      const report = await redriveCuratedFailures(drain(stringOutput(outputs, "curatedJobFailureQueueUrl", stackName)), invoke, () => new Date(now()));
+      progress.step(`${stackName}: redrive curated-failures: ${report.replayed} days rebuilt, ${report.failed} failed`);
+      if (report.failed > 0) throw new Error(`${report.failed} curated days could not be rebuilt and remain in their queue`);
+      return;
+    }
+    const { sqs } = clients;
+    {
       const report = await redriveDeadLetters({
         sqs,
-        deadLetterQueueUrl: stringOutput(outputs, "deadLetterQueueUrl", stack.name),
-        processingQueueUrl: stringOutput(outputs, "processingQueueUrl", stack.name),
+        deadLetterQueueUrl: stringOutput(outputs, "deadLetterQueueUrl", stackName),
+        processingQueueUrl: stringOutput(outputs, "processingQueueUrl", stackName),
         progress,
         waitTimeSeconds: environment.redriveWaitTimeSeconds ?? 5,
         emptyReceivesToStop: 3,
@@ -181,15 +264,12 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
         sleep,
         now,
       });
-      progress.step(`${stack.name}: redrive (${report.method}): ${report.moved} moved, ${report.failed} failed, ${report.copiedNotDeleted} copied but not deleted`);
+      progress.step(`${stackName}: redrive dlq (${report.method}): ${report.moved} moved, ${report.failed} failed, ${report.copiedNotDeleted} copied but not deleted`);
       if (report.failed > 0) throw new Error(`${report.failed} messages could not be sent and remain in the dead-letter queue`);
       if (report.copiedNotDeleted > 0) {
         throw new Error(`${report.copiedNotDeleted} messages were copied but are still in the dead-letter queue: delete them there, do not redrive them again`);
       }
-      return;
     }
-    default:
-      break;
   }
 
   const deps: DriverDependencies = {

@@ -100,6 +100,18 @@ export function messagesFromS3Event(
  */
 export async function handleIngest(event: S3Event, deps: IngestDependencies): Promise<IngestResult> {
   const { messages, skipped } = messagesFromS3Event(event, deps.logger);
+  await publishObjectMessages(messages, deps);
+  return { published: messages.length, skipped };
+}
+
+/**
+ * Publishes messages to the ingest topic as ingest does (ten per request, with the `dataset`
+ * attribute the processing queue's subscription filters on). The replay and redrive commands
+ * publish through it too, so their messages take the pipeline's own path.
+ *
+ * @throws when SNS rejects any entry.
+ */
+export async function publishObjectMessages(messages: readonly ObjectLandedMessage[], deps: IngestDependencies): Promise<void> {
   for (let start = 0; start < messages.length; start += SNS_BATCH_LIMIT) {
     const batch = messages.slice(start, start + SNS_BATCH_LIMIT);
     const response = await deps.sns.send(
@@ -121,5 +133,4 @@ export async function handleIngest(event: S3Event, deps: IngestDependencies): Pr
     }
     for (const message of batch) deps.logger.info("Published raw object change", { key: message.key, dataset: message.dataset, change: message.change });
   }
-  return { published: messages.length, skipped };
 }

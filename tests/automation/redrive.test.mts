@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { runCli } from "../../automation/cli.js";
 import { isMoveTaskUnavailable, redriveDeadLetters, type RedriveOptions, type SqsSender } from "../../automation/redrive.js";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
@@ -62,6 +63,18 @@ async function drain(queueUrl: string): Promise<Message[]> {
     if (!received.Messages?.length) return messages;
     messages.push(...received.Messages);
   }
+}
+
+/** Clients the DLQ redrive never calls, pointed at the emulator all the same. */
+function unusedClients() {
+  return {
+    s3: new S3Client(clientConfig(endpoint)),
+    athena: new AthenaClient(clientConfig(endpoint)),
+    sns: new SNSClient(clientConfig(endpoint)),
+    invokeCuratedJob: () => async () => {
+      throw new Error("the DLQ redrive invokes no function");
+    },
+  };
 }
 
 function redriveOptions(overrides: Partial<RedriveOptions> = {}): RedriveOptions {
@@ -229,19 +242,19 @@ describe("npm run ci -- redrive", () => {
     let out = "";
     let clock = 0;
 
-    const code = await runCli(["redrive", "--stack", "dev"], {
+    const code = await runCli(["redrive", "--stack", "dev", "--queue", "dlq"], {
       env: {},
       out: { write: (chunk: string) => (out += chunk) },
       err: { write: (chunk: string) => (out += chunk) },
       openStack: () => backend.openStack,
-      awsClients: () => ({ sqs, s3: new S3Client(clientConfig(endpoint)), athena: new AthenaClient(clientConfig(endpoint)) }),
+      awsClients: () => ({ ...unusedClients(), sqs }),
       sleep: async (ms) => void (clock += ms),
       now: () => clock,
       redriveWaitTimeSeconds: 0,
     });
 
     expect(code).toBe(0);
-    expect(out).toContain("dev: redrive (receive-send-delete): 3 moved, 0 failed, 0 copied but not deleted");
+    expect(out).toContain("dev: redrive dlq (receive-send-delete): 3 moved, 0 failed, 0 copied but not deleted");
     expect(await drain(processingQueueUrl)).toHaveLength(3);
   });
 
@@ -250,12 +263,12 @@ describe("npm run ci -- redrive", () => {
     backend.stack("dev").outputsValue = { processingQueueUrl };
     let err = "";
 
-    const code = await runCli(["redrive", "--stack", "dev"], {
+    const code = await runCli(["redrive", "--stack", "dev", "--queue", "dlq"], {
       env: {},
       out: { write: () => true },
       err: { write: (chunk: string) => (err += chunk) },
       openStack: () => backend.openStack,
-      awsClients: () => ({ sqs, s3: new S3Client(clientConfig(endpoint)), athena: new AthenaClient(clientConfig(endpoint)) }),
+      awsClients: () => ({ ...unusedClients(), sqs }),
     });
 
     expect(code).toBe(1);
