@@ -210,7 +210,6 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
         dryRun: command.dryRun,
         batchSize: command.batchSize,
         progress,
-        now: () => new Date(now()),
       });
       progress.step(
         `${stack.name}: replay ${command.dryRun ? "(dry run) would announce" : "announced"} ${command.dryRun ? report.objects : report.announced} objects, ` +

@@ -43,7 +43,6 @@ export interface ReplayOptions {
   /** Messages per published batch (and progress line). */
   readonly batchSize: number;
   readonly progress: Progress;
-  readonly now: () => Date;
 }
 
 export interface ReplayReport {
@@ -99,7 +98,7 @@ export async function* selectRawObjects(s3: Pick<S3Client, "send">, bucket: stri
 }
 
 /** The replay message for a raw object, or undefined when it is not in a dataset folder or is a folder marker. */
-export function replayMessage(bucket: string, object: RawObject, now: Date): ObjectLandedMessage | undefined {
+export function replayMessage(bucket: string, object: RawObject): ObjectLandedMessage | undefined {
   const dataset = datasetOfRawKey(object.key);
   if (dataset === undefined || object.key.endsWith("/")) return undefined;
   return {
@@ -108,7 +107,8 @@ export function replayMessage(bucket: string, object: RawObject, now: Date): Obj
     size: object.size,
     etag: object.etag,
     ...(object.versionId ? { versionId: object.versionId } : {}),
-    eventTime: now.toISOString(),
+    // When S3 recorded the version (a version the lake already holds keeps the landing time it has there).
+    eventTime: object.lastModified.toISOString(),
     dataset,
     change: "created",
     replay: true,
@@ -126,7 +126,7 @@ function progressLog(progress: Progress): LogSink {
  *
  * @example
  * ```ts
- * await runReplay({ s3, sns, bucket, topicArn, selection: { kind: "days", dataset: "events", from: "2026-11-01", to: "2026-11-07" }, dryRun: true, batchSize: 100, progress, now: () => new Date() });
+ * await runReplay({ s3, sns, bucket, topicArn, selection: { kind: "days", dataset: "events", from: "2026-11-01", to: "2026-11-07" }, dryRun: true, batchSize: 100, progress });
  * ```
  */
 export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
@@ -146,7 +146,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     batch = [];
   };
   for await (const object of selectRawObjects(options.s3, options.bucket, options.selection)) {
-    const message = replayMessage(options.bucket, object, options.now());
+    const message = replayMessage(options.bucket, object);
     if (message === undefined) {
       skipped += 1;
       continue;

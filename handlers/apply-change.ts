@@ -20,7 +20,7 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { LogSink } from "./log";
 import type { ObjectLandedMessage } from "./ingest";
-import { decide, nextManifest, type ManifestStore, type MirrorChange, type MirrorManifest, type StoredManifest } from "./mirror";
+import { decide, holdsVersion, nextManifest, type ManifestStore, type MirrorChange, type MirrorManifest, type StoredManifest } from "./mirror";
 import { publishPipelineEvent, type PipelineEvent } from "./pipeline-events";
 
 /** What a version wrote: its output keys, and what the completion event reports. */
@@ -53,6 +53,7 @@ const changeOf = (message: ObjectLandedMessage): MirrorChange => ({
   ...(message.sequencer ? { sequencer: message.sequencer } : {}),
   ...(message.versionId ? { versionId: message.versionId } : {}),
   ...(message.etag ? { etag: message.etag.replace(/"/g, "") } : {}),
+  landedAt: message.eventTime,
   state: message.change === "removed" ? "deleted" : "present",
 });
 
@@ -110,19 +111,26 @@ function eventFor(message: ObjectLandedMessage, manifest: MirrorManifest, produc
  *
  * @example
  * ```ts
- * const outcome = await applyChange(message, () => convertToOutputs(message), deps);
+ * const outcome = await applyChange(message, (effective) => convertToOutputs(effective), deps);
  * // "applied" | "stale" | "duplicate" | "superseded"
  * ```
  */
-export async function applyChange(message: ObjectLandedMessage, produce: () => Promise<VersionOutputs>, deps: ApplyDependencies): Promise<ApplyOutcome> {
-  const change = changeOf(message);
-  const replay = message.replay === true || message.sequencer === undefined;
+export async function applyChange(announced: ObjectLandedMessage, produce: (message: ObjectLandedMessage) => Promise<VersionOutputs>, deps: ApplyDependencies): Promise<ApplyOutcome> {
+  const replay = announced.replay === true || announced.sequencer === undefined;
+  let message = announced;
+  let change = changeOf(message);
   const context = { key: message.key, dataset: message.dataset, change: change.state, ...(message.sequencer ? { sequencer: message.sequencer } : {}) };
   if (replay && !(await unorderedChangeIsCurrent(message, deps.s3))) {
     deps.logger.info("Skipped: the key has changed since this replay was announced", context);
     return "stale";
   }
   let stored = await deps.store.read(message.dataset, message.key);
+  const landedAt = stored?.manifest.landedAt;
+  if (replay && landedAt !== undefined && holdsVersion(stored?.manifest, change)) {
+    // The same version again: it landed when it first did, whenever it is replayed.
+    message = { ...message, eventTime: landedAt };
+    change = changeOf(message);
+  }
   let decision = decisionFor(stored, change, replay);
   if (decision === "stale") {
     deps.logger.info("Skipped: a later change of this key is already in the lake", { ...context, applied: stored?.manifest.sequencer });
@@ -138,7 +146,7 @@ export async function applyChange(message: ObjectLandedMessage, produce: () => P
     return "duplicate";
   }
 
-  const produced = change.state === "present" ? await produce() : undefined;
+  const produced = change.state === "present" ? await produce(message) : undefined;
   const outputs = produced?.outputs ?? [];
   for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt += 1) {
     const base = stored?.manifest;
@@ -159,7 +167,7 @@ export async function applyChange(message: ObjectLandedMessage, produce: () => P
       return "applied";
     }
     stored = await deps.store.read(message.dataset, message.key);
-    decision = replay ? (stored?.manifest.versionId === change.versionId ? "apply" : "stale") : decide(stored?.manifest, change);
+    decision = replay ? (holdsVersion(stored?.manifest, change) ? "apply" : "stale") : decide(stored?.manifest, change);
     if (decision !== "apply") {
       // Another processor applied a later change (or this very one) first: what this one wrote is not the mirror.
       const kept = new Set(stored?.manifest.outputs ?? []);

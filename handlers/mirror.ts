@@ -6,7 +6,9 @@
  * one key agree on a winner.
  *
  * Layout: `manifests/<dataset>/<sha256(raw key), 32 hex>.json`, one JSON object per raw key:
- * `{ key, dataset, sequencer, versionId?, etag?, state: "present" | "deleted", outputs, superseded, updatedAt }`.
+ * `{ key, dataset, sequencer, versionId?, etag?, landedAt?, state: "present" | "deleted", outputs, superseded, updatedAt }`.
+ * `landedAt` is when S3 recorded the version (its first announcement's `eventTime`): a replay of the
+ * version reuses it, so its rejected records stay in the same day partition.
  * `outputs` are the lake keys the applied version wrote; `superseded` those of the version it
  * replaced, deleted right after the commit (and again, harmlessly, by the next change, should the
  * function have stopped in between). A deleted key keeps a tombstone (`state: "deleted"`), so that
@@ -32,6 +34,8 @@ export interface MirrorManifest {
   readonly sequencer?: string;
   readonly versionId?: string;
   readonly etag?: string;
+  /** When the applied version landed (ISO 8601). */
+  readonly landedAt?: string;
   readonly state: "present" | "deleted";
   /** Lake keys the applied version wrote (Parquet files, its rejected-records file or object record). */
   readonly outputs: readonly string[];
@@ -47,6 +51,7 @@ export interface MirrorChange {
   readonly sequencer?: string;
   readonly versionId?: string;
   readonly etag?: string;
+  readonly landedAt?: string;
   readonly state: "present" | "deleted";
 }
 
@@ -69,6 +74,12 @@ export function compareSequencers(a: string, b: string): number {
   const left = a.toUpperCase().padStart(width, "0");
   const right = b.toUpperCase().padStart(width, "0");
   return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Whether a manifest holds this very version (its version id, or its ETag on an unversioned bucket). */
+export function holdsVersion(manifest: MirrorManifest | undefined, change: Pick<MirrorChange, "versionId" | "etag">): boolean {
+  if (manifest === undefined || manifest.state !== "present") return false;
+  return change.versionId !== undefined ? manifest.versionId === change.versionId : manifest.etag !== undefined && manifest.etag === change.etag;
 }
 
 /** What to do with a change given the key's current manifest. */
@@ -94,6 +105,7 @@ export function nextManifest(current: MirrorManifest | undefined, change: Mirror
     ...(change.sequencer !== undefined ? { sequencer: change.sequencer } : {}),
     ...(change.versionId !== undefined ? { versionId: change.versionId } : {}),
     ...(change.etag !== undefined ? { etag: change.etag } : {}),
+    ...(change.landedAt !== undefined ? { landedAt: change.landedAt } : {}),
     state: change.state,
     outputs: [...outputs],
     superseded: (current?.outputs ?? []).filter((output) => !kept.has(output)),

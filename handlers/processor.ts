@@ -99,7 +99,7 @@ async function processRecord(record: SQSRecord, deps: ProcessorDependencies): Pr
   const dataset = findDataset(message.dataset);
   if (dataset === undefined) throw new PermanentError(`Unknown dataset ${message.dataset}`, "unknown_dataset");
   const now = deps.now ?? Date.now;
-  await applyChange(message, () => versionOutputs(message, dataset, deps), {
+  await applyChange(message, (effective) => versionOutputs(effective, dataset, deps), {
     store: manifestStore(deps.s3, message.bucket),
     s3: deps.s3,
     logger: deps.logger,

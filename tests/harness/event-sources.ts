@@ -12,6 +12,7 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
   type Message,
 } from "@aws-sdk/client-sqs";
@@ -50,14 +51,43 @@ export async function collectS3Notifications(sqs: SQSClient, tapQueueUrl: string
   }
 }
 
-/** Invokes the function once per event, in the given order, as S3's asynchronous invocation does. */
-export async function deliverS3Events(fn: LocalFunction, events: readonly S3Event[]): Promise<NotificationDelivery> {
+/** What the function's asynchronous-invocation configuration declares (`FunctionEventInvokeConfig`). */
+export interface AsyncInvocation {
+  /** Retries after the first try (Lambda's default is 2). */
+  readonly maximumRetryAttempts: number;
+  /** Where Lambda sends the destination record of an event that failed every try, sent with the function's role. */
+  readonly onFailure?: { readonly sqs: Pick<SQSClient, "send">; readonly queueUrl: string; readonly functionArn: string };
+}
+
+/**
+ * Invokes the function for each event, in the given order, as S3's asynchronous invocation does:
+ * a failed try is retried up to `maximumRetryAttempts` times, then the event goes to the on-failure
+ * destination as Lambda's destination record (AWS Lambda Developer Guide, "Capturing records of
+ * asynchronous invocations": `requestContext`, `requestPayload`, `responseContext`, `responsePayload`).
+ */
+export async function deliverS3Events(fn: LocalFunction, events: readonly S3Event[], asyncInvocation: AsyncInvocation = { maximumRetryAttempts: 0 }): Promise<NotificationDelivery> {
   let failures = 0;
+  let invocations = 0;
   for (const event of events) {
-    const outcome = await fn.invoke(event);
-    if (!outcome.ok) failures += 1;
+    for (let attempt = 0; attempt <= asyncInvocation.maximumRetryAttempts; attempt += 1) {
+      invocations += 1;
+      const outcome = await fn.invoke(event);
+      if (outcome.ok) break;
+      failures += 1;
+      if (attempt < asyncInvocation.maximumRetryAttempts || !asyncInvocation.onFailure) continue;
+      const destination = asyncInvocation.onFailure;
+      const record = {
+        version: "1.0",
+        timestamp: new Date().toISOString(),
+        requestContext: { requestId: `local-${invocations}`, functionArn: `${destination.functionArn}:$LATEST`, condition: "RetriesExhausted", approximateInvokeCount: attempt + 1 },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+        responsePayload: { errorType: outcome.error.name, errorMessage: outcome.error.message },
+      };
+      await destination.sqs.send(new SendMessageCommand({ QueueUrl: destination.queueUrl, MessageBody: JSON.stringify(record) }));
+    }
   }
-  return { invocations: events.length, failures, events };
+  return { invocations, failures, events };
 }
 
 export interface QueuePollingOptions {

@@ -60,6 +60,11 @@ export class FaultProxy {
     this.rules.push({ ...rule, failed: 0 });
   }
 
+  /** Removes every rule: the service has recovered. */
+  clear(): void {
+    this.rules.length = 0;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse, target: URL, ca: string | undefined): void {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0]!);
     const rule = this.rules.find((candidate) => candidate.method === req.method && candidate.path.test(path) && candidate.failed < candidate.times);

@@ -113,6 +113,8 @@ export class LocalPipeline {
     readonly faults: FaultProxy | undefined,
     private readonly changes: S3ChangeLedger,
     private readonly startProcessor: () => Promise<LocalFunction>,
+    /** The policies exactly as the program declares them, before any `adjustPolicies`. */
+    private readonly declaredPolicies: PolicyModel | undefined,
   ) {
     this.s3 = new S3Client(this.clientConfigFor(PRINCIPALS.admin));
     this.sqs = new SQSClient(this.clientConfigFor(PRINCIPALS.admin));
@@ -127,10 +129,8 @@ export class LocalPipeline {
     const policy = enforce ? await PolicyEndpoint.start(upstream, policyModelFromRun(run, { substitutions: new Substitutions() })) : undefined;
     // Provisioning goes through the policy endpoint, so that queue URLs name it (SQS clients send to their QueueUrl's host).
     const plane = await provisionDataPlane(run, policy ? policy.awsEndpointFor(PRINCIPALS.admin) : upstream);
-    if (policy) {
-      const model = policyModelFromRun(run, plane, { principals: [producerDeclaration(run), ciSmokeDeclaration(run)] });
-      policy.useModel(options.adjustPolicies ? options.adjustPolicies(model) : model);
-    }
+    const declaredPolicies = policy ? policyModelFromRun(run, plane, { principals: [producerDeclaration(run), ciSmokeDeclaration(run)] }) : undefined;
+    if (policy && declaredPolicies) policy.useModel(options.adjustPolicies ? options.adjustPolicies(declaredPolicies) : declaredPolicies);
     const faults = options.faults ? await FaultProxy.start(policy ? policy.awsEndpointFor("datalake-processor") : upstream) : undefined;
     const environmentOf = (declared: RecordedResource): Record<string, string> => ({
       ...plane.functionEnvironment(declared),
@@ -147,7 +147,12 @@ export class LocalPipeline {
     });
     const clock = options.clock ?? (() => DEFAULT_LANDING_TIME);
     const changes = s3ChangeLedger(run, plane.buckets["datalake-lake"]!, upstream.region, clock);
-    return new LocalPipeline(upstream, run, plane, ingest, processor, clock, policy, faults, changes, startProcessor);
+    return new LocalPipeline(upstream, run, plane, ingest, processor, clock, policy, faults, changes, startProcessor, declaredPolicies);
+  }
+
+  /** Judges requests by the policies as the program declares them again, undoing `adjustPolicies` (a fix deployed). */
+  restoreDeclaredPolicies(): void {
+    if (this.policy && this.declaredPolicies) this.policy.useModel(this.declaredPolicies);
   }
 
   /** SDK client configuration for calling the local endpoint as a principal (`admin` when policies are not enforced). */
@@ -201,9 +206,20 @@ export class LocalPipeline {
     return (listed.Versions ?? []).find((version) => version.Key === key && version.ETag?.replace(/"/g, "") === etag)?.VersionId;
   };
 
-  /** Invokes ingest once per event, in the given order (S3 does not guarantee the order). */
+  /**
+   * Invokes ingest for each event, in the given order (S3 does not guarantee the order), with the
+   * retries and on-failure destination the program declares for its asynchronous invocations.
+   */
   deliver(events: readonly S3Event[]): Promise<NotificationDelivery> {
-    return deliverS3Events(this.ingest, events);
+    const declared = this.run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "datalake-ingest-async").inputs;
+    const destinationArn = this.plane.substitutions.apply(String(declared.destinationConfig?.onFailure?.destination ?? ""));
+    const failuresQueue = Object.values(this.plane.queues).find((queue) => queue.arn === destinationArn);
+    const ingestArn = this.plane.substitutions.apply(String(this.run.one(FUNCTION, "datalake-ingest").state.arn));
+    return deliverS3Events(this.ingest, events, {
+      maximumRetryAttempts: Number(declared.maximumRetryAttempts ?? 2),
+      // Lambda sends the destination record with the function's own role.
+      ...(failuresQueue ? { onFailure: { sqs: new SQSClient(this.clientConfigFor("datalake-ingest")), queueUrl: failuresQueue.url, functionArn: ingestArn } } : {}),
+    });
   }
 
   /**
