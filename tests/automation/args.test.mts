@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SMOKE_TIMEOUT_SECONDS, parseCommand, UsageError } from "../../automation/args.js";
 import { promotionRefusals, type SourceState } from "../../automation/promotion.js";
 import { formatSmokeRecord, parseSmokeRecord } from "../../automation/records.js";
+import { curateDays, daysBetween } from "../../automation/failure-queues.js";
 
 describe("parseCommand", () => {
   it("reads each command into its typed form", () => {
@@ -12,12 +13,28 @@ describe("parseCommand", () => {
     expect(parseCommand(["promote", "--from", "dev", "--to", "prod", "--approve"])).toMatchObject({ approve: true });
     expect(parseCommand(["smoke", "--stack", "dev"])).toMatchObject({ kind: "smoke", stack: "dev", timeoutSeconds: DEFAULT_SMOKE_TIMEOUT_SECONDS });
     expect(parseCommand(["smoke", "--stack", "dev", "--timeout", "90"])).toMatchObject({ timeoutSeconds: 90 });
-    expect(parseCommand(["redrive", "--stack", "prod", "--work-dir", "/src"])).toMatchObject({ kind: "redrive", stack: "prod", workDir: "/src" });
+    expect(parseCommand(["redrive", "--stack", "prod", "--work-dir", "/src"])).toMatchObject({ kind: "redrive", stack: "prod", workDir: "/src", queues: ["dlq", "ingest-failures", "curated-failures"] });
+    expect(parseCommand(["redrive", "--stack", "dev", "--queue", "ingest-failures"])).toMatchObject({ queues: ["ingest-failures"] });
+    expect(parseCommand(["replay", "--stack", "dev", "--prefix", "raw/events/2026/"])).toMatchObject({ kind: "replay", selection: { kind: "prefix", prefix: "raw/events/2026/" }, dryRun: false, batchSize: 100 });
+    expect(parseCommand(["replay", "--stack", "dev", "--dataset", "events", "--from", "2026-11-01", "--to", "2026-11-07", "--dry-run", "--batch-size", "20"])).toMatchObject({
+      selection: { kind: "days", dataset: "events", from: "2026-11-01", to: "2026-11-07" },
+      dryRun: true,
+      batchSize: 20,
+    });
+    expect(parseCommand(["replay", "--stack", "dev", "--keys-file", "keys.txt"])).toMatchObject({ selection: { kind: "keys-file", path: "keys.txt" } });
+    expect(parseCommand(["curate", "--stack", "dev", "--from", "2026-11-01", "--to", "2026-11-03"])).toMatchObject({ kind: "curate", from: "2026-11-01", to: "2026-11-03" });
     expect(parseCommand(["--help"])).toEqual({ kind: "help" });
   });
 
   it.each([
-    [[], "no command given; expected one of preview, deploy, promote, smoke, redrive"],
+    [[], "no command given; expected one of preview, deploy, promote, smoke, redrive, replay, curate"],
+    [["redrive", "--stack", "dev", "--queue", "processing"], '--queue "processing" is not one of dlq, ingest-failures, curated-failures, all'],
+    [["replay", "--stack", "dev"], "replay needs exactly one of --prefix, --dataset or --keys-file"],
+    [["replay", "--stack", "dev", "--prefix", "raw/", "--dataset", "events"], "replay needs exactly one of --prefix, --dataset or --keys-file"],
+    [["replay", "--stack", "dev", "--dataset", "events", "--from", "11/01/2026"], '--from "11/01/2026" is not a day as YYYY-MM-DD'],
+    [["replay", "--stack", "dev", "--dataset", "events", "--from", "2026-11-05", "--to", "2026-11-01"], "--to 2026-11-01 is before --from 2026-11-05"],
+    [["replay", "--stack", "dev", "--prefix", "raw/", "--batch-size", "0"], '--batch-size "0" must be a whole number from 1 to 10000'],
+    [["curate", "--stack", "dev", "--from", "2026-11-01"], "curate needs --to YYYY-MM-DD"],
     [["destroy"], 'unknown command "destroy"'],
     [["deploy"], "deploy needs --stack NAME"],
     [["deploy", "--stack", "dev", "--stack", "prod"], "deploy takes one --stack, got 2"],
@@ -72,5 +89,30 @@ describe("smoke records", () => {
     expect(parseSmokeRecord(formatSmokeRecord({ status: "failed", commit: "abc1234" }))).toEqual({ status: "failed", commit: "abc1234" });
     expect(parseSmokeRecord("ok")).toBeUndefined();
     expect(parseSmokeRecord(undefined)).toBeUndefined();
+  });
+});
+
+describe("curated backfill", () => {
+  it("lists every day of a range, month and year ends included", () => {
+    expect(daysBetween("2026-12-30", "2027-01-02")).toEqual(["2026-12-30", "2026-12-31", "2027-01-01", "2027-01-02"]);
+    expect(daysBetween("2026-11-05", "2026-11-05")).toEqual(["2026-11-05"]);
+    expect(() => daysBetween("2026-11-05", "2026-11-01")).toThrow("is not a range of days");
+  });
+
+  it("builds the days one after another and reports a failed day without stopping", async () => {
+    const invoked: string[] = [];
+    const steps: string[] = [];
+    const report = await curateDays(
+      "2026-11-01",
+      "2026-11-03",
+      async (day) => {
+        invoked.push(day);
+        if (day === "2026-11-02") throw new Error("HIVE_BAD_DATA");
+      },
+      { step: (message) => steps.push(message), stream: () => undefined },
+    );
+    expect(invoked).toEqual(["2026-11-01", "2026-11-02", "2026-11-03"]);
+    expect(report).toEqual({ built: ["2026-11-01", "2026-11-03"], failed: [{ day: "2026-11-02", error: "HIVE_BAD_DATA" }] });
+    expect(steps).toContain("curate: 2026-11-02 (2 of 3)");
   });
 });
