@@ -144,6 +144,8 @@ describe("the declared messaging on a local SNS/SQS endpoint", () => {
       etag: "e1",
       eventTime: "2026-11-20T10:00:00.000Z",
       dataset: "events",
+      change: "created",
+      sequencer: "000",
     });
     expect(received[0]!.MessageAttributes?.dataset?.StringValue).toBe("events");
   });

@@ -60,7 +60,7 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
     const topic = run().one("aws:sns/topic:Topic", "datalake-ingest");
     const notification = run().one("aws:s3/bucketNotification:BucketNotification");
     expect(notification.inputs.lambdaFunctions).toEqual([
-      { lambdaFunctionArn: ingest.state.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "raw/" },
+      { lambdaFunctionArn: ingest.state.arn, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], filterPrefix: "raw/" },
     ]);
     expect(ingest.inputs.environment.variables.INGEST_TOPIC_ARN).toBe(topic.state.arn);
   });

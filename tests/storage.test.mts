@@ -201,7 +201,7 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
     expect(outputs.kmsKeyArn).toBe(run().one(KEY).state.arn);
     expect(outputs.kmsKeyId).toBe(run().one(KEY).state.keyId);
     expect(outputs.kmsKeyAlias).toBe(`alias/datalake-${stack}`);
-    expect(outputs.zonePrefixes).toEqual({ raw: "raw/", processed: "processed/", curated: "curated/", rejected: "rejected/" });
+    expect(outputs.zonePrefixes).toEqual({ raw: "raw/", processed: "processed/", curated: "curated/", rejected: "rejected/", manifests: "manifests/" });
   });
 });
 

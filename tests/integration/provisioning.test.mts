@@ -56,7 +56,7 @@ describe("the dev data plane on the local endpoint", () => {
     expect(notification.QueueConfigurations).toHaveLength(1);
     expect(notification.QueueConfigurations![0]).toMatchObject({
       QueueArn: Object.values(plane.notificationTaps)[0]!.arn,
-      Events: ["s3:ObjectCreated:*"],
+      Events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
       Filter: { Key: { FilterRules: [{ Name: "prefix", Value: "raw/" }] } },
     });
   });
