@@ -8,7 +8,7 @@
  */
 import { runProgram } from "../tests/harness/program";
 import { startEndpoint, type AwsEndpoint } from "../tests/harness/emulator";
-import { DEFAULT_LANDING_TIME, LocalPipeline } from "../tests/harness/local-pipeline";
+import { DEFAULT_LANDING_TIME, LocalPipeline, PRINCIPALS } from "../tests/harness/local-pipeline";
 import { executionParameters, namedQueries } from "../analytics/queries";
 import { EVENT_COLUMNS, SAMPLE_USERS, USER_COLUMNS, csv, gzip, jsonLines, sampleEvents } from "../tests/harness/sample-data";
 
@@ -74,6 +74,10 @@ async function main(): Promise<void> {
     for (const fn of [pipeline.ingest, pipeline.processor]) {
       const { invocations, maxDurationMs, maxPeakRssMb, memorySizeMb, coldStarts } = fn.summary;
       step(`${fn.functionName}: ${invocations} invocations, ${coldStarts} cold starts, longest ${Math.round(maxDurationMs)} ms, peak RSS ${Math.round(maxPeakRssMb)} of ${memorySizeMb} MB`);
+    }
+    if (pipeline.policy) {
+      const judged = pipeline.policy.decisions.filter((decision) => decision.principal !== PRINCIPALS.admin);
+      step(`policy endpoint: ${judged.length} requests judged against the declared policies, ${pipeline.policy.denials().length} denied`);
     }
 
     const lake = await pipeline.snapshot();
