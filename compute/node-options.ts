@@ -11,9 +11,9 @@
  * uploads, gunzip, Parquet pages in flight).
  *
  * Why set them at all: Lambda's Node.js bootstrap derives `--max-semi-space-size` and
- * `--max-old-space-size` from `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` unless `NODE_OPTIONS` sets either;
- * for 1024 MB that is a 34 MB semi-space, whose young generation only adds resident memory to this
- * workload (measurements in bench/README.md). A 16 MB semi-space keeps young collections cheap.
+ * `--max-old-space-size` from `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` unless `NODE_OPTIONS` sets either,
+ * and its larger semi-space only adds resident memory to this workload. A 16 MB semi-space keeps
+ * young collections cheap. Measurements: bench/README.md.
  */
 
 /** Share of the function's memory the old generation may use. */
