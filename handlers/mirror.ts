@@ -44,16 +44,8 @@ export interface MirrorManifest {
   readonly updatedAt: string;
 }
 
-/** A change to apply: a version's outputs, or the key's deletion (no outputs). */
-export interface MirrorChange {
-  readonly key: string;
-  readonly dataset: string;
-  readonly sequencer?: string;
-  readonly versionId?: string;
-  readonly etag?: string;
-  readonly landedAt?: string;
-  readonly state: "present" | "deleted";
-}
+/** A change to apply: a version (whose outputs come with it), or the key's deletion. */
+export type MirrorChange = Pick<MirrorManifest, "key" | "dataset" | "sequencer" | "versionId" | "etag" | "landedAt" | "state">;
 
 /**
  * The manifest's key for a raw key.

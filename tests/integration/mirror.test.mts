@@ -5,13 +5,13 @@
  * concurrency, the replays and the redrives. Each scenario checks the row counts and that no output
  * file belongs to a version that is no longer the latest.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { GetObjectCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
-import { runProgram, type ProgramRun } from "../harness/program.js";
-import { startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
+import type { ProgramRun } from "../harness/program.js";
+import { pipelineScenarios } from "../harness/pipeline-scenarios.mjs";
 import { LocalPipeline, PRINCIPALS } from "../harness/local-pipeline.js";
 import { startFunction } from "../harness/lambda.js";
 import type { LakeSnapshot } from "../harness/lake-reader.js";
@@ -24,35 +24,17 @@ import { redriveDeadLetters } from "../../automation/redrive.js";
 import { redriveCuratedFailures, redriveIngestFailures } from "../../automation/failure-queues.js";
 import type { Progress } from "../../automation/progress.js";
 
-let endpoint: AwsEndpoint;
+const scenario = pipelineScenarios();
+/** The dev stack as the program declares it. */
 let dev: ProgramRun;
-let pipeline: LocalPipeline | undefined;
-let lake: LakeSnapshot | undefined;
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-  dev = await runProgram("dev");
-});
-afterEach(async () => {
-  lake?.close();
-  lake = undefined;
-  const stopping = pipeline;
-  pipeline = undefined;
-  try {
-    stopping?.policy?.assertNoUnexpectedDenials();
-  } finally {
-    await stopping?.stop();
-  }
-});
-afterAll(async () => {
-  await endpoint?.stop();
+beforeAll(() => {
+  dev = scenario.dev();
 });
 
 const quiet: Progress = { step: () => undefined, stream: () => undefined };
 
 async function started(options: Parameters<typeof LocalPipeline.start>[2] = {}): Promise<LocalPipeline> {
-  pipeline = await LocalPipeline.start(endpoint, dev, options);
-  return pipeline;
+  return scenario.start(dev, options);
 }
 
 /** Rows of a table, by day. */
@@ -72,8 +54,8 @@ async function latestOutputNames(local: LocalPipeline): Promise<Set<string>> {
 }
 
 /** Asserts that every file under processed/ and rejected/ belongs to a raw key's latest version. */
-async function expectOnlyLatestVersions(snapshot: LakeSnapshot): Promise<void> {
-  const names = await latestOutputNames(pipeline!);
+async function expectOnlyLatestVersions(local: LocalPipeline, snapshot: LakeSnapshot): Promise<void> {
+  const names = await latestOutputNames(local);
   const outputs = snapshot.keys.filter((key) => key.startsWith("processed/") || key.startsWith("rejected/"));
   expect(outputs.filter((key) => ![...names].some((name) => key.includes(`/${name}.`)))).toEqual([]);
 }
@@ -91,10 +73,10 @@ describe("processed/ mirrors raw/", () => {
     await local.land("raw/events/export.jsonl", jsonLines(sampleEvents("2026-11-21", 2, "corrected")));
 
     await local.drive();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     expect(await rowsPerDay(lake)).toEqual({ "2026-11-21": 2 });
-    await expectOnlyLatestVersions(lake);
+    await expectOnlyLatestVersions(local, lake);
     expect((await manifestOf(local, "raw/events/export.jsonl")).outputs).toEqual([expect.stringMatching(/^processed\/events\/year=2026\/month=11\/day=21\/export-/)]);
   });
 
@@ -106,12 +88,12 @@ describe("processed/ mirrors raw/", () => {
 
     await local.remove("raw/events/gone.jsonl");
     await local.drive();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     expect(await rowsPerDay(lake)).toEqual({ "2026-11-18": 1 });
     expect(lake.keys.filter((key) => key.includes("/gone-"))).toEqual([]);
     expect(await manifestOf(local, "raw/events/gone.jsonl")).toMatchObject({ state: "deleted", outputs: [] });
-    await expectOnlyLatestVersions(lake);
+    await expectOnlyLatestVersions(local, lake);
   });
 
   test("two versions delivered out of order: the later one wins, the older arriving last changes nothing", async () => {
@@ -122,11 +104,11 @@ describe("processed/ mirrors raw/", () => {
 
     await local.deliver([second!, first!]);
     await local.process();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     expect(await rowsPerDay(lake)).toEqual({ "2026-11-19": 1 });
     expect(local.processor.logs).toContain("Skipped: a later change of this key is already in the lake");
-    await expectOnlyLatestVersions(lake);
+    await expectOnlyLatestVersions(local, lake);
   });
 
   test("two versions processed at the same time in two sandboxes end with the newer one's outputs only", async () => {
@@ -137,11 +119,11 @@ describe("processed/ mirrors raw/", () => {
 
     const acknowledged = await local.processConcurrently();
     await local.process();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     expect(acknowledged).toBe(2);
     expect(await rowsPerDay(lake)).toEqual({ "2026-11-20": 2 });
-    await expectOnlyLatestVersions(lake);
+    await expectOnlyLatestVersions(local, lake);
   });
 
   test("a replay run twice announces the current versions again and changes nothing", async () => {
@@ -172,7 +154,7 @@ describe("processed/ mirrors raw/", () => {
     const firstRun = await local.process();
     const second = await replay(false);
     await local.process();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     // Assess
     expect(dry).toMatchObject({ objects: 2, announced: 0 });
@@ -183,7 +165,7 @@ describe("processed/ mirrors raw/", () => {
     expect(firstRun.deleted).toBe(2);
     expect(lake.keys).toEqual(keysBefore);
     expect(await rowsPerDay(lake)).toEqual({ "2026-11-18": 3, "2026-11-19": 2 });
-    await expectOnlyLatestVersions(lake);
+    await expectOnlyLatestVersions(local, lake);
   });
 });
 
@@ -216,13 +198,13 @@ describe("redrive of every failure queue", () => {
     const moved = await redrive();
     await local.process();
     const again = await redrive();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     // Assess
     expect(moved.moved).toBe(1);
     expect(again.moved).toBe(0);
     expect(await rowsPerDay(lake)).toEqual({ "2026-11-18": 2 });
-    await expectOnlyLatestVersions(lake);
+    await expectOnlyLatestVersions(local, lake);
   });
 
   test("the ingest-failures queue is announced again, keeping S3's sequencers; an empty one receives nothing", async () => {
@@ -251,7 +233,7 @@ describe("redrive of every failure queue", () => {
     await local.process();
     const receivesBefore = receivesOf(local, failuresQueue.arn);
     const empty = await redriveIngestFailures(drain, target);
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     // Assess
     expect(redriven).toEqual({ replayed: 1, failed: 0 });

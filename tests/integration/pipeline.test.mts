@@ -5,14 +5,14 @@
  * with Lambda's flags, driven as the Lambda service drives them, and the lake read back by DuckDB.
  * Any denied request a scenario does not expect fails it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
 import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets } from "../../automation/smoke.js";
-import { runProgram, type ProgramRun } from "../harness/program.js";
-import { startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
-import { DEFAULT_LANDING_TIME, LocalPipeline, PRINCIPALS } from "../harness/local-pipeline.js";
+import type { ProgramRun } from "../harness/program.js";
+import { DEFAULT_LANDING_TIME, PRINCIPALS } from "../harness/local-pipeline.js";
+import { pipelineScenarios } from "../harness/pipeline-scenarios.mjs";
 import { executionParameters, namedQueries } from "../../analytics/queries.js";
 import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
 import {
@@ -42,28 +42,11 @@ const PARQUET_AS_READ: Readonly<Record<string, string>> = {
   "map<string,string>": "MAP(VARCHAR, VARCHAR)",
 };
 
-let endpoint: AwsEndpoint;
+const scenario = pipelineScenarios();
+/** The dev stack as the program declares it. */
 let run: ProgramRun;
-let pipeline: LocalPipeline | undefined;
-let lake: LakeSnapshot | undefined;
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-  run = await runProgram("dev");
-});
-afterEach(async () => {
-  lake?.close();
-  lake = undefined;
-  const stopping = pipeline;
-  pipeline = undefined;
-  try {
-    stopping?.policy?.assertNoUnexpectedDenials();
-  } finally {
-    await stopping?.stop();
-  }
-});
-afterAll(async () => {
-  await endpoint?.stop();
+beforeAll(() => {
+  run = scenario.dev();
 });
 
 const count = (rows: Record<string, unknown>[]) => Number(rows[0]?.n);
@@ -80,7 +63,7 @@ const numbers = (rows: Record<string, unknown>[], fields: readonly string[]) =>
 describe("the dev pipeline, end to end", () => {
   test("several files and datasets in JSON Lines, CSV and gzip become the declared tables, and the seed's queries answer", async () => {
     // Prepare: events as JSON Lines (with 2 invalid lines), CSV (1 invalid row) and gzip; users as JSON Lines and CSV
-    pipeline = await LocalPipeline.start(endpoint, run);
+    const pipeline = await scenario.start(run);
     const jsonEvents = sampleEvents(DAY, 6, "json");
     const csvEvents = sampleEvents(DAY, 4, "csv");
     const gzipEvents = sampleEvents(DAY, 5, "gz");
@@ -92,7 +75,7 @@ describe("the dev pipeline, end to end", () => {
 
     // Act
     const report = await pipeline.drive();
-    lake = await pipeline.snapshot();
+    const lake = scenario.keep(await pipeline.snapshot());
 
     // Assess: every object announced and processed, nothing retried
     expect(report.notifications).toMatchObject({ invocations: 5, failures: 0 });
@@ -129,12 +112,12 @@ describe("the dev pipeline, end to end", () => {
   });
 
   test("one file spanning several days is split into one partition per day", async () => {
-    pipeline = await LocalPipeline.start(endpoint, run);
+    const pipeline = await scenario.start(run);
     const events = [...sampleEvents("2026-10-31", 2, "a"), ...sampleEvents("2026-11-01", 3, "b"), ...sampleEvents("2026-11-02", 4, "c")];
     await pipeline.land("raw/events/three-days.jsonl", jsonLines(events));
 
     await pipeline.drive();
-    lake = await pipeline.snapshot();
+    const lake = scenario.keep(await pipeline.snapshot());
 
     const perDay = await lake.rows("SELECT year, month, day, count(*) AS n FROM datalake_dev.events GROUP BY ALL ORDER BY ALL");
     expect(numbers(perDay, ["year", "month", "day", "n"])).toEqual([
@@ -150,12 +133,12 @@ describe("the dev pipeline, end to end", () => {
   });
 
   test("keys with spaces, + and unicode are decoded and processed", async () => {
-    pipeline = await LocalPipeline.start(endpoint, run);
+    const pipeline = await scenario.start(run);
     const key = "raw/events/Relevé + août 2026 ✓.jsonl";
     await pipeline.land(key, jsonLines(sampleEvents(DAY, 3, "u")));
 
     const report = await pipeline.drive();
-    lake = await pipeline.snapshot();
+    const lake = scenario.keep(await pipeline.snapshot());
 
     expect(report.processing).toMatchObject({ deleted: 1, reportedFailures: 0 });
     expect(count(await lake.rows("SELECT count(*) AS n FROM datalake_dev.events"))).toBe(3);
@@ -164,12 +147,12 @@ describe("the dev pipeline, end to end", () => {
   });
 
   test("a folder marker is skipped without a message; a zero-byte object is a version that writes nothing", async () => {
-    pipeline = await LocalPipeline.start(endpoint, run);
+    const pipeline = await scenario.start(run);
     await pipeline.land("raw/events/", "");
     await pipeline.land("raw/events/empty.jsonl", "");
 
     const report = await pipeline.drive();
-    lake = await pipeline.snapshot();
+    const lake = scenario.keep(await pipeline.snapshot());
 
     expect(report.notifications).toMatchObject({ invocations: 2, failures: 0 });
     expect(report.processing).toMatchObject({ invocations: 1, deleted: 1, reportedFailures: 0 });
@@ -178,11 +161,11 @@ describe("the dev pipeline, end to end", () => {
   });
 
   test("an object of an unregistered dataset never reaches the processor and is reported at error level", async () => {
-    pipeline = await LocalPipeline.start(endpoint, run);
+    const pipeline = await scenario.start(run);
     await pipeline.land("raw/orders/o-1.jsonl", '{"order_id":1}\n');
 
     const report = await pipeline.drive();
-    lake = await pipeline.snapshot();
+    const lake = scenario.keep(await pipeline.snapshot());
 
     expect(report.notifications).toMatchObject({ invocations: 1, failures: 0 });
     expect(report.processing.invocations).toBe(0);
@@ -193,7 +176,7 @@ describe("the dev pipeline, end to end", () => {
 
   test("a poison message reaches the DLQ after exactly maxReceiveCount receives", async () => {
     // Prepare: S3 answers every read of this object with 503, through a proxy in front of the endpoint
-    pipeline = await LocalPipeline.start(endpoint, run, { faults: true });
+    const pipeline = await scenario.start(run, { faults: true });
     const faults = pipeline.faults!;
     faults.fail({ method: "GET", path: /\/raw\/events\/poison\.jsonl$/, times: Infinity, status: 503, code: "SlowDown" });
     await pipeline.land("raw/events/poison.jsonl", jsonLines(sampleEvents(DAY, 2, "p")));
@@ -211,7 +194,7 @@ describe("the dev pipeline, end to end", () => {
   });
 
   test("a duplicate delivery overwrites instead of adding rows", async () => {
-    pipeline = await LocalPipeline.start(endpoint, run);
+    const pipeline = await scenario.start(run);
     await pipeline.land("raw/events/dup.jsonl", jsonLines(sampleEvents(DAY, 4, "d")));
     const first = await pipeline.drive();
     const before = await pipeline.snapshot();
@@ -222,7 +205,7 @@ describe("the dev pipeline, end to end", () => {
     await pipeline.ingest.invoke(first.notifications.events[0]);
     await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.processingQueue.url, MessageBody: first.processing.deletedBodies[0]! }));
     const report = await pipeline.drive();
-    lake = await pipeline.snapshot();
+    const lake = scenario.keep(await pipeline.snapshot());
 
     // Assess: both duplicates were processed, and the lake holds the same objects and rows
     expect(report.processing.deleted).toBe(2);
@@ -232,13 +215,13 @@ describe("the dev pipeline, end to end", () => {
 
   test("a transient S3 failure is retried and then succeeds, with no rows lost or doubled", async () => {
     // Prepare: the first 4 reads fail (more than the SDK's own 3 attempts), then S3 recovers
-    pipeline = await LocalPipeline.start(endpoint, run, { faults: true });
+    const pipeline = await scenario.start(run, { faults: true });
     const faults = pipeline.faults!;
     faults.fail({ method: "GET", path: /\/raw\/events\/flaky\.jsonl$/, times: 4, status: 500, code: "InternalError" });
     await pipeline.land("raw/events/flaky.jsonl", jsonLines(sampleEvents(DAY, 5, "f")));
 
     const report = await pipeline.drive();
-    lake = await pipeline.snapshot();
+    const lake = scenario.keep(await pipeline.snapshot());
 
     expect(faults.injected).toHaveLength(4);
     expect(report.processing).toMatchObject({ reportedFailures: 1, deleted: 1 });
@@ -248,7 +231,7 @@ describe("the dev pipeline, end to end", () => {
 
   test("the CI smoke test passes against the real processor, as the CI principal with the policy the program declares for it", async () => {
     // Prepare: the stack's workgroup; the emulator's Athena answers with what DuckDB computes over the lake
-    pipeline = await LocalPipeline.start(endpoint, run);
+    const pipeline = await scenario.start(run);
     await new AthenaClient(pipeline.clientConfigFor(PRINCIPALS.admin)).send(new CreateWorkGroupCommand({ Name: String(run.outputs.athenaWorkgroupName) }));
     const athena = new AthenaClient(pipeline.clientConfigFor(PRINCIPALS.ciSmoke));
     const smokeS3 = new S3Client(pipeline.clientConfigFor(PRINCIPALS.ciSmoke));
@@ -278,8 +261,8 @@ describe("the dev pipeline, end to end", () => {
         try {
           const [row] = await snapshot.rows(smokeCountQuery(targets.glueDatabaseName, runId, smokeSample(runId, instant, 3)));
           if (row === undefined || Number(row.row_count) === 0) return;
-          const response = await endpoint.motoApi("/moto-api/static/athena/query-results", {
-            region: endpoint.region,
+          const response = await scenario.endpoint().motoApi("/moto-api/static/athena/query-results", {
+            region: scenario.endpoint().region,
             results: [{ rows: [{ Data: [{ VarCharValue: "row_count" }] }, { Data: [{ VarCharValue: String(row.row_count) }] }], column_info: [{ Name: "row_count", Type: "bigint" }] }],
           });
           expect(response.status).toBe(201);
@@ -294,7 +277,7 @@ describe("the dev pipeline, end to end", () => {
     expect(report.rowCount).toBe(3);
     expect(report.processedKeys).toHaveLength(1);
     const lakeAfter = await pipeline.snapshot();
-    lake = lakeAfter;
+    scenario.keep(lakeAfter);
     expect(lakeAfter.keys.filter((key) => key.startsWith("processed/"))).toEqual([]);
   });
 });

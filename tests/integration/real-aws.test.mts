@@ -4,10 +4,10 @@
  * runtime SDK, every request judged against the declared policies (tests/harness/iam/). Each of these
  * failed on the code before the fix it names (issue 14); any denial a scenario does not expect fails it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { runProgram, type ProgramRun } from "../harness/program.js";
-import { startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
+import { pipelineScenarios } from "../harness/pipeline-scenarios.mjs";
 import { LocalPipeline, PRINCIPALS, type LocalPipelineOptions } from "../harness/local-pipeline.js";
 import type { LakeSnapshot } from "../harness/lake-reader.js";
 import type { PolicyModel } from "../harness/iam/model.js";
@@ -17,33 +17,15 @@ import { RUNTIME_SDK_VERSION } from "../harness/lambda-runtime.js";
 
 const DAY = "2026-11-20";
 
-let endpoint: AwsEndpoint;
+const scenario = pipelineScenarios();
+/** The dev stack as the program declares it. */
 let dev: ProgramRun;
-let pipeline: LocalPipeline | undefined;
-let lake: LakeSnapshot | undefined;
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-  dev = await runProgram("dev");
-});
-afterEach(async () => {
-  lake?.close();
-  lake = undefined;
-  const stopping = pipeline;
-  pipeline = undefined;
-  try {
-    stopping?.policy?.assertNoUnexpectedDenials();
-  } finally {
-    await stopping?.stop();
-  }
-});
-afterAll(async () => {
-  await endpoint?.stop();
+beforeAll(() => {
+  dev = scenario.dev();
 });
 
 async function started(run: ProgramRun, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  pipeline = await LocalPipeline.start(endpoint, run, options);
-  return pipeline;
+  return scenario.start(run, options);
 }
 
 const count = async (snapshot: LakeSnapshot, sql: string): Promise<number> => Number((await snapshot.rows(sql))[0]?.n);
@@ -55,7 +37,7 @@ describe("what failed on AWS, failing locally first", () => {
     await local.land("raw/events/node22.jsonl", jsonLines(sampleEvents(DAY, 4, "n22")));
 
     const report = await local.drive();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     expect(report.processing).toMatchObject({ deleted: 1, reportedFailures: 0, failedInvocations: 0 });
     expect(await count(lake, "SELECT count(*) AS n FROM datalake_dev.events")).toBe(4);
@@ -70,7 +52,7 @@ describe("what failed on AWS, failing locally first", () => {
 
     // Act
     const report = await local.drive();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     // Assess: the processor's PutObject and every UploadPart carried no encryption header and were allowed
     expect(report.processing).toMatchObject({ deleted: 1, reportedFailures: 0 });
@@ -92,7 +74,7 @@ describe("what failed on AWS, failing locally first", () => {
 
     // Act
     const processing = await local.process();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     // Assess: S3 answered 404 (the processor may list the bucket), a permanent failure
     expect(processing).toMatchObject({ deleted: 1, reportedFailures: 0 });
@@ -111,7 +93,7 @@ describe("what failed on AWS, failing locally first", () => {
 
     // Act
     const report = await local.drive();
-    lake = await local.snapshot();
+    const lake = scenario.keep(await local.snapshot());
 
     // Assess: no invocation ran into the timeout; deferred messages came back and were converted
     expect(report.processing.failedInvocations).toBe(0);
