@@ -48,10 +48,15 @@ export interface ObservabilityArgs {
   readonly workgroupName: pulumi.Input<string>;
 }
 
+/** What observability builds, as operators take it. */
 export interface ObservabilityOutputs {
-  readonly dashboardName: pulumi.Output<string>;
-  readonly alarmArns: pulumi.Output<string>[];
-  readonly pipelineUnhealthyAlarmArn: pulumi.Output<string>;
+  readonly dashboard: { readonly name: pulumi.Output<string> };
+  readonly alarms: {
+    /** Every alarm of the stack, the composite included. */
+    readonly arns: pulumi.Output<string>[];
+    /** The composite alarm over the critical ones. */
+    readonly pipelineUnhealthyArn: pulumi.Output<string>;
+  };
 }
 
 type Name = pulumi.Input<string>;
@@ -65,11 +70,10 @@ const metricArgs = (metric: MetricStat<Name>) => ({
   ...(/^p\d/.test(metric.stat) ? { extendedStatistic: metric.stat } : { statistic: metric.stat }),
 });
 
-export class Observability extends pulumi.ComponentResource implements ObservabilityOutputs {
-  readonly dashboardName: pulumi.Output<string>;
-  readonly alarmArns: pulumi.Output<string>[];
-  readonly pipelineUnhealthyAlarmArn: pulumi.Output<string>;
+/** The outputs are the component's fields: declared once, in `ObservabilityOutputs`. */
+export interface Observability extends ObservabilityOutputs {}
 
+export class Observability extends pulumi.ComponentResource {
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:observability:Observability", name, {}, opts);
     const namespace = metricsNamespace(args.stack);
@@ -185,9 +189,11 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       { parent: this },
     );
 
-    this.dashboardName = dashboard.dashboardName;
-    this.pipelineUnhealthyAlarmArn = unhealthy.arn;
-    this.alarmArns = [...alarms.map(({ resource }) => resource.arn), unhealthy.arn];
-    this.registerOutputs({ dashboardName: this.dashboardName, pipelineUnhealthyAlarmArn: this.pipelineUnhealthyAlarmArn });
+    const outputs: ObservabilityOutputs = {
+      dashboard: { name: dashboard.dashboardName },
+      alarms: { arns: [...alarms.map(({ resource }) => resource.arn), unhealthy.arn], pipelineUnhealthyArn: unhealthy.arn },
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }
