@@ -10,8 +10,11 @@ import { Messaging } from "./messaging";
 import { Compute } from "./compute";
 import { Analytics } from "./analytics";
 import { Observability } from "./observability";
+import { DATASETS, registryProblems } from "./handlers/datasets";
 
 const settings = loadSettings();
+const registry = registryProblems(DATASETS);
+if (registry.length > 0) throw new pulumi.RunError(`Invalid dataset registry (handlers/datasets.ts):\n  - ${registry.join("\n  - ")}`);
 const name = "datalake";
 
 const network = new Network(name, { settings: settings.network, stack: settings.stack, logRetentionDays: settings.logRetentionDays });

@@ -112,6 +112,8 @@ export interface ObservabilitySettings {
   readonly rejectedRowsMaxPercent: number;
   readonly athenaDailyScanBudgetBytes: number;
   readonly errorLogLinesThreshold: number;
+  /** The README as the alarm descriptions link to it: `<repositoryUrl>/blob/HEAD/README.md`. */
+  readonly runbookUrl: string;
 }
 
 export interface Settings {
@@ -386,6 +388,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
       rejectedRowsMaxPercent: values.rejectedRowsMaxPercent,
       athenaDailyScanBudgetBytes: values.athenaDailyScanBudgetGb * 1024 ** 3,
       errorLogLinesThreshold: values.errorLogLinesThreshold,
+      runbookUrl: `${values.repositoryUrl}/blob/HEAD/README.md`,
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Observability layer: an alarm on every failure path of the pipeline (functions, queues, rejected
- * rows, the curated job, Athena spend), each linking to its README runbook section and sending ALARM
- * and OK to the alerts topic; a composite "pipeline unhealthy" alarm over the critical ones; metric
+ * rows, the curated job, Athena spend, datasets that stop arriving), each linking to its README
+ * runbook section by a full URL and sending ALARM and OK to the alerts topic; a composite "pipeline unhealthy" alarm over the critical ones; metric
  * filters counting error-level lines in every function's JSON logs; and the pipeline's dashboard.
  * The alarms are plain specs (`alarms.ts`) and the dashboard a pure body (`dashboard.ts`); this
  * component only turns them into resources.
@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ObservabilitySettings } from "../config";
-import { DATASET_NAMES } from "../handlers/datasets";
+import { DATASETS, DATASET_NAMES } from "../handlers/datasets";
 import {
   AlarmSpec,
   FUNCTION_KEYS,
@@ -108,6 +108,7 @@ export class Observability extends pulumi.ComponentResource {
       workgroupName: args.workgroupName,
       metricsNamespace: namespace,
       datasets: DATASET_NAMES,
+      freshness: DATASETS.flatMap(({ name: dataset, maxSilenceHours }) => (maxSilenceHours === undefined ? [] : [{ dataset, maxSilenceHours }])),
     });
     const alarm = (spec: AlarmSpec<Name>) =>
       new aws.cloudwatch.MetricAlarm(
@@ -134,6 +135,7 @@ export class Observability extends pulumi.ComponentResource {
               }
             : {}),
           ...notify,
+          ...(spec.notifyOnInsufficientData ? { insufficientDataActions: [args.alertsTopicArn] } : {}),
         },
         // The log alarms watch metrics only their filters publish.
         { parent: this, dependsOn: spec.key.endsWith("-error-logs") ? filters : [] },
@@ -145,7 +147,7 @@ export class Observability extends pulumi.ComponentResource {
       `${name}-${PIPELINE_UNHEALTHY}`,
       {
         alarmName: alarmName(args.stack, PIPELINE_UNHEALTHY),
-        alarmDescription: pipelineUnhealthyDescription(args.stack),
+        alarmDescription: pipelineUnhealthyDescription(args.stack, args.settings.runbookUrl),
         alarmRule: compositeRule(critical.map(({ spec }) => spec.alarmName)),
         actionsEnabled: true,
         ...notify,

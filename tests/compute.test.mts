@@ -11,6 +11,7 @@ import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/polici
 import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.js";
 import { maxOldSpaceMb, processorNodeOptions } from "../compute/node-options.js";
 import { rejectedObjectKey } from "../handlers/processor.js";
+import { UNREGISTERED_DATASET } from "./harness/sample-data.js";
 
 const FUNCTION = "aws:lambda/function:Function";
 const FIVE_MB = 5 * 1024 * 1024;
@@ -230,7 +231,7 @@ describe("the uploads, run from a folder holding only what they pack", () => {
     // Act
     const outcome = await fn.invoke(
       sqsEvent([
-        message("lake", "raw/orders/a.jsonl", "e1", "orders"),
+        message("lake", `raw/${UNREGISTERED_DATASET}/a.jsonl`, "e1", UNREGISTERED_DATASET),
         message("lake", "raw/events/missing.jsonl", "e2", "events"),
         message("locked", "raw/events/b.jsonl", "e3", "events"),
         message("lake", "raw/events/ok.jsonl", put.ETag!, "events"),
@@ -239,8 +240,8 @@ describe("the uploads, run from a folder holding only what they pack", () => {
 
     // Assess: only the unreadable-for-now message is retried; the others are done
     expect(outcome).toMatchObject({ ok: true, result: { batchItemFailures: [{ itemIdentifier: "message-2" }] } });
-    const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: rejectedObjectKey({ bucket: "lake", dataset: "orders", key: "raw/orders/a.jsonl", etag: "e1" }) }));
-    expect(JSON.parse(await rejected.Body!.transformToString())).toMatchObject({ reason: "unknown_dataset", source: { key: "raw/orders/a.jsonl" } });
+    const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: rejectedObjectKey({ bucket: "lake", dataset: UNREGISTERED_DATASET, key: `raw/${UNREGISTERED_DATASET}/a.jsonl`, etag: "e1" }) }));
+    expect(JSON.parse(await rejected.Body!.transformToString())).toMatchObject({ reason: "unknown_dataset", source: { key: `raw/${UNREGISTERED_DATASET}/a.jsonl` } });
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: "lake" }));
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys.filter((key) => key.startsWith("processed/events/year=2026/month=11/day=20/") && key.endsWith(".parquet"))).toHaveLength(1);

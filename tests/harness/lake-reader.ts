@@ -23,6 +23,21 @@ export const DUCKDB_TYPES: Readonly<Record<string, string>> = {
   "map<string,string>": "MAP(VARCHAR, VARCHAR)",
 };
 
+/**
+ * Glue (Athena) types → the DuckDB type of the same column read straight from a Parquet file the
+ * processor wrote (no declared casts): what a Parquet schema must show for its Glue table.
+ */
+export const PARQUET_AS_READ: Readonly<Record<string, string>> = {
+  string: "VARCHAR",
+  int: "INTEGER",
+  bigint: "BIGINT",
+  double: "DOUBLE",
+  boolean: "BOOLEAN",
+  timestamp: "TIMESTAMP WITH TIME ZONE",
+  date: "DATE",
+  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
+};
+
 interface GlueColumn {
   readonly name: string;
   readonly type: string;

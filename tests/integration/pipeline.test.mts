@@ -17,6 +17,7 @@ import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
 import {
   EVENT_COLUMNS,
   SAMPLE_USERS,
+  UNREGISTERED_DATASET,
   USER_COLUMNS,
   csv,
   expectedEventsPerType,
@@ -177,7 +178,7 @@ describe("the dev pipeline, end to end", () => {
 
   test("an object of an unregistered dataset never reaches the processor and is reported at error level", async () => {
     pipeline = await LocalPipeline.start(endpoint, run);
-    await pipeline.land("raw/orders/o-1.jsonl", '{"order_id":1}\n');
+    await pipeline.land(`raw/${UNREGISTERED_DATASET}/o-1.jsonl`, '{"order_id":1}\n');
 
     const report = await pipeline.drive();
     lake = await pipeline.snapshot();
