@@ -21,6 +21,7 @@ Commands:
   promote --from NAME --to NAME [--approve] promote the source's commit after checking it; previews, then updates (policy pack on both)
   smoke --stack NAME [--timeout SECONDS]    land a sample, wait for its Parquet, count it with Athena, clean up
   redrive --stack NAME                      move the dead-letter queue's messages back to the processing queue
+  check-config [--stack NAME... | --all]    validate Pulumi.<stack>.yaml files offline with preview's rules (default: --all)
 
 Options for every command:
   --commit SHA      the commit being shipped (default: $GITHUB_SHA, else \`git rev-parse HEAD\`)
@@ -40,9 +41,11 @@ export type Command = CommonOptions &
     | { readonly kind: "promote"; readonly from: string; readonly to: string; readonly approve: boolean }
     | { readonly kind: "smoke"; readonly stack: string; readonly timeoutSeconds: number }
     | { readonly kind: "redrive"; readonly stack: string }
+    /** `stacks` empty: every `Pulumi.<stack>.yaml` of the project. */
+    | { readonly kind: "check-config"; readonly stacks: readonly string[] }
   );
 
-const COMMANDS = ["preview", "deploy", "promote", "smoke", "redrive"] as const;
+const COMMANDS = ["preview", "deploy", "promote", "smoke", "redrive", "check-config"] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command accepts (besides the common ones). */
@@ -52,6 +55,7 @@ const ALLOWED: Record<CommandName, readonly string[]> = {
   promote: ["from", "to", "approve"],
   smoke: ["stack", "timeout"],
   redrive: ["stack"],
+  "check-config": ["stack", "all"],
 };
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -81,6 +85,7 @@ export function parseCommand(argv: readonly string[]): Command {
         from: { type: "string" },
         to: { type: "string" },
         approve: { type: "boolean" },
+        all: { type: "boolean" },
         timeout: { type: "string" },
         commit: { type: "string" },
         "work-dir": { type: "string" },
@@ -105,11 +110,14 @@ export function parseCommand(argv: readonly string[]): Command {
   if (commit !== undefined && !/^[0-9a-f]{7,40}$/.test(commit)) throw new UsageError(`--commit "${commit}" is not a git commit SHA`);
   const common: CommonOptions = { commit, workDir: values["work-dir"] };
   const stacks = values.stack ?? [];
-  if (command !== "preview" && stacks.length > 1) throw new UsageError(`${command} takes one --stack, got ${stacks.length}`);
+  if (command !== "preview" && command !== "check-config" && stacks.length > 1) throw new UsageError(`${command} takes one --stack, got ${stacks.length}`);
 
   switch (command) {
     case "preview":
       return { ...common, kind: "preview", stacks: stacks.map((stack) => stackName(stack, "stack", command)) };
+    case "check-config":
+      if (values.all && stacks.length > 0) throw new UsageError("check-config takes --stack NAME... or --all, not both");
+      return { ...common, kind: "check-config", stacks: stacks.map((stack) => stackName(stack, "stack", command)) };
     case "deploy":
       return { ...common, kind: "deploy", stack: stackName(stacks[0], "stack", command) };
     case "redrive":

@@ -18,6 +18,7 @@ import { pulumiStackOpener } from "./pulumi-stack";
 import { redriveDeadLetters } from "./redrive";
 import { newRunId, runSmokeTest, smokeTargets } from "./smoke";
 import type { OpenStack, PolicyCheck, StackOperations, StackOutputs } from "./stack-operations";
+import { checkStackConfig, formatStackConfigReport } from "../config/check";
 
 /** AWS SDK clients for one region (endpoint and credentials from the environment, as the SDK reads them). */
 export interface AwsClients {
@@ -131,8 +132,24 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
   }
 }
 
+/**
+ * Checks the named stacks' files (every `Pulumi.<stack>.yaml` when none is named) with preview's
+ * rules, prints each report, and throws when any has a problem. Needs neither Pulumi nor AWS.
+ *
+ * @example checkConfig("/src/datalake", [], process.stdout); // "Pulumi.dev.yaml: ok" …
+ */
+export function checkConfig(workDir: string, stacks: readonly string[], out: CliEnvironment["out"]): void {
+  const names = stacks.length > 0 ? stacks : projectStacks(workDir);
+  if (names.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${workDir}: pass --stack NAME`);
+  const reports = names.map((stack) => checkStackConfig(workDir, stack));
+  for (const report of reports) out.write(`${formatStackConfigReport(report)}\n`);
+  const invalid = reports.filter((report) => report.problems.length > 0).map((report) => report.stack);
+  if (invalid.length > 0) throw new Error(`invalid configuration in ${invalid.join(", ")}`);
+}
+
 async function execute(command: Exclude<Command, { kind: "help" }>, environment: CliEnvironment, progress: Progress): Promise<void> {
   const workDir = resolve(command.workDir ?? PROJECT_ROOT);
+  if (command.kind === "check-config") return checkConfig(workDir, command.stacks, environment.out);
   const openStack = (environment.openStack ?? ((dir: string) => pulumiStackOpener({ workDir: dir })))(workDir);
   const awsClients = environment.awsClients ?? defaultAwsClients;
   const sleep = environment.sleep ?? sleepFor;
