@@ -16,9 +16,13 @@ export const EXIT_USAGE = 2;
 export const USAGE = `Usage: npm run ci -- <command> [options]
 
 Commands:
-  preview [--stack NAME]...                 preview stacks with their diff and the policy pack (default: every Pulumi.<stack>.yaml)
+  preview [--stack NAME]... [--summary FILE]
+                                            preview stacks with their diff and the policy pack (default: every Pulumi.<stack>.yaml)
   deploy --stack NAME                       refresh, up, read outputs, smoke test; records commit and result
-  promote --from NAME --to NAME [--approve] promote the source's commit after checking it; previews, then updates (policy pack on both)
+  promote --from NAME --to NAME [--approve | --preview-only] [--summary FILE]
+                                            promote the source's commit after checking it; previews, then updates (policy pack on both);
+                                            --preview-only stops after the preview (CI: before the approval)
+  verify --stack NAME [--timeout SECONDS]   after an update: refresh, smoke test, record the result on the stack
   smoke --stack NAME [--timeout SECONDS]    land a sample, wait for its Parquet, count it with Athena, clean up
   redrive --stack NAME                      move the dead-letter queue's messages back to the processing queue
   check-config [--stack NAME... | --all]    validate Pulumi.<stack>.yaml files offline with preview's rules (default: --all)
@@ -26,11 +30,14 @@ Commands:
 Options for every command:
   --commit SHA      the commit being shipped (default: $GITHUB_SHA, else \`git rev-parse HEAD\`)
   --work-dir DIR    the Pulumi project folder (default: the repository root)
+  --summary FILE    (preview, promote) append each preview's diff as Markdown, e.g. "$GITHUB_STEP_SUMMARY"
   --help            this text`;
 
 interface CommonOptions {
   readonly commit?: string;
   readonly workDir?: string;
+  /** A file previews append their Markdown summary to (preview and promote only). */
+  readonly summaryFile?: string;
 }
 
 export type Command = CommonOptions &
@@ -38,21 +45,23 @@ export type Command = CommonOptions &
     | { readonly kind: "help" }
     | { readonly kind: "preview"; readonly stacks: readonly string[] }
     | { readonly kind: "deploy"; readonly stack: string }
-    | { readonly kind: "promote"; readonly from: string; readonly to: string; readonly approve: boolean }
+    | { readonly kind: "promote"; readonly from: string; readonly to: string; readonly approve: boolean; readonly previewOnly: boolean }
+    | { readonly kind: "verify"; readonly stack: string; readonly timeoutSeconds: number }
     | { readonly kind: "smoke"; readonly stack: string; readonly timeoutSeconds: number }
     | { readonly kind: "redrive"; readonly stack: string }
     /** `stacks` empty: every `Pulumi.<stack>.yaml` of the project. */
     | { readonly kind: "check-config"; readonly stacks: readonly string[] }
   );
 
-const COMMANDS = ["preview", "deploy", "promote", "smoke", "redrive", "check-config"] as const;
+const COMMANDS = ["preview", "deploy", "promote", "verify", "smoke", "redrive", "check-config"] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command accepts (besides the common ones). */
 const ALLOWED: Record<CommandName, readonly string[]> = {
-  preview: ["stack"],
+  preview: ["stack", "summary"],
   deploy: ["stack"],
-  promote: ["from", "to", "approve"],
+  promote: ["from", "to", "approve", "preview-only", "summary"],
+  verify: ["stack", "timeout"],
   smoke: ["stack", "timeout"],
   redrive: ["stack"],
   "check-config": ["stack", "all"],
@@ -65,6 +74,14 @@ function stackName(value: string | undefined, option: string, command: string): 
   if (value === undefined) throw new UsageError(`${command} needs --${option} NAME`);
   if (!STACK_NAME.test(value)) throw new UsageError(`--${option} "${value}" is not a stack name (letters, digits, ".", "_", "-")`);
   return value;
+}
+
+function smokeTimeout(value: string | undefined): number {
+  const timeoutSeconds = value === undefined ? DEFAULT_SMOKE_TIMEOUT_SECONDS : Number(value);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {
+    throw new UsageError(`--timeout "${value}" must be a whole number of seconds from 1 to 3600`);
+  }
+  return timeoutSeconds;
 }
 
 /**
@@ -86,6 +103,8 @@ export function parseCommand(argv: readonly string[]): Command {
         to: { type: "string" },
         approve: { type: "boolean" },
         all: { type: "boolean" },
+        "preview-only": { type: "boolean" },
+        summary: { type: "string" },
         timeout: { type: "string" },
         commit: { type: "string" },
         "work-dir": { type: "string" },
@@ -108,7 +127,7 @@ export function parseCommand(argv: readonly string[]): Command {
 
   const commit = values.commit;
   if (commit !== undefined && !/^[0-9a-f]{7,40}$/.test(commit)) throw new UsageError(`--commit "${commit}" is not a git commit SHA`);
-  const common: CommonOptions = { commit, workDir: values["work-dir"] };
+  const common: CommonOptions = { commit, workDir: values["work-dir"], ...(values.summary !== undefined ? { summaryFile: values.summary } : {}) };
   const stacks = values.stack ?? [];
   if (command !== "preview" && command !== "check-config" && stacks.length > 1) throw new UsageError(`${command} takes one --stack, got ${stacks.length}`);
 
@@ -122,18 +141,15 @@ export function parseCommand(argv: readonly string[]): Command {
       return { ...common, kind: "deploy", stack: stackName(stacks[0], "stack", command) };
     case "redrive":
       return { ...common, kind: "redrive", stack: stackName(stacks[0], "stack", command) };
-    case "smoke": {
-      const timeoutSeconds = values.timeout === undefined ? DEFAULT_SMOKE_TIMEOUT_SECONDS : Number(values.timeout);
-      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {
-        throw new UsageError(`--timeout "${values.timeout}" must be a whole number of seconds from 1 to 3600`);
-      }
-      return { ...common, kind: "smoke", stack: stackName(stacks[0], "stack", command), timeoutSeconds };
-    }
+    case "smoke":
+    case "verify":
+      return { ...common, kind: command, stack: stackName(stacks[0], "stack", command), timeoutSeconds: smokeTimeout(values.timeout) };
     case "promote": {
       const from = stackName(values.from, "from", command);
       const to = stackName(values.to, "to", command);
       if (from === to) throw new UsageError(`--from and --to are both "${from}"`);
-      return { ...common, kind: "promote", from, to, approve: values.approve ?? false };
+      if (values.approve && values["preview-only"]) throw new UsageError("promote takes --approve or --preview-only, not both");
+      return { ...common, kind: "promote", from, to, approve: values.approve ?? false, previewOnly: values["preview-only"] ?? false };
     }
   }
 }

@@ -4,14 +4,14 @@
  * 1 failed or refused, 2 wrong arguments.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DEFAULT_SMOKE_TIMEOUT_SECONDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args";
-import { deployStack, previewStacks, promoteStack, type DriverDependencies } from "./driver";
+import { deployStack, previewStacks, promoteStack, verifyStack, type DriverDependencies } from "./driver";
 import { stringOutput } from "./outputs";
 import { streamProgress, type Progress } from "./progress";
 import { pulumiStackOpener } from "./pulumi-stack";
@@ -99,6 +99,9 @@ async function terminalConfirm(question: string): Promise<boolean> {
 }
 
 const sleepFor = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/** Appends Markdown to a file, a blank line between entries (the job summary file takes several). */
+const appendTo = (file: string) => (markdown: string) => appendFileSync(file, `${markdown}\n`);
 
 /**
  * Runs one CLI invocation and returns its exit code; never throws.
@@ -215,6 +218,7 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     commit: resolveCommit(command, environment.env, workDir),
     smokeTest: (stack, outputs) => smoke(stack, outputs, DEFAULT_SMOKE_TIMEOUT_SECONDS),
     confirm: environment.confirm ?? (process.stdin.isTTY ? terminalConfirm : undefined),
+    ...(command.summaryFile ? { summary: appendTo(command.summaryFile) } : {}),
   };
   switch (command.kind) {
     case "preview": {
@@ -225,7 +229,9 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     case "deploy":
       return deployStack(deps, command.stack);
     case "promote":
-      return promoteStack({ ...deps, policy: policyCheck(workDir) }, { from: command.from, to: command.to, approved: command.approve });
+      return promoteStack({ ...deps, policy: policyCheck(workDir) }, { from: command.from, to: command.to, approved: command.approve, previewOnly: command.previewOnly });
+    case "verify":
+      return verifyStack({ ...deps, smokeTest: (stack, outputs) => smoke(stack, outputs, command.timeoutSeconds) }, command.stack);
   }
 }
 

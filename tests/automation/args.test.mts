@@ -13,11 +13,19 @@ describe("parseCommand", () => {
     expect(parseCommand(["smoke", "--stack", "dev"])).toMatchObject({ kind: "smoke", stack: "dev", timeoutSeconds: DEFAULT_SMOKE_TIMEOUT_SECONDS });
     expect(parseCommand(["smoke", "--stack", "dev", "--timeout", "90"])).toMatchObject({ timeoutSeconds: 90 });
     expect(parseCommand(["redrive", "--stack", "prod", "--work-dir", "/src"])).toMatchObject({ kind: "redrive", stack: "prod", workDir: "/src" });
+    expect(parseCommand(["promote", "--from", "dev", "--to", "prod", "--preview-only", "--summary", "s.md"])).toMatchObject({ previewOnly: true, approve: false, summaryFile: "s.md" });
+    expect(parseCommand(["verify", "--stack", "prod"])).toMatchObject({ kind: "verify", stack: "prod", timeoutSeconds: DEFAULT_SMOKE_TIMEOUT_SECONDS });
+    expect(parseCommand(["check-config"])).toMatchObject({ kind: "check-config", stacks: [] });
+    expect(parseCommand(["check-config", "--all"])).toMatchObject({ kind: "check-config", stacks: [] });
+    expect(parseCommand(["check-config", "--stack", "prod"])).toMatchObject({ kind: "check-config", stacks: ["prod"] });
     expect(parseCommand(["--help"])).toEqual({ kind: "help" });
   });
 
   it.each([
-    [[], "no command given; expected one of preview, deploy, promote, smoke, redrive"],
+    [[], "no command given; expected one of preview, deploy, promote, verify, smoke, redrive, check-config"],
+    [["promote", "--from", "dev", "--to", "prod", "--approve", "--preview-only"], "promote takes --approve or --preview-only, not both"],
+    [["deploy", "--stack", "dev", "--summary", "s.md"], "deploy does not take --summary"],
+    [["verify", "--stack", "prod", "--timeout", "0"], '--timeout "0" must be a whole number of seconds from 1 to 3600'],
     [["destroy"], 'unknown command "destroy"'],
     [["deploy"], "deploy needs --stack NAME"],
     [["deploy", "--stack", "dev", "--stack", "prod"], "deploy takes one --stack, got 2"],
