@@ -4,10 +4,11 @@
  * Starts moto_server on 127.0.0.1, runs the Pulumi program under mocks for the dev stack, creates the
  * data plane it declares in the emulator, lands sample data under raw/, runs the functions' exact
  * uploads as the Lambda service would, then shows what landed where and the seed's queries' answers
- * (read with DuckDB, since the emulator's Athena runs no SQL).
+ * (read with DuckDB, since the emulator's Athena runs no SQL). Every temporary folder it makes (TLS
+ * material, uploads, the runtime folder, lake copies) is under os.tmpdir() and removed when it ends.
  */
 import { runProgram } from "../tests/harness/program";
-import { startEndpoint, type AwsEndpoint } from "../tests/harness/emulator";
+import { MissingToolError, startEndpoint, type AwsEndpoint } from "../tests/harness/emulator";
 import { DEFAULT_LANDING_TIME, LocalPipeline } from "../tests/harness/local-pipeline";
 import { executionParameters, namedQueries } from "../analytics/queries";
 import { DATASETS, DATASET_NAMES } from "../handlers/datasets";
@@ -128,6 +129,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`demo failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-  process.exit(1);
+  // A missing tool is a setup step, said in one line; anything else is a bug, shown with its stack.
+  const detail = error instanceof MissingToolError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(`demo failed: ${detail}`);
+  process.exitCode = 1;
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runProgram, type ProgramRun } from "./harness/program.js";
 import { functionPackage, startFunction } from "./harness/lambda.js";
-import { materializeUpload, zippedSize } from "./harness/upload.js";
+import { materializeUpload, removeUpload, zippedSize } from "./harness/upload.js";
 import type { LocalFunction } from "./harness/local-function.js";
 import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.js";
 import { s3ObjectCreatedEvent, sqsEvent } from "./events.js";
@@ -167,6 +167,7 @@ describe.each([
       expect(upload.packedPaths.some((path) => path.includes("@pulumi"))).toBe(false);
       const materialized = materializeUpload(upload, fn.name);
       const zipped = zippedSize(materialized.dir);
+      removeUpload(materialized);
       console.log(`${stack} ${fn.name}: ${zipped} bytes zipped, ${materialized.bytes} bytes in ${materialized.files} files unzipped (__index.js ${upload.indexJs.length} bytes)`);
       expect(zipped).toBeLessThan(FIVE_MB);
       expect(upload.indexJs.length).toBeLessThan(256 * 1024);
