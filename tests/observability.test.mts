@@ -52,6 +52,12 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
     }
   });
 
+  test("every stack output the README's commands and runbook read exists", () => {
+    const named = new Set([...README.matchAll(/pulumi stack output (\w+)/g), ...README.matchAll(/stack outputs? `(\w+)`(?:, `(\w+)`)?/g)].flatMap((match) => match.slice(1).filter(Boolean)));
+    expect(named.size).toBeGreaterThan(10);
+    for (const output of named) expect(Object.keys(run().outputs), output).toContain(output);
+  });
+
   test("every alarm's description links to a README runbook section that exists", () => {
     const descriptions = [...run().all(ALARM), ...run().all(COMPOSITE)].map((resource) => resource.inputs.alarmDescription as string);
     const runbookUrl = settings().observability.runbookUrl;
