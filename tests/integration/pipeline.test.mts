@@ -13,7 +13,7 @@ import { startEndpoint, type AwsEndpoint } from "../harness/emulator.js";
 import { DEFAULT_LANDING_TIME, LocalPipeline } from "../harness/local-pipeline.js";
 import { executionParameters, namedQueries } from "../../analytics/queries.js";
 import { FaultProxy } from "../harness/fault-proxy.js";
-import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
+import { PARQUET_AS_READ, parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
 import {
   EVENT_COLUMNS,
   SAMPLE_USERS,
@@ -30,17 +30,6 @@ import {
 /** The day the seed's named queries look at. */
 const DAY = "2026-11-01";
 const DAY_PARTS = { year: 2026, month: 11, day: 1 } as const;
-/** Glue type → the DuckDB type of the same column read straight from the Parquet file. */
-const PARQUET_AS_READ: Readonly<Record<string, string>> = {
-  string: "VARCHAR",
-  int: "INTEGER",
-  bigint: "BIGINT",
-  double: "DOUBLE",
-  boolean: "BOOLEAN",
-  timestamp: "TIMESTAMP WITH TIME ZONE",
-  date: "DATE",
-  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
-};
 
 let endpoint: AwsEndpoint;
 let run: ProgramRun;
