@@ -11,8 +11,6 @@ import { formatPromotedFrom, formatSmokeRecord, TAGS, updateMessage } from "./re
 import type { OpenStack, PolicyCheck, StackOperations, StackOutputs } from "./stack-operations";
 import { formatChanges, previewSummaryMarkdown } from "./summary";
 
-export { formatChanges } from "./summary";
-
 /** A failure the CLI reports as its message and a non-zero exit. */
 export class DriverError extends Error {
   override readonly name = "DriverError";
