@@ -5,6 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { DATASETS, EVENTS, MAX_SILENCE_HOURS, USERS, registryProblems, type DatasetDefinition } from "../handlers/datasets.js";
 import { encodeRows, sampleRows } from "./harness/sample-data.js";
+import { runProgram } from "./harness/program.js";
 
 /** A valid dataset to break one rule at a time. */
 function dataset(overrides: Partial<DatasetDefinition> = {}): DatasetDefinition {
@@ -44,6 +45,18 @@ describe("registryProblems", () => {
   test("names a dataset registered twice and a column declared twice", () => {
     const twice = dataset({ columns: [...dataset().columns, dataset().columns[0]!] });
     expect(registryProblems([twice, dataset()])).toEqual(["orders: registered more than once", "orders: column order_id is declared more than once"]);
+  });
+});
+
+describe("the program with an invalid registry", () => {
+  test("stops before declaring anything, naming every problem", async () => {
+    const broken = dataset({ name: "orders", partitionColumn: "order_id", maxSilenceHours: 500 });
+
+    const previewed = runProgram("dev", {}, { extraDatasets: [broken] });
+
+    await expect(previewed).rejects.toThrow(
+      "Invalid dataset registry (handlers/datasets.ts):\n  - orders: partitionColumn order_id must be a required timestamp column\n  - orders: maxSilenceHours 500 is not a whole number of hours from 1 to 168",
+    );
   });
 });
 
