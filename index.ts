@@ -10,89 +10,94 @@ import { Messaging } from "./messaging";
 import { Compute } from "./compute";
 import { Analytics } from "./analytics";
 import { Observability } from "./observability";
+import { DATASETS, registryProblems } from "./handlers/datasets";
 
 const settings = loadSettings();
+const registry = registryProblems(DATASETS);
+if (registry.length > 0) throw new pulumi.RunError(`Invalid dataset registry (handlers/datasets.ts):\n  - ${registry.join("\n  - ")}`);
 const name = "datalake";
 
 const network = new Network(name, { settings: settings.network, stack: settings.stack, logRetentionDays: settings.logRetentionDays });
 const storage = new Storage(name, { settings: settings.storage });
-const messaging = new Messaging(name, { settings: settings.messaging, kmsKeyArn: storage.kmsKeyArn });
+const messaging = new Messaging(name, { settings: settings.messaging, kmsKeyArn: storage.kmsKey.arn });
 const compute = new Compute(name, {
   settings: settings.compute,
   logRetentionDays: settings.logRetentionDays,
-  privateSubnetIds: network.privateSubnetIds,
+  privateSubnetIds: network.subnetIds.private,
   lambdaSecurityGroupId: network.lambdaSecurityGroupId,
-  kmsKeyArn: storage.kmsKeyArn,
-  lakeBucketName: storage.lakeBucketName,
-  lakeBucketArn: storage.lakeBucketArn,
-  ingestTopicArn: messaging.ingestTopicArn,
-  ingestFailuresQueueArn: messaging.ingestFailuresQueueArn,
-  processingQueueArn: messaging.processingQueueArn,
-  pipelineEventsTopicArn: messaging.pipelineEventsTopicArn,
+  kmsKeyArn: storage.kmsKey.arn,
+  lakeBucketName: storage.lakeBucket.name,
+  lakeBucketArn: storage.lakeBucket.arn,
+  ingestTopicArn: messaging.ingestTopic.arn,
+  ingestFailuresQueueArn: messaging.ingestFailuresQueue.arn,
+  processingQueueArn: messaging.processingQueue.arn,
+  pipelineEventsTopicArn: messaging.pipelineEventsTopic.arn,
 });
 const analytics = new Analytics(name, {
   settings: settings.analytics,
   stack: settings.stack,
   logRetentionDays: settings.logRetentionDays,
-  lakeBucketName: storage.lakeBucketName,
-  lakeBucketArn: storage.lakeBucketArn,
-  resultsBucketName: storage.resultsBucketName,
-  resultsBucketArn: storage.resultsBucketArn,
-  kmsKeyArn: storage.kmsKeyArn,
-  privateSubnetIds: network.privateSubnetIds,
+  lakeBucketName: storage.lakeBucket.name,
+  lakeBucketArn: storage.lakeBucket.arn,
+  resultsBucketName: storage.resultsBucket.name,
+  resultsBucketArn: storage.resultsBucket.arn,
+  kmsKeyArn: storage.kmsKey.arn,
+  privateSubnetIds: network.subnetIds.private,
   lambdaSecurityGroupId: network.lambdaSecurityGroupId,
 });
 const observability = new Observability(name, {
   stack: settings.stack,
   settings: settings.observability,
-  alertsTopicArn: messaging.alertsTopicArn,
+  alertsTopicArn: messaging.alertsTopic.arn,
   functions: {
-    ingest: { functionName: compute.ingestFunctionName, logGroupName: compute.ingestLogGroupName, timeoutSeconds: settings.compute.ingest.timeoutSeconds },
-    processor: { functionName: compute.processorFunctionName, logGroupName: compute.processorLogGroupName, timeoutSeconds: settings.compute.processor.timeoutSeconds },
-    curated: { functionName: analytics.curatedJobFunctionName, logGroupName: analytics.curatedJobLogGroupName, timeoutSeconds: settings.analytics.curatedJob.timeoutSeconds },
+    ingest: { functionName: compute.ingest.name, logGroupName: compute.ingest.logGroupName, timeoutSeconds: settings.compute.ingest.timeoutSeconds },
+    processor: { functionName: compute.processor.name, logGroupName: compute.processor.logGroupName, timeoutSeconds: settings.compute.processor.timeoutSeconds },
+    curated: { functionName: analytics.curatedJob.name, logGroupName: analytics.curatedJob.logGroupName, timeoutSeconds: settings.analytics.curatedJob.timeoutSeconds },
   },
-  processingQueueName: messaging.processingQueueName,
-  deadLetterQueueName: messaging.deadLetterQueueName,
-  ingestFailuresQueueName: messaging.ingestFailuresQueueName,
-  curatedFailureQueueName: analytics.curatedJobFailureQueueName,
-  curatedScheduleRuleName: analytics.curatedScheduleRuleName,
-  workgroupName: analytics.workgroupName,
+  processingQueueName: messaging.processingQueue.name,
+  deadLetterQueueName: messaging.deadLetterQueue.name,
+  ingestFailuresQueueName: messaging.ingestFailuresQueue.name,
+  curatedFailureQueueName: analytics.curatedJob.failureQueue.name,
+  curatedScheduleRuleName: analytics.curatedJob.scheduleRuleName,
+  workgroupName: analytics.workgroup.name,
 });
 
+// Stack outputs: flat names that the README, the runbook, automation/ and CI rely on.
 export const environment = settings.environment;
-export const vpcId = network.vpcId;
-export const vpcCidr = network.vpcCidr;
-export const publicSubnetIds = network.publicSubnetIds;
-export const privateSubnetIds = network.privateSubnetIds;
-export const dataSubnetIds = network.dataSubnetIds;
+export const vpcId = network.vpc.id;
+export const vpcCidr = network.vpc.cidr;
+export const publicSubnetIds = network.subnetIds.public;
+export const privateSubnetIds = network.subnetIds.private;
+export const dataSubnetIds = network.subnetIds.data;
 export const lambdaSecurityGroupId = network.lambdaSecurityGroupId;
 export const vpcEndpointIds = network.endpointIds;
 export const flowLogGroupName = network.flowLogGroupName;
-export const lakeBucketName = storage.lakeBucketName;
-export const lakeBucketArn = storage.lakeBucketArn;
-export const athenaResultsBucketName = storage.resultsBucketName;
-export const athenaResultsBucketArn = storage.resultsBucketArn;
-export const accessLogBucketName = storage.accessLogBucketName;
-export const accessLogBucketArn = storage.accessLogBucketArn;
-export const kmsKeyArn = storage.kmsKeyArn;
-export const kmsKeyId = storage.kmsKeyId;
-export const kmsKeyAlias = storage.kmsKeyAliasName;
+export const lakeBucketName = storage.lakeBucket.name;
+export const lakeBucketArn = storage.lakeBucket.arn;
+export const athenaResultsBucketName = storage.resultsBucket.name;
+export const athenaResultsBucketArn = storage.resultsBucket.arn;
+export const accessLogBucketName = storage.accessLogBucket.name;
+export const accessLogBucketArn = storage.accessLogBucket.arn;
+export const kmsKeyArn = storage.kmsKey.arn;
+export const kmsKeyId = storage.kmsKey.id;
+export const kmsKeyAlias = storage.kmsKey.aliasName;
 export const zonePrefixes = storage.zones;
-export const ingestTopicArn = messaging.ingestTopicArn;
-export const processingQueueUrl = messaging.processingQueueUrl;
-export const deadLetterQueueUrl = messaging.deadLetterQueueUrl;
-export const ingestFailuresQueueUrl = messaging.ingestFailuresQueueUrl;
-export const alertsTopicArn = messaging.alertsTopicArn;
-export const pipelineEventsTopicArn = messaging.pipelineEventsTopicArn;
-export const ingestFunctionName = compute.ingestFunctionName;
-export const processorFunctionName = compute.processorFunctionName;
-export const glueDatabaseName = analytics.glueDatabaseName;
-export const athenaWorkgroupName = analytics.workgroupName;
-export const curatedJobFunctionName = analytics.curatedJobFunctionName;
-export const curatedJobFailureQueueName = analytics.curatedJobFailureQueueName;
-export const curatedJobFailureQueueUrl = analytics.curatedJobFailureQueueUrl;
-export const curatedScheduleRuleName = analytics.curatedScheduleRuleName;
-export const smokeTestPolicyArn = analytics.smokeTestPolicyArn;
-export const dashboardName = observability.dashboardName;
-export const pipelineUnhealthyAlarmArn = observability.pipelineUnhealthyAlarmArn;
+export const ingestTopicArn = messaging.ingestTopic.arn;
+export const processingQueueUrl = messaging.processingQueue.url;
+export const deadLetterQueueUrl = messaging.deadLetterQueue.url;
+export const deadLetterQueueArn = messaging.deadLetterQueue.arn;
+export const ingestFailuresQueueUrl = messaging.ingestFailuresQueue.url;
+export const alertsTopicArn = messaging.alertsTopic.arn;
+export const pipelineEventsTopicArn = messaging.pipelineEventsTopic.arn;
+export const ingestFunctionName = compute.ingest.name;
+export const processorFunctionName = compute.processor.name;
+export const glueDatabaseName = analytics.glueDatabase.name;
+export const athenaWorkgroupName = analytics.workgroup.name;
+export const curatedJobFunctionName = analytics.curatedJob.name;
+export const curatedJobFailureQueueName = analytics.curatedJob.failureQueue.name;
+export const curatedJobFailureQueueUrl = analytics.curatedJob.failureQueue.url;
+export const curatedScheduleRuleName = analytics.curatedJob.scheduleRuleName;
+export const smokeTestPolicyArn = analytics.smokeTestPolicy.arn;
+export const dashboardName = observability.dashboard.name;
+export const pipelineUnhealthyAlarmArn = observability.alarms.pipelineUnhealthyArn;
 export const rawPrefix = pulumi.output(storage.zones.raw);

@@ -15,6 +15,7 @@ import { CURATED_JOB_ENV, curatedJobCallbackFactory } from "./callbacks";
 import { RESULTS_PREFIX, curatedJobPolicy, smokeTestPolicy } from "./policies";
 import { namedQueries } from "./queries";
 import { lakeTables } from "./tables";
+import { functionOutputs, namedResourceOutputs, queueOutputs, type FunctionOutputs, type NamedResourceOutputs, type QueueOutputs } from "../components/outputs";
 
 export interface AnalyticsArgs {
   readonly settings: AnalyticsSettings;
@@ -30,21 +31,21 @@ export interface AnalyticsArgs {
   readonly lambdaSecurityGroupId: pulumi.Input<string>;
 }
 
-/** What observability and users take from analytics. */
+/** The curated zone job: its function and log group, what schedules it and where its failed runs go. */
+export interface CuratedJobOutputs extends FunctionOutputs {
+  /** Failed scheduled or backfill invocations, after Lambda's retries. */
+  readonly failureQueue: QueueOutputs;
+  /** The EventBridge rule that invokes the job: observability alarms on its failed invocations. */
+  readonly scheduleRuleName: pulumi.Output<string>;
+}
+
+/** What analytics builds, as observability and users take it. */
 export interface AnalyticsOutputs {
-  readonly glueDatabaseName: pulumi.Output<string>;
-  readonly workgroupName: pulumi.Output<string>;
-  readonly curatedJobFunctionName: pulumi.Output<string>;
-  /** Failed scheduled or backfill invocations of the curated job, after Lambda's retries. */
-  readonly curatedJobFailureQueueName: pulumi.Output<string>;
-  /** The same queue's URL, for `npm run ci -- redrive --queue curated-failures`. */
-  readonly curatedJobFailureQueueUrl: pulumi.Output<string>;
-  /** The job's JSON log group, for the error-line metric filter. */
-  readonly curatedJobLogGroupName: pulumi.Output<string>;
-  /** The EventBridge rule that invokes the curated job: observability alarms on its failed invocations. */
-  readonly curatedScheduleRuleName: pulumi.Output<string>;
+  readonly glueDatabase: NamedResourceOutputs;
+  readonly workgroup: NamedResourceOutputs;
+  readonly curatedJob: CuratedJobOutputs;
   /** What the CI smoke test needs (`automation/smoke.ts`): attach it to the role CI uses for the stack. */
-  readonly smokeTestPolicyArn: pulumi.Output<string>;
+  readonly smokeTestPolicy: NamedResourceOutputs;
 }
 
 /** Glue database names allow lowercase letters, digits and `_`: the stack name scopes it per stack. */
@@ -63,16 +64,10 @@ export const CURATED_JOB_RESERVED_CONCURRENCY = 1;
 /** Lambda's async retries of a failed job run before the event goes to the failure queue. */
 export const CURATED_JOB_RETRY_ATTEMPTS = 2;
 
-export class Analytics extends pulumi.ComponentResource implements AnalyticsOutputs {
-  readonly glueDatabaseName: pulumi.Output<string>;
-  readonly workgroupName: pulumi.Output<string>;
-  readonly curatedJobFunctionName: pulumi.Output<string>;
-  readonly curatedJobFailureQueueName: pulumi.Output<string>;
-  readonly curatedJobFailureQueueUrl: pulumi.Output<string>;
-  readonly curatedJobLogGroupName: pulumi.Output<string>;
-  readonly curatedScheduleRuleName: pulumi.Output<string>;
-  readonly smokeTestPolicyArn: pulumi.Output<string>;
+/** The outputs are the component's fields: declared once, in `AnalyticsOutputs`. */
+export interface Analytics extends AnalyticsOutputs {}
 
+export class Analytics extends pulumi.ComponentResource {
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:analytics:Analytics", name, {}, opts);
     const { settings, stack } = args;
@@ -203,14 +198,6 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
       { parent: this, dependsOn: [invokeFromSchedule] },
     );
 
-    this.glueDatabaseName = database.name;
-    this.workgroupName = workgroup.name;
-    this.curatedJobFunctionName = fn.name;
-    this.curatedJobFailureQueueName = failureQueue.name;
-    this.curatedJobFailureQueueUrl = failureQueue.url;
-    this.curatedJobLogGroupName = logs.name;
-    this.curatedScheduleRuleName = schedule.name;
-
     // The CI smoke test's own grants, declared with the stack so that they change with it.
     const smokeTest = new aws.iam.Policy(
       `${name}-smoke-test`,
@@ -224,12 +211,14 @@ export class Analytics extends pulumi.ComponentResource implements AnalyticsOutp
       },
       { parent: this },
     );
-    this.smokeTestPolicyArn = smokeTest.arn;
-    this.registerOutputs({
-      glueDatabaseName: this.glueDatabaseName,
-      workgroupName: this.workgroupName,
-      curatedJobFunctionName: this.curatedJobFunctionName,
-      curatedJobFailureQueueName: this.curatedJobFailureQueueName,
-    });
+
+    const outputs: AnalyticsOutputs = {
+      glueDatabase: namedResourceOutputs(database),
+      workgroup: namedResourceOutputs(workgroup),
+      curatedJob: { ...functionOutputs(fn, logs), failureQueue: queueOutputs(failureQueue), scheduleRuleName: schedule.name },
+      smokeTestPolicy: namedResourceOutputs(smokeTest),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

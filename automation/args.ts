@@ -16,9 +16,13 @@ export const EXIT_USAGE = 2;
 export const USAGE = `Usage: npm run ci -- <command> [options]
 
 Commands:
-  preview [--stack NAME]...                 preview stacks with their diff and the policy pack (default: every Pulumi.<stack>.yaml)
+  preview [--stack NAME]... [--summary FILE]
+                                            preview stacks with their diff and the policy pack (default: every Pulumi.<stack>.yaml)
   deploy --stack NAME                       refresh, up, read outputs, smoke test; records commit and result
-  promote --from NAME --to NAME [--approve] promote the source's commit after checking it; previews, then updates (policy pack on both)
+  promote --from NAME --to NAME [--approve | --preview-only] [--summary FILE]
+                                            promote the source's commit after checking it; previews, then updates (policy pack on both);
+                                            --preview-only stops after the preview (CI: before the approval)
+  verify --stack NAME [--timeout SECONDS]   after an update: refresh, smoke test, record the result on the stack
   smoke --stack NAME [--timeout SECONDS]    land a sample, wait for its Parquet, count it with Athena, clean up
   redrive --stack NAME [--queue Q]          replay failed work: Q is dlq (back to the processing queue), ingest-failures
                                             (announce the stored S3 events again), curated-failures (rebuild their days),
@@ -29,15 +33,19 @@ Commands:
                                             or --keys-file FILE (one key a line); --dry-run counts objects and bytes only
   curate --stack NAME --from YYYY-MM-DD --to YYYY-MM-DD
                                             rebuild the curated days of a range, one after another
+  check-config [--stack NAME... | --all]    validate Pulumi.<stack>.yaml files offline with preview's rules (default: --all)
 
 Options for every command:
   --commit SHA      the commit being shipped (default: $GITHUB_SHA, else \`git rev-parse HEAD\`)
   --work-dir DIR    the Pulumi project folder (default: the repository root)
+  --summary FILE    (preview, promote) append each preview's diff as Markdown, e.g. "$GITHUB_STEP_SUMMARY"
   --help            this text`;
 
 interface CommonOptions {
   readonly commit?: string;
   readonly workDir?: string;
+  /** A file previews append their Markdown summary to (preview and promote only). */
+  readonly summaryFile?: string;
 }
 
 export type Command = CommonOptions &
@@ -45,11 +53,14 @@ export type Command = CommonOptions &
     | { readonly kind: "help" }
     | { readonly kind: "preview"; readonly stacks: readonly string[] }
     | { readonly kind: "deploy"; readonly stack: string }
-    | { readonly kind: "promote"; readonly from: string; readonly to: string; readonly approve: boolean }
+    | { readonly kind: "promote"; readonly from: string; readonly to: string; readonly approve: boolean; readonly previewOnly: boolean }
+    | { readonly kind: "verify"; readonly stack: string; readonly timeoutSeconds: number }
     | { readonly kind: "smoke"; readonly stack: string; readonly timeoutSeconds: number }
     | { readonly kind: "redrive"; readonly stack: string; readonly queues: readonly FailureQueue[] }
     | { readonly kind: "replay"; readonly stack: string; readonly selection: ReplayArguments; readonly dryRun: boolean; readonly batchSize: number }
     | { readonly kind: "curate"; readonly stack: string; readonly from: string; readonly to: string }
+    /** `stacks` empty: every `Pulumi.<stack>.yaml` of the project. */
+    | { readonly kind: "check-config"; readonly stacks: readonly string[] }
   );
 
 /** The failure queues `redrive` empties. */
@@ -65,18 +76,20 @@ export type ReplayArguments =
 export const DEFAULT_REPLAY_BATCH_SIZE = 100;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-const COMMANDS = ["preview", "deploy", "promote", "smoke", "redrive", "replay", "curate"] as const;
+const COMMANDS = ["preview", "deploy", "promote", "verify", "smoke", "redrive", "replay", "curate", "check-config"] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command accepts (besides the common ones). */
 const ALLOWED: Record<CommandName, readonly string[]> = {
-  preview: ["stack"],
+  preview: ["stack", "summary"],
   deploy: ["stack"],
-  promote: ["from", "to", "approve"],
+  promote: ["from", "to", "approve", "preview-only", "summary"],
+  verify: ["stack", "timeout"],
   smoke: ["stack", "timeout"],
   redrive: ["stack", "queue"],
   replay: ["stack", "prefix", "dataset", "from", "to", "keys-file", "dry-run", "batch-size"],
   curate: ["stack", "from", "to"],
+  "check-config": ["stack", "all"],
 };
 
 function day(value: string | undefined, option: string, command: string): string {
@@ -106,6 +119,14 @@ function stackName(value: string | undefined, option: string, command: string): 
   return value;
 }
 
+function smokeTimeout(value: string | undefined): number {
+  const timeoutSeconds = value === undefined ? DEFAULT_SMOKE_TIMEOUT_SECONDS : Number(value);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {
+    throw new UsageError(`--timeout "${value}" must be a whole number of seconds from 1 to 3600`);
+  }
+  return timeoutSeconds;
+}
+
 /**
  * Parses the arguments after the script name.
  *
@@ -124,6 +145,9 @@ export function parseCommand(argv: readonly string[]): Command {
         from: { type: "string" },
         to: { type: "string" },
         approve: { type: "boolean" },
+        all: { type: "boolean" },
+        "preview-only": { type: "boolean" },
+        summary: { type: "string" },
         timeout: { type: "string" },
         queue: { type: "string" },
         prefix: { type: "string" },
@@ -152,13 +176,16 @@ export function parseCommand(argv: readonly string[]): Command {
 
   const commit = values.commit;
   if (commit !== undefined && !/^[0-9a-f]{7,40}$/.test(commit)) throw new UsageError(`--commit "${commit}" is not a git commit SHA`);
-  const common: CommonOptions = { commit, workDir: values["work-dir"] };
+  const common: CommonOptions = { commit, workDir: values["work-dir"], ...(values.summary !== undefined ? { summaryFile: values.summary } : {}) };
   const stacks = values.stack ?? [];
-  if (command !== "preview" && stacks.length > 1) throw new UsageError(`${command} takes one --stack, got ${stacks.length}`);
+  if (command !== "preview" && command !== "check-config" && stacks.length > 1) throw new UsageError(`${command} takes one --stack, got ${stacks.length}`);
 
   switch (command) {
     case "preview":
       return { ...common, kind: "preview", stacks: stacks.map((stack) => stackName(stack, "stack", command)) };
+    case "check-config":
+      if (values.all && stacks.length > 0) throw new UsageError("check-config takes --stack NAME... or --all, not both");
+      return { ...common, kind: "check-config", stacks: stacks.map((stack) => stackName(stack, "stack", command)) };
     case "deploy":
       return { ...common, kind: "deploy", stack: stackName(stacks[0], "stack", command) };
     case "redrive": {
@@ -179,18 +206,15 @@ export function parseCommand(argv: readonly string[]): Command {
       if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
       return { ...common, kind: "curate", stack: stackName(stacks[0], "stack", command), from, to };
     }
-    case "smoke": {
-      const timeoutSeconds = values.timeout === undefined ? DEFAULT_SMOKE_TIMEOUT_SECONDS : Number(values.timeout);
-      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {
-        throw new UsageError(`--timeout "${values.timeout}" must be a whole number of seconds from 1 to 3600`);
-      }
-      return { ...common, kind: "smoke", stack: stackName(stacks[0], "stack", command), timeoutSeconds };
-    }
+    case "smoke":
+    case "verify":
+      return { ...common, kind: command, stack: stackName(stacks[0], "stack", command), timeoutSeconds: smokeTimeout(values.timeout) };
     case "promote": {
       const from = stackName(values.from, "from", command);
       const to = stackName(values.to, "to", command);
       if (from === to) throw new UsageError(`--from and --to are both "${from}"`);
-      return { ...common, kind: "promote", from, to, approve: values.approve ?? false };
+      if (values.approve && values["preview-only"]) throw new UsageError("promote takes --approve or --preview-only, not both");
+      return { ...common, kind: "promote", from, to, approve: values.approve ?? false, previewOnly: values["preview-only"] ?? false };
     }
   }
 }

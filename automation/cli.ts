@@ -4,7 +4,7 @@
  * 1 failed or refused, 2 wrong arguments.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { AthenaClient } from "@aws-sdk/client-athena";
@@ -14,7 +14,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { readFileSync } from "node:fs";
 import { DEFAULT_SMOKE_TIMEOUT_SECONDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args";
-import { deployStack, previewStacks, promoteStack, type DriverDependencies } from "./driver";
+import { deployStack, previewStacks, promoteStack, verifyStack, type DriverDependencies } from "./driver";
 import { stringOutput } from "./outputs";
 import { streamProgress, type Progress } from "./progress";
 import { pulumiStackOpener } from "./pulumi-stack";
@@ -24,6 +24,7 @@ import { curateDays, redriveCuratedFailures, redriveIngestFailures, type Curated
 import type { FailureQueue, ReplayArguments } from "./args";
 import { newRunId, runSmokeTest, smokeTargets } from "./smoke";
 import type { OpenStack, PolicyCheck, StackOperations, StackOutputs } from "./stack-operations";
+import { checkStackConfig, formatStackConfigReport } from "../config/check";
 
 /** AWS SDK clients for one region (endpoint and credentials from the environment, as the SDK reads them). */
 export interface AwsClients {
@@ -125,6 +126,9 @@ async function terminalConfirm(question: string): Promise<boolean> {
 
 const sleepFor = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
+/** Appends Markdown to a file, a blank line between entries (the job summary file takes several). */
+const appendTo = (file: string) => (markdown: string) => appendFileSync(file, `${markdown}\n`);
+
 /**
  * Runs one CLI invocation and returns its exit code; never throws.
  *
@@ -157,8 +161,24 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
   }
 }
 
+/**
+ * Checks the named stacks' files (every `Pulumi.<stack>.yaml` when none is named) with preview's
+ * rules, prints each report, and throws when any has a problem. Needs neither Pulumi nor AWS.
+ *
+ * @example checkConfig("/src/datalake", [], process.stdout); // "Pulumi.dev.yaml: ok" …
+ */
+export function checkConfig(workDir: string, stacks: readonly string[], out: CliEnvironment["out"]): void {
+  const names = stacks.length > 0 ? stacks : projectStacks(workDir);
+  if (names.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${workDir}: pass --stack NAME`);
+  const reports = names.map((stack) => checkStackConfig(workDir, stack));
+  for (const report of reports) out.write(`${formatStackConfigReport(report)}\n`);
+  const invalid = reports.filter((report) => report.problems.length > 0).map((report) => report.stack);
+  if (invalid.length > 0) throw new Error(`invalid configuration in ${invalid.join(", ")}`);
+}
+
 async function execute(command: Exclude<Command, { kind: "help" }>, environment: CliEnvironment, progress: Progress): Promise<void> {
   const workDir = resolve(command.workDir ?? PROJECT_ROOT);
+  if (command.kind === "check-config") return checkConfig(workDir, command.stacks, environment.out);
   const openStack = (environment.openStack ?? ((dir: string) => pulumiStackOpener({ workDir: dir })))(workDir);
   const awsClients = environment.awsClients ?? defaultAwsClients;
   const sleep = environment.sleep ?? sleepFor;
@@ -277,6 +297,7 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     commit: resolveCommit(command, environment.env, workDir),
     smokeTest: (stack, outputs) => smoke(stack, outputs, DEFAULT_SMOKE_TIMEOUT_SECONDS),
     confirm: environment.confirm ?? (process.stdin.isTTY ? terminalConfirm : undefined),
+    ...(command.summaryFile ? { summary: appendTo(command.summaryFile) } : {}),
   };
   switch (command.kind) {
     case "preview": {
@@ -287,7 +308,9 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     case "deploy":
       return deployStack(deps, command.stack);
     case "promote":
-      return promoteStack({ ...deps, policy: policyCheck(workDir) }, { from: command.from, to: command.to, approved: command.approve });
+      return promoteStack({ ...deps, policy: policyCheck(workDir) }, { from: command.from, to: command.to, approved: command.approve, previewOnly: command.previewOnly });
+    case "verify":
+      return verifyStack({ ...deps, smokeTest: (stack, outputs) => smoke(stack, outputs, command.timeoutSeconds) }, command.stack);
   }
 }
 

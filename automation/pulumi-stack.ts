@@ -1,9 +1,11 @@
 /**
  * {@link StackOperations} over the Pulumi Automation API: `LocalWorkspace.createOrSelectStack` on this
  * project's folder (a local program, so packaging and the S3 notification behave exactly as with
- * `pulumi up` from a laptop).
+ * `pulumi up` from a laptop). A failed refresh, preview or update throws the CLI's error lines only:
+ * its output was already streamed, and the Automation API's own message would repeat all of it after
+ * an exit code (`code: 255`) that says nothing.
  */
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { CommandError, LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { Progress } from "./progress";
 import type { LastUpdate } from "./promotion";
 import type { OpenStack, PolicyCheck, PreviewResult, StackOperations, StackOutputs } from "./stack-operations";
@@ -47,6 +49,40 @@ export function pulumiStackOpener(options: PulumiStackOptions): OpenStack {
   };
 }
 
+/**
+ * The error a failed CLI operation should be reported with: the `error:` lines it wrote, once each,
+ * without the output already streamed and without the exit code.
+ *
+ * @example
+ * ```ts
+ * conciseFailure("up", commandError); // Error("update failed: 1 error occurred: …")
+ * ```
+ */
+export function conciseFailure(operation: string, error: unknown): Error {
+  if (!(error instanceof CommandError)) return error instanceof Error ? error : new Error(String(error));
+  // The message is `code: N\n stdout: …\n stderr: …\n err?: …`: the CLI's output, labelled; `err?`
+  // is the process error ("Command failed with exit code 1"), which says nothing more.
+  const lines: string[] = [];
+  let section = "";
+  for (const line of error.message.split("\n")) {
+    const label = /^\s*(code|stdout|stderr|err\?):\s?/.exec(line);
+    if (label) section = label[1]!;
+    const text = (label ? line.slice(label[0].length) : line).trim();
+    if ((section === "stdout" || section === "stderr") && /^error:/i.test(text)) lines.push(text.replace(/^error:\s*/i, ""));
+  }
+  const unique = [...new Set(lines)].filter((line) => line.length > 0);
+  return new Error(unique.length > 0 ? unique.join("; ") : `pulumi ${operation} failed without an error line; its output is above`);
+}
+
+/** Runs a CLI operation, reporting its failure with {@link conciseFailure}. */
+async function concisely<T>(operation: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw conciseFailure(operation, error);
+  }
+}
+
 /** `--policy-pack` for each pack: the CLI fails the operation on any mandatory violation. */
 function policyPackOptions(policy: PolicyCheck | undefined): { policyPacks?: string[] } {
   return policy && policy.policyPacks.length > 0 ? { policyPacks: [...policy.policyPacks] } : {};
@@ -63,20 +99,20 @@ class PulumiStackOperations implements StackOperations {
   }
 
   async refresh(progress: Progress): Promise<void> {
-    await this.stack.refresh({ onOutput: progress.stream });
+    await concisely("refresh", () => this.stack.refresh({ onOutput: progress.stream }));
   }
 
   async preview(progress: Progress, policy?: PolicyCheck): Promise<PreviewResult> {
-    const result = await this.stack.preview({ diff: true, onOutput: progress.stream, ...policyPackOptions(policy) });
+    const result = await concisely("preview", () => this.stack.preview({ diff: true, onOutput: progress.stream, ...policyPackOptions(policy) }));
     const changes: Record<string, number> = {};
     for (const [operation, count] of Object.entries(result.changeSummary)) {
       if (typeof count === "number") changes[operation] = count;
     }
-    return { changes };
+    return { changes, diff: result.stdout };
   }
 
   async up(progress: Progress, message: string, policy?: PolicyCheck): Promise<void> {
-    await this.stack.up({ message, diff: true, onOutput: progress.stream, ...policyPackOptions(policy) });
+    await concisely("up", () => this.stack.up({ message, diff: true, onOutput: progress.stream, ...policyPackOptions(policy) }));
   }
 
   async outputs(): Promise<StackOutputs> {

@@ -46,10 +46,11 @@ export function formatPromotedFrom(sourceStack: string, commit: string): string 
 }
 
 /**
- * The update message the driver passes to `pulumi up`, so the stack history names the commit too.
+ * The update message the driver passes to `pulumi up`, so the stack history names the commit, and
+ * for a promotion the source and the target stack.
  *
- * @example updateMessage("promote", "abc123", "dev") === "datalake promote dev -> (abc123)"
+ * @example updateMessage("promote", "abc123", { from: "dev", to: "prod" }) === "datalake promote dev -> prod (abc123)"
  */
-export function updateMessage(action: "deploy" | "promote", commit: string, sourceStack?: string): string {
-  return action === "promote" && sourceStack ? `datalake promote ${sourceStack} -> (${commit})` : `datalake deploy (${commit})`;
+export function updateMessage(action: "deploy" | "promote", commit: string, stacks?: { readonly from: string; readonly to: string }): string {
+  return action === "promote" && stacks ? `datalake promote ${stacks.from} -> ${stacks.to} (${commit})` : `datalake deploy (${commit})`;
 }

@@ -2,7 +2,9 @@
  * Moves the dead-letter queue's messages back to the processing queue: SQS `StartMessageMoveTask`
  * where the API exists, otherwise (emulators, some partitions) receive → send → delete, which moves
  * every message exactly once: a message is deleted from the DLQ only after its copy was sent, and a
- * message seen again (its delete failed or was late) is deleted, not sent a second time.
+ * message seen again (its delete failed or was late) is deleted, not sent a second time. An empty
+ * dead-letter queue (SQS's approximate counts all 0) returns at once, without a move task or a long
+ * poll, and the fallback stops at the first empty receive once the counts say the queue is empty.
  */
 import {
   DeleteMessageCommand,
@@ -38,7 +40,8 @@ export interface RedriveOptions {
 }
 
 export interface RedriveReport {
-  readonly method: "move-task" | "receive-send-delete";
+  /** `nothing-to-move`: the queue was empty, so neither method ran. */
+  readonly method: "move-task" | "receive-send-delete" | "nothing-to-move";
   /** Messages now in the processing queue. */
   readonly moved: number;
   /** Messages whose copy could not be sent (left in the DLQ); only the fallback reports them. */
@@ -74,7 +77,12 @@ export function isMoveTaskUnavailable(error: unknown): boolean {
  * @example const report = await redriveDeadLetters({ sqs, deadLetterQueueUrl, processingQueueUrl, progress, ...defaults });
  */
 export async function redriveDeadLetters(options: RedriveOptions): Promise<RedriveReport> {
-  const [sourceArn, destinationArn] = await Promise.all([queueArn(options.sqs, options.deadLetterQueueUrl), queueArn(options.sqs, options.processingQueueUrl)]);
+  const [source, destinationArn] = await Promise.all([queueState(options.sqs, options.deadLetterQueueUrl), queueArn(options.sqs, options.processingQueueUrl)]);
+  const sourceArn = source.arn;
+  if (source.approximateMessages === 0) {
+    options.progress.step(`the dead-letter queue ${sourceArn} is empty (SQS's approximate counts are 0): nothing to move`);
+    return { method: "nothing-to-move", moved: 0, failed: 0, copiedNotDeleted: 0 };
+  }
   let taskHandle: string | undefined;
   try {
     const started = await options.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
@@ -89,10 +97,16 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
 }
 
 async function queueArn(sqs: SqsSender, queueUrl: string): Promise<string> {
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
+  return (await queueState(sqs, queueUrl)).arn;
+}
+
+/** A queue's ARN and its approximate number of messages: visible, in flight and delayed. */
+async function queueState(sqs: SqsSender, queueUrl: string): Promise<{ arn: string; approximateMessages: number }> {
+  const counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const;
+  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn", ...counts] }));
   const arn = attributes.Attributes?.QueueArn;
   if (!arn) throw new Error(`queue ${queueUrl} reported no ARN`);
-  return arn;
+  return { arn, approximateMessages: counts.reduce((sum, name) => sum + Number(attributes.Attributes?.[name] ?? 0), 0) };
 }
 
 async function waitForMoveTask(options: RedriveOptions, sourceArn: string, taskHandle: string | undefined): Promise<number> {
@@ -145,6 +159,8 @@ async function moveByReceiveSendDelete(options: RedriveOptions): Promise<Redrive
     );
     const messages = (received.Messages ?? []).filter((message) => !failedIds.has(message.MessageId ?? ""));
     if (messages.length === 0) {
+      // Nothing left at all (not even in flight): no need for more empty polls.
+      if ((await queueState(sqs, deadLetterQueueUrl)).approximateMessages === 0) break;
       emptyReceives += 1;
       continue;
     }

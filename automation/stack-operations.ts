@@ -11,6 +11,8 @@ export type StackOutputs = Readonly<Record<string, unknown>>;
 export interface PreviewResult {
   /** Resource operation counts, e.g. { same: 40, update: 1 }. */
   readonly changes: Readonly<Record<string, number>>;
+  /** The preview's output, with the diff of every change (for the CI job summary). */
+  readonly diff: string;
 }
 
 /**

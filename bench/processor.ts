@@ -6,6 +6,7 @@
  *
  *   npm run bench:processor                 # 200 MB and 1024 MB
  *   npm run bench:processor -- 200          # sizes in MB
+ *   npm run bench:processor -- --help       # arguments and environment variables (bench/args.ts)
  *   BENCH_ROW_GROUP_ROWS=20000 BENCH_MAX_BUFFERED_ROWS=20000 npm run bench:processor -- 200
  */
 import { spawnSync } from "node:child_process";
@@ -16,7 +17,7 @@ import { convertRecords, type SinkFactory } from "../handlers/convert";
 import { EVENTS } from "../handlers/datasets";
 import { loadParquetCodec, type ByteSink } from "../handlers/parquet";
 import { processorNodeOptions } from "../compute/node-options";
-import { schema } from "../config/schema";
+import { BENCH_USAGE, BenchUsageError, parseBenchArgs } from "./args";
 
 const BENCH_DIR = __dirname;
 const DATA_DIR = join(BENCH_DIR, ".data");
@@ -174,18 +175,14 @@ async function buildChildScript(): Promise<string> {
   return outfile;
 }
 
-/** The function memory the processor's heap options are derived for: BENCH_MEMORY_MB, else the stack default. */
-const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? schema.processorMemoryMb.default);
-const PROCESSOR_NODE_OPTIONS = processorNodeOptions(MEMORY_MB);
-
-/** The processor runs with its Lambda's NODE_OPTIONS (compute/node-options.ts); DuckDB without. */
-function childEnvironment(which: string): NodeJS.ProcessEnv {
-  return which === "processor" ? { ...process.env, NODE_OPTIONS: PROCESSOR_NODE_OPTIONS } : process.env;
+/** The processor runs with its Lambda's NODE_OPTIONS for `memoryMb` (compute/node-options.ts); DuckDB without. */
+function childEnvironment(which: string, memoryMb: number): NodeJS.ProcessEnv {
+  return which === "processor" ? { ...process.env, NODE_OPTIONS: processorNodeOptions(memoryMb) } : process.env;
 }
 
-function runChild(script: string, which: string, input: string): RunFigures {
+function runChild(script: string, which: string, input: string, memoryMb: number): RunFigures {
   const outDir = join(DATA_DIR, `out-${which}`);
-  const run = spawnSync(process.execPath, [script, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment(which) });
+  const run = spawnSync(process.execPath, [script, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment(which, memoryMb) });
   if (run.status !== 0) throw new Error(`${which} failed with status ${run.status}`);
   const line = run.stdout.trim().split("\n").pop()!;
   rmSync(outDir, { recursive: true, force: true });
@@ -198,17 +195,31 @@ function row(cells: readonly string[]): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  // Internal: the compiled script run as one converter's child process.
   if (args[0] === "--child") return child(args[1]!, args[2]!, args[3]!);
-  const sizes = (args.length > 0 ? args : ["200", "1024"]).map(Number);
+  let command;
+  try {
+    command = parseBenchArgs(args, process.env);
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${BENCH_USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.kind === "help") {
+    console.log(BENCH_USAGE);
+    return;
+  }
+  const { sizesMb: sizes, memoryMb } = command;
   const script = await buildChildScript();
-  console.log(`node ${process.version}, row group rows: ${process.env.BENCH_ROW_GROUP_ROWS ?? "default"}, processor NODE_OPTIONS for ${MEMORY_MB} MB: ${PROCESSOR_NODE_OPTIONS}`);
+  console.log(`node ${process.version}, row group rows: ${command.rowGroupRows ?? "default"}, processor NODE_OPTIONS for ${memoryMb} MB: ${processorNodeOptions(memoryMb)}`);
   console.log(row(["input", "converter", "MB/s (wall)", "MB/s (CPU)", "peak RSS MB", "Parquet / raw", "ratio to DuckDB (wall)", "ratio (CPU)"]));
   console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
   for (const sizeMb of sizes) {
     const input = join(DATA_DIR, `events-${sizeMb}mb.jsonl`);
     if (!existsSync(input) || statSync(input).size < sizeMb * MB) await generateEvents(input, sizeMb * MB);
-    const duck = runChild(script, "duckdb", input);
-    const ours = runChild(script, "processor", input);
+    const duck = runChild(script, "duckdb", input, memoryMb);
+    const ours = runChild(script, "processor", input, memoryMb);
     for (const figures of [duck, ours]) {
       const throughput = figures.inputBytes / MB / figures.seconds;
       const duckThroughput = duck.inputBytes / MB / duck.seconds;

@@ -13,6 +13,7 @@ import { FUNCTION_ENV, ingestCallbackFactory, processorCallbackFactory } from ".
 import { ingestPolicy, processorPolicy } from "./policies";
 import { METRICS_NAMESPACE_ENV, metricsNamespace } from "../observability/metrics";
 import { processorNodeOptions } from "./node-options";
+import { functionOutputs, type FunctionOutputs } from "../components/outputs";
 
 export interface ComputeArgs {
   readonly settings: ComputeSettings;
@@ -30,15 +31,12 @@ export interface ComputeArgs {
   readonly pipelineEventsTopicArn: pulumi.Input<string>;
 }
 
-/** What observability takes from compute. */
+/** What compute builds, as observability and operators take it. */
 export interface ComputeOutputs {
-  readonly ingestFunctionName: pulumi.Output<string>;
-  readonly ingestFunctionArn: pulumi.Output<string>;
-  readonly processorFunctionName: pulumi.Output<string>;
-  readonly processorFunctionArn: pulumi.Output<string>;
-  readonly logGroupNames: pulumi.Output<string>[];
-  readonly ingestLogGroupName: pulumi.Output<string>;
-  readonly processorLogGroupName: pulumi.Output<string>;
+  /** Announces objects landed under `raw/` on the ingest topic. */
+  readonly ingest: FunctionOutputs;
+  /** Converts the processing queue's objects to Parquet. */
+  readonly processor: FunctionOutputs;
 }
 
 export { ARCHITECTURE, RUNTIME_PROVIDED_PACKAGES, functionLogGroupName } from "./lake-function";
@@ -61,15 +59,10 @@ export const PROCESSOR_ONLY_PACKAGES = [
   "@aws-lambda-powertools/batch",
 ] as const;
 
-export class Compute extends pulumi.ComponentResource implements ComputeOutputs {
-  readonly ingestFunctionName: pulumi.Output<string>;
-  readonly ingestFunctionArn: pulumi.Output<string>;
-  readonly processorFunctionName: pulumi.Output<string>;
-  readonly processorFunctionArn: pulumi.Output<string>;
-  readonly logGroupNames: pulumi.Output<string>[];
-  readonly ingestLogGroupName: pulumi.Output<string>;
-  readonly processorLogGroupName: pulumi.Output<string>;
+/** The outputs are the component's fields: declared once, in `ComputeOutputs`. */
+export interface Compute extends ComputeOutputs {}
 
+export class Compute extends pulumi.ComponentResource {
   constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:compute:Compute", name, {}, opts);
     const { settings } = args;
@@ -185,17 +178,11 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
       { parent: this },
     );
 
-    this.ingestFunctionName = ingest.name;
-    this.ingestFunctionArn = ingest.arn;
-    this.processorFunctionName = processor.name;
-    this.processorFunctionArn = processor.arn;
-    this.ingestLogGroupName = ingestFunction.logGroup.name;
-    this.processorLogGroupName = processorFunction.logGroup.name;
-    this.logGroupNames = [this.ingestLogGroupName, this.processorLogGroupName];
-
-    this.registerOutputs({
-      ingestFunctionName: this.ingestFunctionName,
-      processorFunctionName: this.processorFunctionName,
-    });
+    const outputs: ComputeOutputs = {
+      ingest: functionOutputs(ingest, ingestFunction.logGroup),
+      processor: functionOutputs(processor, processorFunction.logGroup),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE } from "./schema";
-import { RawConfig, Settings, parseSettings } from "./settings";
+import { ConfigError, RawConfig, Settings, parseSettings } from "./settings";
 
 export * from "./settings";
 export { schema, CONFIG_NAMESPACE } from "./schema";
@@ -20,7 +20,16 @@ export function readRawConfig(all: Readonly<Record<string, string>> = pulumi.run
   return raw;
 }
 
-/** Settings of the stack being deployed; throws `ConfigError` naming every invalid key. */
+/**
+ * Settings of the stack being deployed. Invalid configuration stops the program with a
+ * `pulumi.RunError` whose message names every invalid key (ConfigError's), which the CLI prints once,
+ * without a stack trace.
+ */
 export function loadSettings(): Settings {
-  return parseSettings(readRawConfig(), pulumi.getStack());
+  try {
+    return parseSettings(readRawConfig(), pulumi.getStack());
+  } catch (error) {
+    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
 }

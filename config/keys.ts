@@ -237,3 +237,23 @@ export function isScheduleExpression(text: string): boolean {
   const [, , dayOfMonth, , dayOfWeek] = fields;
   return (dayOfMonth === "?") !== (dayOfWeek === "?");
 }
+
+/**
+ * Whether `text` is an https address of a repository: a host, an optional path, no credentials,
+ * query or fragment, and no trailing slash (links are built by appending `/blob/…`).
+ *
+ * @example
+ * ```ts
+ * isRepositoryUrl("https://github.com/your-org/datalake"); // true
+ * isRepositoryUrl("http://github.com/your-org/datalake");  // false: not https
+ * ```
+ */
+export function isRepositoryUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return url.protocol === "https:" && url.hostname.includes(".") && url.username === "" && url.password === "" && url.search === "" && url.hash === "" && !text.endsWith("/");
+}

@@ -10,6 +10,7 @@ import {
   enumKey,
   integerKey,
   isCanonicalIpv4Cidr,
+  isRepositoryUrl,
   isScheduleExpression,
   stringArrayKey,
   stringKey,
@@ -355,6 +356,14 @@ export const schema = {
     default: 0,
     min: 0,
     max: 100_000,
+  }),
+  repositoryUrl: stringKey({
+    description:
+      "HTTPS address of this project's repository (GitHub-style): every alarm description links to its runbook section as `<repositoryUrl>/blob/HEAD/README.md#<section>`, so the link works from an alert email. Set it to your fork's address.",
+    default: "https://github.com/your-org/datalake",
+    pattern: /^https:\/\/[^\s?#]+$/,
+    accepts: "an https:// address without a query or fragment, e.g. https://github.com/your-org/datalake",
+    check: isRepositoryUrl,
   }),
 } as const;
 

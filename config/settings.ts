@@ -11,6 +11,7 @@
  */
 import { CONFIG_NAMESPACE, ConfigKey, ConfigValues, schema } from "./schema";
 import { servicesWithoutEndpoint } from "../network/endpoints";
+import { nearest } from "./suggest";
 
 import { PipelineEventSubscriber, parseSubscriber } from "./subscribers";
 
@@ -112,6 +113,8 @@ export interface ObservabilitySettings {
   readonly rejectedRowsMaxPercent: number;
   readonly athenaDailyScanBudgetBytes: number;
   readonly errorLogLinesThreshold: number;
+  /** The README as the alarm descriptions link to it: `<repositoryUrl>/blob/HEAD/README.md`. */
+  readonly runbookUrl: string;
 }
 
 export interface Settings {
@@ -156,15 +159,22 @@ export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 const qualified = (key: string): string => `${CONFIG_NAMESPACE}:${key}`;
 
+/**
+ * What to say about a key the schema does not know: the nearest known key when one is near.
+ *
+ * @example unknownKeyMessage("natStrategyy"); // "is not a known key; did you mean `natStrategy`?"
+ */
+export function unknownKeyMessage(key: string): string {
+  const suggestion = nearest(key, Object.keys(schema));
+  return suggestion
+    ? `is not a known key; did you mean \`${suggestion}\`?`
+    : `is not a known key (the configuration reference in README.md lists every key)`;
+}
+
 function parseValues(raw: RawConfig, problems: ConfigProblem[]): ConfigValues {
   const values: Record<string, unknown> = {};
   for (const key of Object.keys(raw)) {
-    if (!(key in schema)) {
-      problems.push({
-        key: qualified(key),
-        message: `is not a known key; known keys are ${Object.keys(schema).join(", ")}`,
-      });
-    }
+    if (!(key in schema)) problems.push({ key: qualified(key), message: unknownKeyMessage(key) });
   }
   for (const [key, definition] of Object.entries(schema) as [ConfigKey, (typeof schema)[ConfigKey]][]) {
     const rawValue = raw[key];
@@ -386,6 +396,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
       rejectedRowsMaxPercent: values.rejectedRowsMaxPercent,
       athenaDailyScanBudgetBytes: values.athenaDailyScanBudgetGb * 1024 ** 3,
       errorLogLinesThreshold: values.errorLogLinesThreshold,
+      runbookUrl: `${values.repositoryUrl}/blob/HEAD/README.md`,
     },
   };
 }

@@ -12,6 +12,7 @@ import type { MessagingSettings, PipelineEventSubscriber } from "../config";
 import { AwsContext, awsContext } from "../iam/context";
 import type { PolicyDocument } from "../iam/documents";
 import { DATASET_NAMES } from "../handlers/datasets";
+import { namedResourceOutputs, queueOutputs, type QueueOutputs, type TopicOutputs } from "../components/outputs";
 import { accountOnlyTopicPolicy, alertsTopicPolicy, datasetFilterPolicy, queueFromTopicPolicy, tlsOnlyQueuePolicy } from "./policies";
 
 export interface MessagingArgs {
@@ -20,25 +21,17 @@ export interface MessagingArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
 }
 
-/** What compute and observability take from messaging. */
+/** What messaging builds, as compute, observability and operators take it. */
 export interface MessagingOutputs {
-  readonly ingestTopicArn: pulumi.Output<string>;
-  readonly ingestTopicName: pulumi.Output<string>;
-  readonly processingQueueArn: pulumi.Output<string>;
-  readonly processingQueueUrl: pulumi.Output<string>;
-  readonly processingQueueName: pulumi.Output<string>;
-  readonly deadLetterQueueArn: pulumi.Output<string>;
-  readonly deadLetterQueueUrl: pulumi.Output<string>;
-  readonly deadLetterQueueName: pulumi.Output<string>;
+  /** Ingest publishes one message per raw object here. */
+  readonly ingestTopic: TopicOutputs;
+  readonly processingQueue: QueueOutputs;
+  readonly deadLetterQueue: QueueOutputs;
   /** The ingest function's on-failure destination for asynchronous (S3) invocations. */
-  readonly ingestFailuresQueueArn: pulumi.Output<string>;
-  readonly ingestFailuresQueueUrl: pulumi.Output<string>;
-  readonly ingestFailuresQueueName: pulumi.Output<string>;
-  readonly alertsTopicArn: pulumi.Output<string>;
-  readonly alertsTopicName: pulumi.Output<string>;
+  readonly ingestFailuresQueue: QueueOutputs;
+  readonly alertsTopic: TopicOutputs;
   /** Where the processor publishes one completion event per processed object. */
-  readonly pipelineEventsTopicArn: pulumi.Output<string>;
-  readonly pipelineEventsTopicName: pulumi.Output<string>;
+  readonly pipelineEventsTopic: TopicOutputs;
 }
 
 /**
@@ -63,23 +56,10 @@ export function deliversRaw(subscriber: PipelineEventSubscriber): boolean {
   return subscriber.protocol === "sqs";
 }
 
-export class Messaging extends pulumi.ComponentResource implements MessagingOutputs {
-  readonly ingestTopicArn: pulumi.Output<string>;
-  readonly ingestTopicName: pulumi.Output<string>;
-  readonly processingQueueArn: pulumi.Output<string>;
-  readonly processingQueueUrl: pulumi.Output<string>;
-  readonly processingQueueName: pulumi.Output<string>;
-  readonly deadLetterQueueArn: pulumi.Output<string>;
-  readonly deadLetterQueueUrl: pulumi.Output<string>;
-  readonly deadLetterQueueName: pulumi.Output<string>;
-  readonly ingestFailuresQueueArn: pulumi.Output<string>;
-  readonly ingestFailuresQueueUrl: pulumi.Output<string>;
-  readonly ingestFailuresQueueName: pulumi.Output<string>;
-  readonly alertsTopicArn: pulumi.Output<string>;
-  readonly alertsTopicName: pulumi.Output<string>;
-  readonly pipelineEventsTopicArn: pulumi.Output<string>;
-  readonly pipelineEventsTopicName: pulumi.Output<string>;
+/** The outputs are the component's fields: declared once, in `MessagingOutputs`. */
+export interface Messaging extends MessagingOutputs {}
 
+export class Messaging extends pulumi.ComponentResource {
   constructor(name: string, args: MessagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:messaging:Messaging", name, {}, opts);
     const { settings, kmsKeyArn } = args;
@@ -187,29 +167,15 @@ export class Messaging extends pulumi.ComponentResource implements MessagingOutp
       );
     });
 
-    this.ingestTopicArn = ingest.arn;
-    this.ingestTopicName = ingest.name;
-    this.processingQueueArn = processingQueue.arn;
-    this.processingQueueUrl = processingQueue.url;
-    this.processingQueueName = processingQueue.name;
-    this.deadLetterQueueArn = deadLetterQueue.arn;
-    this.deadLetterQueueUrl = deadLetterQueue.url;
-    this.deadLetterQueueName = deadLetterQueue.name;
-    this.ingestFailuresQueueArn = ingestFailuresQueue.arn;
-    this.ingestFailuresQueueUrl = ingestFailuresQueue.url;
-    this.ingestFailuresQueueName = ingestFailuresQueue.name;
-    this.alertsTopicArn = alerts.arn;
-    this.alertsTopicName = alerts.name;
-    this.pipelineEventsTopicArn = pipelineEvents.arn;
-    this.pipelineEventsTopicName = pipelineEvents.name;
-
-    this.registerOutputs({
-      ingestTopicArn: this.ingestTopicArn,
-      processingQueueUrl: this.processingQueueUrl,
-      deadLetterQueueUrl: this.deadLetterQueueUrl,
-      ingestFailuresQueueUrl: this.ingestFailuresQueueUrl,
-      alertsTopicArn: this.alertsTopicArn,
-      pipelineEventsTopicArn: this.pipelineEventsTopicArn,
-    });
+    const outputs: MessagingOutputs = {
+      ingestTopic: namedResourceOutputs(ingest),
+      processingQueue: queueOutputs(processingQueue),
+      deadLetterQueue: queueOutputs(deadLetterQueue),
+      ingestFailuresQueue: queueOutputs(ingestFailuresQueue),
+      alertsTopic: namedResourceOutputs(alerts),
+      pipelineEventsTopic: namedResourceOutputs(pipelineEvents),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

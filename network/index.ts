@@ -20,13 +20,15 @@ export interface NetworkArgs {
   readonly logRetentionDays: number;
 }
 
-/** What the next layers and the stack outputs take from the network. */
+/** What the network builds, as the next layers and the stack outputs take it. */
 export interface NetworkOutputs {
-  readonly vpcId: pulumi.Output<string>;
-  readonly vpcCidr: string;
-  readonly publicSubnetIds: pulumi.Output<string[]>;
-  readonly privateSubnetIds: pulumi.Output<string[]>;
-  readonly dataSubnetIds: pulumi.Output<string[]>;
+  readonly vpc: { readonly id: pulumi.Output<string>; readonly cidr: string };
+  /** Subnet ids per tier, one subnet per availability zone. */
+  readonly subnetIds: {
+    readonly public: pulumi.Output<string[]>;
+    readonly private: pulumi.Output<string[]>;
+    readonly data: pulumi.Output<string[]>;
+  };
   readonly lambdaSecurityGroupId: pulumi.Output<string>;
   /** Endpoint ids by service (`s3`, `dynamodb` and the stack's interface endpoints). */
   readonly endpointIds: pulumi.Output<Record<string, string>>;
@@ -72,16 +74,10 @@ function routeTableIdsOf(vpc: awsx.ec2.Vpc, subnetIds: pulumi.Output<string[]>):
   ]);
 }
 
-export class Network extends pulumi.ComponentResource implements NetworkOutputs {
-  readonly vpcId: pulumi.Output<string>;
-  readonly vpcCidr: string;
-  readonly publicSubnetIds: pulumi.Output<string[]>;
-  readonly privateSubnetIds: pulumi.Output<string[]>;
-  readonly dataSubnetIds: pulumi.Output<string[]>;
-  readonly lambdaSecurityGroupId: pulumi.Output<string>;
-  readonly endpointIds: pulumi.Output<Record<string, string>>;
-  readonly flowLogGroupName: pulumi.Output<string>;
+/** The outputs are the component's fields: declared once, in `NetworkOutputs`. */
+export interface Network extends NetworkOutputs {}
 
+export class Network extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:network:Network", name, {}, opts);
     const { settings } = args;
@@ -202,26 +198,16 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
     );
 
     const endpoints: (readonly [string, aws.ec2.VpcEndpoint])[] = [...Object.entries(gatewayEndpoints), ...interfaceEndpoints];
-    this.vpcId = vpc.vpcId;
-    this.vpcCidr = settings.vpcCidr;
-    this.publicSubnetIds = vpc.publicSubnetIds;
-    this.privateSubnetIds = vpc.privateSubnetIds;
-    this.dataSubnetIds = vpc.isolatedSubnetIds;
-    this.lambdaSecurityGroupId = lambdaSecurityGroup.id;
-    this.endpointIds = pulumi
-      .all(endpoints.map(([service, endpoint]) => endpoint.id.apply((id) => [service, id] as const)))
-      .apply((pairs) => Object.fromEntries(pairs));
-    this.flowLogGroupName = flowLogGroup.name;
-
-    this.registerOutputs({
-      vpcId: this.vpcId,
-      vpcCidr: this.vpcCidr,
-      publicSubnetIds: this.publicSubnetIds,
-      privateSubnetIds: this.privateSubnetIds,
-      dataSubnetIds: this.dataSubnetIds,
-      lambdaSecurityGroupId: this.lambdaSecurityGroupId,
-      endpointIds: this.endpointIds,
-      flowLogGroupName: this.flowLogGroupName,
-    });
+    const outputs: NetworkOutputs = {
+      vpc: { id: vpc.vpcId, cidr: settings.vpcCidr },
+      subnetIds: { public: vpc.publicSubnetIds, private: vpc.privateSubnetIds, data: vpc.isolatedSubnetIds },
+      lambdaSecurityGroupId: lambdaSecurityGroup.id,
+      endpointIds: pulumi
+        .all(endpoints.map(([service, endpoint]) => endpoint.id.apply((id) => [service, id] as const)))
+        .apply((pairs) => Object.fromEntries(pairs)),
+      flowLogGroupName: flowLogGroup.name,
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

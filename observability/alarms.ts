@@ -34,6 +34,14 @@ export interface PipelineNames<N> {
   readonly metricsNamespace: string;
   /** Datasets of the registry: the rejected-row ratio sums over them. */
   readonly datasets: readonly string[];
+  /** The registry's datasets that have a `maxSilenceHours`: each gets a freshness alarm. */
+  readonly freshness: readonly DatasetFreshness[];
+}
+
+/** A dataset whose arrival is watched, and how long it may stay silent. */
+export interface DatasetFreshness {
+  readonly dataset: string;
+  readonly maxSilenceHours: number;
 }
 
 /**
@@ -41,11 +49,17 @@ export interface PipelineNames<N> {
  * - `notBreaching`: the metric is only published while something happens (Lambda without
  *   invocations, Athena without queries, a metric filter without matches, SQS for an idle empty
  *   queue), so silence means nothing went wrong.
- * - `breaching`: silence is the failure. No alarm uses it today: a daily job's "no success in a day"
- *   alarm would page on every new stack until the first run, so the curated job is watched through its
- *   failure queue and its schedule's failed invocations instead.
+ * - `missing`: silence is the failure, but only after the metric has been seen. A new alarm starts
+ *   in INSUFFICIENT_DATA and stays there while its metric never appears, so a new stack or a dataset
+ *   never sent pages nobody; once data came (OK), a window without any moves it back to
+ *   INSUFFICIENT_DATA, and that transition notifies (`notifyOnInsufficientData`). Used by the
+ *   datasets' freshness alarms.
+ * - `breaching`: silence is the failure from the start. No alarm uses it: it would page every new
+ *   stack (a daily job's "no success in a day" alarm until the first run, a freshness alarm until
+ *   the first file), so the curated job is watched through its failure queue and its schedule's
+ *   failed invocations instead, and the freshness alarms treat missing data as missing.
  */
-export type TreatMissingData = "breaching" | "notBreaching";
+export type TreatMissingData = "breaching" | "notBreaching" | "missing";
 
 export interface MetricStat<N> {
   readonly namespace: string;
@@ -79,6 +93,8 @@ export interface AlarmSpec<N> {
   readonly threshold: number;
   readonly evaluationPeriods: number;
   readonly treatMissingData: TreatMissingData;
+  /** Also notify the alerts topic when the alarm goes to INSUFFICIENT_DATA (see `missing` above). */
+  readonly notifyOnInsufficientData?: boolean;
   /** Either a single metric… */
   readonly metric?: MetricStat<N>;
   /** …or metric math. */
@@ -89,6 +105,8 @@ export interface AlarmSpec<N> {
 export const MAX_METRICS_PER_ALARM = 10;
 /** Athena's scan budget is per day. */
 export const ATHENA_BUDGET_PERIOD_SECONDS = 86_400;
+/** A freshness alarm looks at the dataset's rows read hour by hour. */
+export const FRESHNESS_PERIOD_SECONDS = 3600;
 
 /**
  * The alarm's name: stack-scoped so that stacks sharing an account and region never collide.
@@ -102,7 +120,7 @@ export function alarmName(stack: string, key: string): string {
   return `datalake-${stack}-${key}`;
 }
 
-const describe = (summary: string, section: RunbookSection): string => `${summary} What to do: ${runbookLink(section)}`;
+const describe = (summary: string, section: RunbookSection, runbookUrl: string): string => `${summary} What to do: ${runbookLink(section, runbookUrl)}`;
 
 function lambdaMetric<N>(metricName: string, functionName: N, stat: string, period: number): MetricStat<N> {
   return { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: functionName }, stat, period };
@@ -131,19 +149,12 @@ export function rejectedRowsQueries<N = string>(namespace: string, datasets: rea
       `the rejected-row ratio over ${datasets.length} datasets needs ${datasets.length * 2} metrics; a CloudWatch alarm holds at most ${MAX_METRICS_PER_ALARM}`,
     );
   }
-  const rowMetric = (metricName: string, dataset: string): MetricStat<N> => ({
-    namespace,
-    metricName,
-    // Dimension values here are literal dataset names, never resource names.
-    dimensions: { [ROW_METRIC_DIMENSIONS.service]: PROCESSOR_SERVICE, [ROW_METRIC_DIMENSIONS.dataset]: dataset } as unknown as Record<string, N>,
-    stat: "Sum",
-    period,
-  });
-  const reads = datasets.map((dataset, index) => ({ id: `read_${index}`, label: `${dataset} rows read`, metric: rowMetric(ROW_METRICS.read, dataset), returnData: false }));
+  const summed = (metricName: string, dataset: string): MetricStat<N> => ({ ...rowMetric<N>(namespace, metricName, dataset), stat: "Sum", period });
+  const reads = datasets.map((dataset, index) => ({ id: `read_${index}`, label: `${dataset} rows read`, metric: summed(ROW_METRICS.read, dataset), returnData: false }));
   const rejects = datasets.map((dataset, index) => ({
     id: `rejected_${index}`,
     label: `${dataset} rows rejected`,
-    metric: rowMetric(ROW_METRICS.rejected, dataset),
+    metric: summed(ROW_METRICS.rejected, dataset),
     returnData: false,
   }));
   const sum = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(" + ");
@@ -182,7 +193,7 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
   ): AlarmSpec<N> => ({
     key,
     alarmName: alarmName(names.stack, key),
-    description: describe(summary, runbook),
+    description: describe(summary, runbook, settings.runbookUrl),
     runbook,
     evaluationPeriods,
     ...rest,
@@ -314,15 +325,47 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
         treatMissingData: "notBreaching",
       },
     ),
+    ...names.freshness.map(({ dataset, maxSilenceHours }) =>
+      spec(
+        freshnessAlarmKey(dataset),
+        `No ${dataset} rows were read for ${maxSilenceHours} hour(s): the dataset stopped arriving (INSUFFICIENT_DATA after it had arrived), or only empty objects came (ALARM).`,
+        RUNBOOK.datasetSilent,
+        {
+          // Not in "pipeline unhealthy": the composite would see a new stack's INSUFFICIENT_DATA.
+          critical: false,
+          metric: { ...rowMetric<N>(names.metricsNamespace, ROW_METRICS.read, dataset), stat: "Sum", period: FRESHNESS_PERIOD_SECONDS },
+          comparisonOperator: "LessThanThreshold",
+          threshold: 1,
+          evaluationPeriods: maxSilenceHours,
+          treatMissingData: "missing",
+          notifyOnInsufficientData: true,
+        },
+      ),
+    ),
   ];
+}
+
+/**
+ * The key (and alarm name suffix) of a dataset's freshness alarm.
+ *
+ * @example freshnessAlarmKey("events"); // "events-freshness"
+ */
+export function freshnessAlarmKey(dataset: string): string {
+  return `${dataset}-freshness`;
+}
+
+/** The processor's row metric of one dataset, without its statistic and period. */
+function rowMetric<N>(namespace: string, metricName: string, dataset: string): Pick<MetricStat<N>, "namespace" | "metricName" | "dimensions"> {
+  // Dimension values here are literal dataset names, never resource names.
+  return { namespace, metricName, dimensions: { [ROW_METRIC_DIMENSIONS.service]: PROCESSOR_SERVICE, [ROW_METRIC_DIMENSIONS.dataset]: dataset } as unknown as Record<string, N> };
 }
 
 /** The composite alarm's key, hence its name `datalake-<stack>-pipeline-unhealthy`. */
 export const PIPELINE_UNHEALTHY = "pipeline-unhealthy";
 
-/** What the composite alarm says, with its runbook link. */
-export function pipelineUnhealthyDescription(stack: string): string {
-  return describe(`Data is not flowing through the ${stack} pipeline: one of its critical alarms is in ALARM.`, RUNBOOK.pipelineUnhealthy);
+/** What the composite alarm says, with its runbook link under `runbookUrl` (`ObservabilitySettings.runbookUrl`). */
+export function pipelineUnhealthyDescription(stack: string, runbookUrl: string): string {
+  return describe(`Data is not flowing through the ${stack} pipeline: one of its critical alarms is in ALARM.`, RUNBOOK.pipelineUnhealthy, runbookUrl);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Observability layer: an alarm on every failure path of the pipeline (functions, queues, rejected
- * rows, the curated job, Athena spend), each linking to its README runbook section and sending ALARM
- * and OK to the alerts topic; a composite "pipeline unhealthy" alarm over the critical ones; metric
+ * rows, the curated job, Athena spend, datasets that stop arriving), each linking to its README
+ * runbook section by a full URL and sending ALARM and OK to the alerts topic; a composite "pipeline unhealthy" alarm over the critical ones; metric
  * filters counting error-level lines in every function's JSON logs; and the pipeline's dashboard.
  * The alarms are plain specs (`alarms.ts`) and the dashboard a pure body (`dashboard.ts`); this
  * component only turns them into resources.
@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ObservabilitySettings } from "../config";
-import { DATASET_NAMES } from "../handlers/datasets";
+import { DATASETS, DATASET_NAMES } from "../handlers/datasets";
 import {
   AlarmSpec,
   FUNCTION_KEYS,
@@ -48,10 +48,15 @@ export interface ObservabilityArgs {
   readonly workgroupName: pulumi.Input<string>;
 }
 
+/** What observability builds, as operators take it. */
 export interface ObservabilityOutputs {
-  readonly dashboardName: pulumi.Output<string>;
-  readonly alarmArns: pulumi.Output<string>[];
-  readonly pipelineUnhealthyAlarmArn: pulumi.Output<string>;
+  readonly dashboard: { readonly name: pulumi.Output<string> };
+  readonly alarms: {
+    /** Every alarm of the stack, the composite included. */
+    readonly arns: pulumi.Output<string>[];
+    /** The composite alarm over the critical ones. */
+    readonly pipelineUnhealthyArn: pulumi.Output<string>;
+  };
 }
 
 type Name = pulumi.Input<string>;
@@ -65,11 +70,10 @@ const metricArgs = (metric: MetricStat<Name>) => ({
   ...(/^p\d/.test(metric.stat) ? { extendedStatistic: metric.stat } : { statistic: metric.stat }),
 });
 
-export class Observability extends pulumi.ComponentResource implements ObservabilityOutputs {
-  readonly dashboardName: pulumi.Output<string>;
-  readonly alarmArns: pulumi.Output<string>[];
-  readonly pipelineUnhealthyAlarmArn: pulumi.Output<string>;
+/** The outputs are the component's fields: declared once, in `ObservabilityOutputs`. */
+export interface Observability extends ObservabilityOutputs {}
 
+export class Observability extends pulumi.ComponentResource {
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:observability:Observability", name, {}, opts);
     const namespace = metricsNamespace(args.stack);
@@ -104,6 +108,7 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       workgroupName: args.workgroupName,
       metricsNamespace: namespace,
       datasets: DATASET_NAMES,
+      freshness: DATASETS.flatMap(({ name: dataset, maxSilenceHours }) => (maxSilenceHours === undefined ? [] : [{ dataset, maxSilenceHours }])),
     });
     const alarm = (spec: AlarmSpec<Name>) =>
       new aws.cloudwatch.MetricAlarm(
@@ -130,6 +135,7 @@ export class Observability extends pulumi.ComponentResource implements Observabi
               }
             : {}),
           ...notify,
+          ...(spec.notifyOnInsufficientData ? { insufficientDataActions: [args.alertsTopicArn] } : {}),
         },
         // The log alarms watch metrics only their filters publish.
         { parent: this, dependsOn: spec.key.endsWith("-error-logs") ? filters : [] },
@@ -141,7 +147,7 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       `${name}-${PIPELINE_UNHEALTHY}`,
       {
         alarmName: alarmName(args.stack, PIPELINE_UNHEALTHY),
-        alarmDescription: pipelineUnhealthyDescription(args.stack),
+        alarmDescription: pipelineUnhealthyDescription(args.stack, args.settings.runbookUrl),
         alarmRule: compositeRule(critical.map(({ spec }) => spec.alarmName)),
         actionsEnabled: true,
         ...notify,
@@ -185,9 +191,11 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       { parent: this },
     );
 
-    this.dashboardName = dashboard.dashboardName;
-    this.pipelineUnhealthyAlarmArn = unhealthy.arn;
-    this.alarmArns = [...alarms.map(({ resource }) => resource.arn), unhealthy.arn];
-    this.registerOutputs({ dashboardName: this.dashboardName, pipelineUnhealthyAlarmArn: this.pipelineUnhealthyAlarmArn });
+    const outputs: ObservabilityOutputs = {
+      dashboard: { name: dashboard.dashboardName },
+      alarms: { arns: [...alarms.map(({ resource }) => resource.arn), unhealthy.arn], pipelineUnhealthyArn: unhealthy.arn },
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

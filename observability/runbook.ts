@@ -1,6 +1,6 @@
 /**
  * The README's "Operations" runbook as the alarms cite it: each alarm's description links to its
- * section, and tests check that every linked section exists in README.md.
+ * section by a full URL, and tests check that every linked section exists in README.md.
  */
 
 /** The runbook's sections, by the heading text in README.md. */
@@ -18,6 +18,7 @@ export const RUNBOOK = {
   rejectedRows: "Rejected rows above the bound",
   athenaBudget: "Athena daily scan budget exceeded",
   pipelineUnhealthy: "Pipeline unhealthy",
+  datasetSilent: "Dataset stopped arriving",
 } as const;
 
 export type RunbookSection = (typeof RUNBOOK)[keyof typeof RUNBOOK];
@@ -39,15 +40,18 @@ export function headingAnchor(heading: string): string {
 }
 
 /**
- * The link an alarm description carries.
+ * The link an alarm description carries: the section of the README at `runbookUrl`, a full URL in
+ * the program (`ObservabilitySettings.runbookUrl`, from `datalake:repositoryUrl`) so that it works
+ * from an alert email.
  *
  * @example
  * ```ts
- * runbookLink("Dead-letter queue not empty"); // "README.md#dead-letter-queue-not-empty"
+ * runbookLink("Dead-letter queue not empty", "https://github.com/your-org/datalake/blob/HEAD/README.md");
+ * // "https://github.com/your-org/datalake/blob/HEAD/README.md#dead-letter-queue-not-empty"
  * ```
  */
-export function runbookLink(section: string): string {
-  return `README.md#${headingAnchor(section)}`;
+export function runbookLink(section: string, runbookUrl: string): string {
+  return `${runbookUrl}#${headingAnchor(section)}`;
 }
 
 /** Anchors of every Markdown heading in a document (fenced code blocks skipped). */

@@ -4,19 +4,35 @@
  * Starts moto_server on 127.0.0.1, runs the Pulumi program under mocks for the dev stack, creates the
  * data plane it declares in the emulator, lands sample data under raw/, runs the functions' exact
  * uploads as the Lambda service would, then shows what landed where and the seed's queries' answers
- * (read with DuckDB, since the emulator's Athena runs no SQL).
+ * (read with DuckDB, since the emulator's Athena runs no SQL). Every temporary folder it makes (TLS
+ * material, uploads, the runtime folder, lake copies) is under os.tmpdir() and removed when it ends.
  */
 import { runProgram } from "../tests/harness/program";
-import { startEndpoint, type AwsEndpoint } from "../tests/harness/emulator";
+import { MissingToolError, startEndpoint, type AwsEndpoint } from "../tests/harness/emulator";
 import { DEFAULT_LANDING_TIME, LocalPipeline, PRINCIPALS } from "../tests/harness/local-pipeline";
 import { executionParameters, namedQueries } from "../analytics/queries";
-import { EVENT_COLUMNS, SAMPLE_USERS, USER_COLUMNS, csv, gzip, jsonLines, sampleEvents } from "../tests/harness/sample-data";
+import { DATASETS, DATASET_NAMES } from "../handlers/datasets";
+import {
+  EVENT_COLUMNS,
+  FORMAT_EXTENSIONS,
+  SAMPLE_USERS,
+  UNREGISTERED_DATASET,
+  USER_COLUMNS,
+  csv,
+  encodeRows,
+  gzip,
+  jsonLines,
+  sampleEvents,
+  sampleRows,
+} from "../tests/harness/sample-data";
 
 const STACK = "dev";
 const DAY = "2026-11-01";
 /** The events' day for the per-day queries; rejected records sit under the day their object landed. */
 const QUERY_DAY = { year: 2026, month: 11, day: 1 } as const;
 const LANDING_DAY = { year: DEFAULT_LANDING_TIME.getUTCFullYear(), month: DEFAULT_LANDING_TIME.getUTCMonth() + 1, day: DEFAULT_LANDING_TIME.getUTCDate() };
+/** Datasets with hand-written samples for the seed's named queries; every other registered dataset gets generated rows. */
+const HAND_WRITTEN_SAMPLES = new Set(["events", "users"]);
 
 const started = Date.now();
 function step(message: string): void {
@@ -57,8 +73,12 @@ async function main(): Promise<void> {
       ["raw/events/backfill.jsonl.gz", gzip(jsonLines(events.slice(16)))],
       ["raw/users/users.jsonl", jsonLines(SAMPLE_USERS.slice(0, 2))],
       ["raw/users/more users.csv", csv(SAMPLE_USERS.slice(2), USER_COLUMNS), "text/csv"],
-      ["raw/orders/unregistered.jsonl", '{"order_id": 1}\n'],
+      [`raw/${UNREGISTERED_DATASET}/unregistered.jsonl`, '{"order_id": 1}\n'],
       ["raw/events/", ""],
+      // Every other registered dataset: rows generated from its columns, in each format it accepts.
+      ...DATASETS.filter((dataset) => !HAND_WRITTEN_SAMPLES.has(dataset.name)).flatMap((dataset) =>
+        dataset.formats.map((format): [string, string] => [`raw/${dataset.name}/sample.${FORMAT_EXTENSIONS[format]}`, encodeRows(dataset, sampleRows(dataset, { count: 5, day: DAY, idPrefix: format }), format)]),
+      ),
     ];
     for (const [key, body, contentType] of landings) {
       await pipeline.land(key, Buffer.from(body), contentType ? { ContentType: contentType } : {});
@@ -86,7 +106,7 @@ async function main(): Promise<void> {
       for (const key of lake.keys) console.log(`  s3://${pipeline.lakeBucket}/${key}`);
 
       console.log("\nRows per table:");
-      for (const name of ["events", "users", "rejected"]) {
+      for (const name of [...DATASET_NAMES, "rejected"]) {
         const [row] = await lake.rows(`SELECT count(*) AS n FROM datalake_dev.${name}`);
         console.log(`  datalake_dev.${name}: ${row?.n}`);
       }
@@ -100,7 +120,7 @@ async function main(): Promise<void> {
       const deadLetters = await pipeline.deadLetters();
       console.log(`\nDead-letter queue: ${deadLetters.length} message(s).`);
       console.log(
-        "The unregistered dataset (raw/orders/) was announced but filtered out of the processing queue; the ingest log reported it at error level.",
+        `The unregistered dataset (raw/${UNREGISTERED_DATASET}/) was announced but filtered out of the processing queue; the ingest log reported it at error level.`,
       );
     } finally {
       lake.close();
@@ -113,6 +133,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`demo failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-  process.exit(1);
+  // A missing tool is a setup step, said in one line; anything else is a bug, shown with its stack.
+  const detail = error instanceof MissingToolError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(`demo failed: ${detail}`);
+  process.exitCode = 1;
 });

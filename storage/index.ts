@@ -12,6 +12,7 @@ import { BucketOverrides, bucketProfile, dataProtectionOptions, keyDeletionWindo
 import { LifecycleRule, expiringBucketLifecycleRules, lakeLifecycleRules } from "./lifecycle";
 import { allowAccessLogDelivery, bucketPolicy, lakeKeyPolicy } from "./policies";
 import { ZONES } from "./zones";
+import type { BucketOutputs } from "../components/outputs";
 
 export { ZONES } from "./zones";
 
@@ -19,17 +20,13 @@ export interface StorageArgs {
   readonly settings: StorageSettings;
 }
 
-/** What the next layers and users take from storage. */
+/** What storage builds, as the next layers and users take it. */
 export interface StorageOutputs {
-  readonly kmsKeyArn: pulumi.Output<string>;
-  readonly kmsKeyId: pulumi.Output<string>;
-  readonly kmsKeyAliasName: pulumi.Output<string>;
-  readonly lakeBucketName: pulumi.Output<string>;
-  readonly lakeBucketArn: pulumi.Output<string>;
-  readonly resultsBucketName: pulumi.Output<string>;
-  readonly resultsBucketArn: pulumi.Output<string>;
-  readonly accessLogBucketName: pulumi.Output<string>;
-  readonly accessLogBucketArn: pulumi.Output<string>;
+  /** The lake's customer-managed key, with its alias (`alias/datalake-<stack>`). */
+  readonly kmsKey: { readonly arn: pulumi.Output<string>; readonly id: pulumi.Output<string>; readonly aliasName: pulumi.Output<string> };
+  readonly lakeBucket: BucketOutputs;
+  readonly resultsBucket: BucketOutputs;
+  readonly accessLogBucket: BucketOutputs;
   readonly zones: typeof ZONES;
 }
 
@@ -103,18 +100,10 @@ function requireKey(args: SecureBucketArgs, name: string): pulumi.Output<string>
   return args.kmsKeyArn;
 }
 
-export class Storage extends pulumi.ComponentResource implements StorageOutputs {
-  readonly kmsKeyArn: pulumi.Output<string>;
-  readonly kmsKeyId: pulumi.Output<string>;
-  readonly kmsKeyAliasName: pulumi.Output<string>;
-  readonly lakeBucketName: pulumi.Output<string>;
-  readonly lakeBucketArn: pulumi.Output<string>;
-  readonly resultsBucketName: pulumi.Output<string>;
-  readonly resultsBucketArn: pulumi.Output<string>;
-  readonly accessLogBucketName: pulumi.Output<string>;
-  readonly accessLogBucketArn: pulumi.Output<string>;
-  readonly zones = ZONES;
+/** The outputs are the component's fields: declared once, in `StorageOutputs`. */
+export interface Storage extends StorageOutputs {}
 
+export class Storage extends pulumi.ComponentResource {
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datalake:storage:Storage", name, {}, opts);
     const { settings } = args;
@@ -177,27 +166,15 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
     logTo(lake, ACCESS_LOG_PREFIXES.lake, `${name}-lake`);
     logTo(results, ACCESS_LOG_PREFIXES.athenaResults, `${name}-athena-results`);
 
-    this.kmsKeyArn = key.arn;
-    this.kmsKeyId = key.keyId;
-    this.kmsKeyAliasName = alias.name;
-    this.lakeBucketName = lake.bucket.bucket;
-    this.lakeBucketArn = lake.bucket.arn;
-    this.resultsBucketName = results.bucket.bucket;
-    this.resultsBucketArn = results.bucket.arn;
-    this.accessLogBucketName = accessLogs.bucket.bucket;
-    this.accessLogBucketArn = accessLogs.bucket.arn;
-
-    this.registerOutputs({
-      kmsKeyArn: this.kmsKeyArn,
-      kmsKeyId: this.kmsKeyId,
-      kmsKeyAliasName: this.kmsKeyAliasName,
-      lakeBucketName: this.lakeBucketName,
-      lakeBucketArn: this.lakeBucketArn,
-      resultsBucketName: this.resultsBucketName,
-      resultsBucketArn: this.resultsBucketArn,
-      accessLogBucketName: this.accessLogBucketName,
-      accessLogBucketArn: this.accessLogBucketArn,
-      zones: this.zones,
-    });
+    const bucketOutputs = ({ bucket }: SecureBucket): BucketOutputs => ({ name: bucket.bucket, arn: bucket.arn });
+    const outputs: StorageOutputs = {
+      kmsKey: { arn: key.arn, id: key.keyId, aliasName: alias.name },
+      lakeBucket: bucketOutputs(lake),
+      resultsBucket: bucketOutputs(results),
+      accessLogBucket: bucketOutputs(accessLogs),
+      zones: ZONES,
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

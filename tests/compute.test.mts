@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runProgram, type ProgramRun } from "./harness/program.js";
 import { functionPackage, startFunction } from "./harness/lambda.js";
-import { materializeUpload, zippedSize } from "./harness/upload.js";
+import { materializeUpload, removeUpload, zippedSize } from "./harness/upload.js";
 import type { LocalFunction } from "./harness/local-function.js";
 import { MOCK_ACCOUNT_ID, type RecordedResource } from "./harness/mocks.js";
 import { s3ObjectCreatedEvent, sqsEvent } from "./events.js";
@@ -11,6 +11,7 @@ import { ingestPolicy, processorPolicy, XRAY_STATEMENT } from "../compute/polici
 import { RUNTIME_PROVIDED_PACKAGES } from "../compute/index.js";
 import { maxOldSpaceMb, processorNodeOptions } from "../compute/node-options.js";
 import { rejectedObjectKey } from "../handlers/processor.js";
+import { UNREGISTERED_DATASET } from "./harness/sample-data.js";
 
 const FUNCTION = "aws:lambda/function:Function";
 const FIVE_MB = 5 * 1024 * 1024;
@@ -166,6 +167,7 @@ describe.each([
       expect(upload.packedPaths.some((path) => path.includes("@pulumi"))).toBe(false);
       const materialized = materializeUpload(upload, fn.name);
       const zipped = zippedSize(materialized.dir);
+      removeUpload(materialized);
       console.log(`${stack} ${fn.name}: ${zipped} bytes zipped, ${materialized.bytes} bytes in ${materialized.files} files unzipped (__index.js ${upload.indexJs.length} bytes)`);
       expect(zipped).toBeLessThan(FIVE_MB);
       expect(upload.indexJs.length).toBeLessThan(256 * 1024);
@@ -230,7 +232,7 @@ describe("the uploads, run from a folder holding only what they pack", () => {
     // Act
     const outcome = await fn.invoke(
       sqsEvent([
-        message("lake", "raw/orders/a.jsonl", "e1", "orders"),
+        message("lake", `raw/${UNREGISTERED_DATASET}/a.jsonl`, "e1", UNREGISTERED_DATASET),
         message("lake", "raw/events/missing.jsonl", "e2", "events"),
         message("locked", "raw/events/b.jsonl", "e3", "events"),
         message("lake", "raw/events/ok.jsonl", put.ETag!, "events"),
@@ -239,8 +241,8 @@ describe("the uploads, run from a folder holding only what they pack", () => {
 
     // Assess: only the unreadable-for-now message is retried; the others are done
     expect(outcome).toMatchObject({ ok: true, result: { batchItemFailures: [{ itemIdentifier: "message-2" }] } });
-    const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: rejectedObjectKey({ bucket: "lake", dataset: "orders", key: "raw/orders/a.jsonl", etag: "e1" }) }));
-    expect(JSON.parse(await rejected.Body!.transformToString())).toMatchObject({ reason: "unknown_dataset", source: { key: "raw/orders/a.jsonl" } });
+    const rejected = await s3.send(new GetObjectCommand({ Bucket: "lake", Key: rejectedObjectKey({ bucket: "lake", dataset: UNREGISTERED_DATASET, key: `raw/${UNREGISTERED_DATASET}/a.jsonl`, etag: "e1" }) }));
+    expect(JSON.parse(await rejected.Body!.transformToString())).toMatchObject({ reason: "unknown_dataset", source: { key: `raw/${UNREGISTERED_DATASET}/a.jsonl` } });
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: "lake" }));
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys.filter((key) => key.startsWith("processed/events/year=2026/month=11/day=20/") && key.endsWith(".parquet"))).toHaveLength(1);

@@ -11,7 +11,7 @@ import { loadParquetCodec, parquetSchema } from "../handlers/parquet.js";
 const SOURCE_KEY = "raw/events/n.jsonl";
 const LANDED_AT = new Date("2026-11-20T10:00:00Z");
 const codec = await loadParquetCodec();
-import { memoryStore, readParquetWithDuckDb } from "./harness/sinks.js";
+import { memoryStore, parquetScratchFile, readParquetWithDuckDb } from "./harness/sinks.js";
 
 /** A dataset with one column of every type, to test coercion and the Parquet mapping of each. */
 const ALL_TYPES: DatasetDefinition = {
@@ -271,11 +271,7 @@ describe("convertRecords", () => {
     await convertRecords(Readable.from([lines]), { dataset: TIMES, encoding: { format: "jsonl", gzip: false }, name: "n", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec });
     // Assess: values and statistics as DuckDB reads them
     const { DuckDBInstance } = await import("@duckdb/node-api");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const path = join(mkdtempSync(join(tmpdir(), "times-")), "f.parquet");
-    writeFileSync(path, store.objects.get("processed/times/n.parquet")!);
+    const path = parquetScratchFile(store.objects.get("processed/times/n.parquet")!);
     const connection = await (await DuckDBInstance.create()).connect();
     const rows = await (await connection.run(`SELECT epoch_ms(t) AS ms, n FROM read_parquet('${path}')`)).getRowObjectsJson();
     expect(rows.map((row) => [Number(row.ms), Number(row.n)])).toEqual(instants.map((instant, index) => [Date.parse(instant), numbers[index]]));
@@ -355,11 +351,7 @@ describe("convertRecords", () => {
       records.map((record) => (record.m === null ? null : Object.entries(record.m).map(([key, value]) => ({ key, value })))),
     );
     const { DuckDBInstance } = await import("@duckdb/node-api");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const path = join(mkdtempSync(join(tmpdir(), "strings-")), "f.parquet");
-    writeFileSync(path, store.objects.get("processed/strings/n.parquet")!);
+    const path = parquetScratchFile(store.objects.get("processed/strings/n.parquet")!);
     const connection = await (await DuckDBInstance.create()).connect();
     const metadata = await (
       await connection.run(`SELECT path_in_schema AS column, stats_min_value AS min, stats_max_value AS max, encodings FROM parquet_metadata('${path}') ORDER BY column_id`)
@@ -395,11 +387,7 @@ describe("convertRecords", () => {
     const { rows } = await readParquetWithDuckDb(store.objects.get("processed/unique/n.parquet")!);
     expect(rows.map((row) => row.id)).toEqual(ids);
     const { DuckDBInstance } = await import("@duckdb/node-api");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const path = join(mkdtempSync(join(tmpdir(), "unique-")), "f.parquet");
-    writeFileSync(path, store.objects.get("processed/unique/n.parquet")!);
+    const path = parquetScratchFile(store.objects.get("processed/unique/n.parquet")!);
     const connection = await (await DuckDBInstance.create()).connect();
     const [statistics] = await (await connection.run(`SELECT stats_min_value AS min, stats_max_value AS max, encodings FROM parquet_metadata('${path}')`)).getRowObjectsJson();
     expect(statistics!.min).toBe("a-lowest");
@@ -516,11 +504,7 @@ describe("convertRecords", () => {
     // Assess
     expect(result.partitions.map((output) => output.rows)).toEqual([500, 500]);
     const { DuckDBInstance } = await import("@duckdb/node-api");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const path = join(mkdtempSync(join(tmpdir(), "groups-")), "f.parquet");
-    writeFileSync(path, store.objects.get(result.partitions[0]!.key)!);
+    const path = parquetScratchFile(store.objects.get(result.partitions[0]!.key)!);
     const connection = await (await DuckDBInstance.create()).connect();
     const groups = await (await connection.run(`SELECT row_group_id, max(row_group_num_rows) AS num_rows FROM parquet_metadata('${path}') GROUP BY 1 ORDER BY 1`)).getRowObjectsJson();
     expect(groups.length).toBeGreaterThan(1);

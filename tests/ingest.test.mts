@@ -8,6 +8,8 @@ import { recordingLogger } from "./harness/recording-logger.js";
 import { runProgram } from "./harness/program.js";
 import { invokeInChildProcess } from "./harness/lambda.js";
 import { clientConfig, startEndpoint, type AwsEndpoint } from "./harness/emulator.js";
+import { UNREGISTERED_DATASET } from "./harness/sample-data.js";
+import { DATASET_NAMES } from "../handlers/datasets.js";
 
 describe("decodeS3EventKey", () => {
   test.each([
@@ -68,10 +70,15 @@ describe("messagesFromS3Event", () => {
 describe("objects in an unregistered dataset", () => {
   test("are announced, with an error line that the error-log alarm counts", () => {
     const logger = recordingLogger();
-    const { messages } = messagesFromS3Event(s3ObjectCreatedEvent("lake", [{ key: "raw/orders/a.jsonl", size: 3 }, { key: "raw/events/b.jsonl", size: 3 }]), logger);
-    expect(messages.map((message) => message.dataset)).toEqual(["orders", "events"]);
+    const unregisteredKey = `raw/${UNREGISTERED_DATASET}/a.jsonl`;
+    const { messages } = messagesFromS3Event(s3ObjectCreatedEvent("lake", [{ key: unregisteredKey, size: 3 }, { key: "raw/events/b.jsonl", size: 3 }]), logger);
+    expect(messages.map((message) => message.dataset)).toEqual([UNREGISTERED_DATASET, "events"]);
     expect(logger.lines.filter((line) => line.level === "error")).toEqual([
-      { level: "error", message: "Object landed in an unregistered dataset; it will not be processed", attributes: { key: "raw/orders/a.jsonl", dataset: "orders", registered: ["events", "users"] } },
+      {
+        level: "error",
+        message: "Object landed in an unregistered dataset; it will not be processed",
+        attributes: { key: unregisteredKey, dataset: UNREGISTERED_DATASET, registered: [...DATASET_NAMES] },
+      },
     ]);
   });
 });

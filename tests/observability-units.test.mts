@@ -37,6 +37,7 @@ const names = (stack: string): PipelineNames<string> => ({
   workgroupName: `${stack}-wg`,
   metricsNamespace: metricsNamespace(stack),
   datasets: DATASET_NAMES,
+  freshness: [{ dataset: "events", maxSilenceHours: 24 }],
 });
 
 const settingsWith = (raw: Record<string, string> = {}) => parseSettings(raw, "dev").observability;
@@ -53,7 +54,9 @@ describe("runbook links", () => {
     expect(headingAnchor("Dead-letter queue not empty")).toBe("dead-letter-queue-not-empty");
     expect(headingAnchor("Error lines in a function's logs")).toBe("error-lines-in-a-functions-logs");
     expect(headingAnchor("CI/CD with the Automation API")).toBe("cicd-with-the-automation-api");
-    expect(runbookLink(RUNBOOK.athenaBudget)).toBe("README.md#athena-daily-scan-budget-exceeded");
+    expect(runbookLink(RUNBOOK.athenaBudget, "https://github.com/acme/lake/blob/HEAD/README.md")).toBe(
+      "https://github.com/acme/lake/blob/HEAD/README.md#athena-daily-scan-budget-exceeded",
+    );
   });
 
   test("headings inside code fences are not sections", () => {
@@ -62,13 +65,13 @@ describe("runbook links", () => {
   });
 
   test("every alarm description and the composite's link to a README section that exists", () => {
-    const descriptions = [...alarmSpecs(settingsWith(), names("dev")).map((spec) => spec.description), pipelineUnhealthyDescription("dev")];
+    const descriptions = [...alarmSpecs(settingsWith(), names("dev")).map((spec) => spec.description), pipelineUnhealthyDescription("dev", settingsWith().runbookUrl)];
 
     expect(missingRunbookSections(descriptions, README)).toEqual([]);
   });
 
   test.each(Object.values(RUNBOOK))("removing the section %s from README is caught", (section) => {
-    const descriptions = [...alarmSpecs(settingsWith(), names("dev")).map((spec) => spec.description), pipelineUnhealthyDescription("dev")];
+    const descriptions = [...alarmSpecs(settingsWith(), names("dev")).map((spec) => spec.description), pipelineUnhealthyDescription("dev", settingsWith().runbookUrl)];
     const headingLine = new RegExp(`^#+ ${section.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`, "m");
     expect(README).toMatch(headingLine);
 
@@ -182,8 +185,8 @@ describe("alarm specs", () => {
     });
   });
 
-  test("every alarm makes a deliberate missing-data choice", () => {
-    for (const spec of specs) expect(["breaching", "notBreaching"]).toContain(spec.treatMissingData);
+  test("every alarm makes a deliberate missing-data choice, and none pages a fresh stack by treating silence as breaching", () => {
+    for (const spec of specs) expect(["notBreaching", "missing"], spec.key).toContain(spec.treatMissingData);
   });
 });
 
@@ -315,7 +318,57 @@ describe("dashboard body", () => {
   });
 });
 
+describe("freshness alarm specs", () => {
+  const freshnessOf = (freshness: PipelineNames<string>["freshness"]) =>
+    alarmSpecs(settingsWith(), { ...names("prod"), freshness }).filter((spec) => spec.runbook === RUNBOOK.datasetSilent);
+
+  test("a dataset with maxSilenceHours gets an hourly RowsRead alarm over that many hours; missing data is missing, INSUFFICIENT_DATA notifies", () => {
+    // Act
+    const [events, ...others] = freshnessOf([{ dataset: "events", maxSilenceHours: 6 }]);
+
+    // Assess
+    expect(others).toEqual([]);
+    expect(events).toMatchObject({
+      key: "events-freshness",
+      alarmName: "datalake-prod-events-freshness",
+      critical: false,
+      metric: { namespace: "datalake/prod", metricName: ROW_METRICS.read, dimensions: { service: PROCESSOR_SERVICE, dataset: "events" }, stat: "Sum", period: 3600 },
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      evaluationPeriods: 6,
+      treatMissingData: "missing",
+      notifyOnInsufficientData: true,
+    });
+  });
+
+  test("datasets without maxSilenceHours get none", () => {
+    expect(freshnessOf([])).toEqual([]);
+  });
+
+  test("only freshness alarms notify on INSUFFICIENT_DATA and treat missing data as missing", () => {
+    const specs = alarmSpecs(settingsWith(), names("dev"));
+    for (const spec of specs.filter((candidate) => candidate.runbook !== RUNBOOK.datasetSilent)) {
+      expect(spec.notifyOnInsufficientData, spec.key).toBeUndefined();
+      expect(spec.treatMissingData, spec.key).not.toBe("missing");
+    }
+  });
+});
+
 describe("observability settings", () => {
+  test("runbook links are full URLs under datalake:repositoryUrl, so they work from an email", () => {
+    const settings = settingsWith({ repositoryUrl: "https://github.example.com/data/lake" });
+    const [first] = alarmSpecs(settings, names("dev"));
+    expect(settings.runbookUrl).toBe("https://github.example.com/data/lake/blob/HEAD/README.md");
+    expect(first!.description).toMatch(/What to do: https:\/\/github\.example\.com\/data\/lake\/blob\/HEAD\/README\.md#[\w-]+$/);
+  });
+
+  test.each(["http://github.com/acme/lake", "github.com/acme/lake", "https://github.com/acme/lake/", "https://github.com/acme/lake?x=1", "https://user:pw@github.com/acme/lake"])(
+    "repositoryUrl %s is refused, naming the key",
+    (value) => {
+      expect(() => parseSettings({ repositoryUrl: value }, "dev")).toThrow(/datalake:repositoryUrl: .* is not accepted; expected an https:\/\/ address/);
+    },
+  );
+
   test("defaults: five-minute periods, one evaluation, 80 % of timeout", () => {
     expect(settingsWith()).toMatchObject({ alarmPeriodSeconds: 300, alarmEvaluationPeriods: 1, durationFractionOfTimeout: 0.8, athenaDailyScanBudgetBytes: 100 * 1024 ** 3 });
   });

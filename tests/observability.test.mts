@@ -6,7 +6,7 @@ import type { RecordedResource } from "./harness/mocks.js";
 import { PROJECT_ROOT } from "./harness/stack-config.js";
 import { parseSettings, type Settings } from "../config/settings.js";
 import { readRawConfig } from "../config/index.js";
-import { DATASET_NAMES } from "../handlers/datasets.js";
+import { DATASETS, DATASET_NAMES } from "../handlers/datasets.js";
 import { compositeRule } from "../observability/alarms.js";
 import { errorLogLinesMetric } from "../observability/metrics.js";
 import { missingRunbookSections } from "../observability/runbook.js";
@@ -47,14 +47,22 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
 
   test("every metric alarm makes a deliberate missing-data choice and has a stack-scoped name", () => {
     for (const resource of run().all(ALARM)) {
-      expect(["breaching", "notBreaching"], resource.name).toContain(resource.inputs.treatMissingData);
+      expect(["breaching", "notBreaching", "missing"], resource.name).toContain(resource.inputs.treatMissingData);
       expect(resource.inputs.name).toBe(resource.name.replace(/^datalake-/, `datalake-${stack}-`));
     }
   });
 
+  test("every stack output the README's commands and runbook read exists", () => {
+    const named = new Set([...README.matchAll(/pulumi stack output (\w+)/g), ...README.matchAll(/stack outputs? `(\w+)`(?:, `(\w+)`)?/g)].flatMap((match) => match.slice(1).filter(Boolean)));
+    expect(named.size).toBeGreaterThan(10);
+    for (const output of named) expect(Object.keys(run().outputs), output).toContain(output);
+  });
+
   test("every alarm's description links to a README runbook section that exists", () => {
     const descriptions = [...run().all(ALARM), ...run().all(COMPOSITE)].map((resource) => resource.inputs.alarmDescription as string);
-    for (const description of descriptions) expect(description).toMatch(/What to do: README\.md#[\w-]+$/);
+    const runbookUrl = settings().observability.runbookUrl;
+    expect(runbookUrl).toMatch(/^https:\/\/.+\/blob\/HEAD\/README\.md$/);
+    for (const description of descriptions) expect(description).toMatch(new RegExp(`What to do: ${runbookUrl.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}#[\\w-]+$`));
     expect(missingRunbookSections(descriptions, README)).toEqual([]);
   });
 
@@ -205,6 +213,48 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
     expect(referenced).toContain(run().one("aws:athena/workgroup:Workgroup").state.name);
     for (const metricName of ["RowsWritten", "RowsRejected"]) expect(referenced).toContain(metricName);
     expect(referenced).toContain(namespace);
+  });
+});
+
+describe("freshness: a dataset that stops arriving", () => {
+  const watched = DATASETS.filter((dataset) => dataset.maxSilenceHours !== undefined);
+
+  test.each(["dev", "prod"])("%s: one alarm per dataset with maxSilenceHours, on its rows read, hour by hour, none for the others", (stack) => {
+    // Prepare
+    const run = runs[stack]!;
+    const alerts = run.one("aws:sns/topic:Topic", "datalake-alerts").state.arn as string;
+
+    // Assess
+    expect(watched.length).toBeGreaterThan(0);
+    for (const dataset of watched) {
+      expect(run.one(ALARM, `datalake-${dataset.name}-freshness`).inputs).toMatchObject({
+        name: `datalake-${stack}-${dataset.name}-freshness`,
+        namespace: `datalake/${stack}`,
+        metricName: "RowsRead",
+        dimensions: { service: "processor", dataset: dataset.name },
+        statistic: "Sum",
+        period: 3600,
+        evaluationPeriods: dataset.maxSilenceHours,
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        // Missing data is missing: a new stack stays in INSUFFICIENT_DATA and pages nobody;
+        // the transition from OK to INSUFFICIENT_DATA is the notification.
+        treatMissingData: "missing",
+        insufficientDataActions: [alerts],
+      });
+    }
+    const freshnessAlarms = run.all(ALARM).filter((resource) => resource.name.endsWith("-freshness"));
+    expect(freshnessAlarms.map((resource) => resource.name).sort()).toEqual(watched.map((dataset) => `datalake-${dataset.name}-freshness`).sort());
+  });
+
+  test("freshness alarms are not members of pipeline-unhealthy, which a new stack's INSUFFICIENT_DATA would trip", () => {
+    const rule = String(runs.prod!.one(COMPOSITE).inputs.alarmRule);
+    expect(rule).not.toContain("freshness");
+  });
+
+  test("only the freshness alarms notify on INSUFFICIENT_DATA", () => {
+    const notifying = runs.dev!.all(ALARM).filter((resource) => resource.inputs.insufficientDataActions !== undefined);
+    expect(notifying.every((resource) => resource.name.endsWith("-freshness"))).toBe(true);
   });
 });
 

@@ -23,11 +23,16 @@ describe("parseCommand", () => {
     });
     expect(parseCommand(["replay", "--stack", "dev", "--keys-file", "keys.txt"])).toMatchObject({ selection: { kind: "keys-file", path: "keys.txt" } });
     expect(parseCommand(["curate", "--stack", "dev", "--from", "2026-11-01", "--to", "2026-11-03"])).toMatchObject({ kind: "curate", from: "2026-11-01", to: "2026-11-03" });
+    expect(parseCommand(["promote", "--from", "dev", "--to", "prod", "--preview-only", "--summary", "s.md"])).toMatchObject({ previewOnly: true, approve: false, summaryFile: "s.md" });
+    expect(parseCommand(["verify", "--stack", "prod"])).toMatchObject({ kind: "verify", stack: "prod", timeoutSeconds: DEFAULT_SMOKE_TIMEOUT_SECONDS });
+    expect(parseCommand(["check-config"])).toMatchObject({ kind: "check-config", stacks: [] });
+    expect(parseCommand(["check-config", "--all"])).toMatchObject({ kind: "check-config", stacks: [] });
+    expect(parseCommand(["check-config", "--stack", "prod"])).toMatchObject({ kind: "check-config", stacks: ["prod"] });
     expect(parseCommand(["--help"])).toEqual({ kind: "help" });
   });
 
   it.each([
-    [[], "no command given; expected one of preview, deploy, promote, smoke, redrive, replay, curate"],
+    [[], "no command given; expected one of preview, deploy, promote, verify, smoke, redrive, replay, curate, check-config"],
     [["redrive", "--stack", "dev", "--queue", "processing"], '--queue "processing" is not one of dlq, ingest-failures, curated-failures, all'],
     [["replay", "--stack", "dev"], "replay needs exactly one of --prefix, --dataset or --keys-file"],
     [["replay", "--stack", "dev", "--prefix", "raw/", "--dataset", "events"], "replay needs exactly one of --prefix, --dataset or --keys-file"],
@@ -35,6 +40,9 @@ describe("parseCommand", () => {
     [["replay", "--stack", "dev", "--dataset", "events", "--from", "2026-11-05", "--to", "2026-11-01"], "--to 2026-11-01 is before --from 2026-11-05"],
     [["replay", "--stack", "dev", "--prefix", "raw/", "--batch-size", "0"], '--batch-size "0" must be a whole number from 1 to 10000'],
     [["curate", "--stack", "dev", "--from", "2026-11-01"], "curate needs --to YYYY-MM-DD"],
+    [["promote", "--from", "dev", "--to", "prod", "--approve", "--preview-only"], "promote takes --approve or --preview-only, not both"],
+    [["deploy", "--stack", "dev", "--summary", "s.md"], "deploy does not take --summary"],
+    [["verify", "--stack", "prod", "--timeout", "0"], '--timeout "0" must be a whole number of seconds from 1 to 3600'],
     [["destroy"], 'unknown command "destroy"'],
     [["deploy"], "deploy needs --stack NAME"],
     [["deploy", "--stack", "dev", "--stack", "prod"], "deploy takes one --stack, got 2"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DriverError, deployStack, previewStacks, promoteStack, type DriverDependencies } from "../../automation/driver.js";
+import { DriverError, deployStack, previewStacks, promoteStack, verifyStack, type DriverDependencies } from "../../automation/driver.js";
 import type { StackOperations, StackOutputs } from "../../automation/stack-operations.js";
 import { fakeBackend, type FailingOperation, recordingProgress } from "./fake-stacks.js";
 
@@ -108,7 +108,8 @@ describe("promote", () => {
       "prod: open",
       "prod: preview",
       ...sourceChecks,
-      `prod: up "datalake promote dev -> (${COMMIT})"`,
+      `prod: setTag datalake:smoke=pending@${COMMIT}`,
+      `prod: up "datalake promote dev -> prod (${COMMIT})"`,
       `prod: setTag datalake:commit=${COMMIT}`,
       `prod: setTag datalake:promoted-from=dev@${COMMIT}`,
     ]);
@@ -259,7 +260,83 @@ describe("the policy pack", () => {
     expect(world.backend.journal).toContain(`dev: up "datalake deploy (${COMMIT})"`);
     expect(prodEntries(world.backend.journal).filter((entry) => /preview|up/.test(entry))).toEqual([
       "prod: preview [policy: /src/datalake/policy]",
-      `prod: up "datalake promote dev -> (${COMMIT})" [policy: /src/datalake/policy]`,
+      `prod: up "datalake promote dev -> prod (${COMMIT})" [policy: /src/datalake/policy]`,
     ]);
+  });
+});
+
+describe("the promotion gate in CI: preview before the approval, verification after the update", () => {
+  it("--preview-only checks the source, previews the target, writes its diff to the summary and changes nothing", async () => {
+    // Prepare
+    const world = setup();
+    await deployedDev(world, COMMIT);
+    const summaries: string[] = [];
+
+    // Act
+    await promoteStack(world.deps(COMMIT, { summary: (markdown) => summaries.push(markdown) }), { from: "dev", to: "prod", approved: false, previewOnly: true });
+
+    // Assess
+    expect(prodEntries(world.backend.journal)).toEqual(["prod: open", "prod: preview"]);
+    expect(summaries).toEqual([`### Preview of prod at ${COMMIT}\n\nPromotion from dev: its checks passed. Changes: (same 10, update 1)\n\n\`\`\`diff\n~ aws:sqs/queue:Queue datalake-processing (prod)\n\`\`\`\n`]);
+  });
+
+  it("--preview-only still refuses a source that may not be promoted, before opening the target", async () => {
+    const world = setup({ smokeFails: true });
+    await deployedDev(world, COMMIT);
+
+    await expect(promoteStack(world.deps(COMMIT), { from: "dev", to: "prod", approved: false, previewOnly: true })).rejects.toThrow("promotion refused");
+
+    expect(prodEntries(world.backend.journal)).toEqual([]);
+  });
+
+  it("verify refreshes the target, smoke-tests it and records the pass for the commit it runs", async () => {
+    // Prepare: prod updated by a promotion of COMMIT
+    const world = setup();
+    await deployedDev(world, COMMIT);
+    world.backend.stack("prod").outputsValue = { lakeBucketName: "lake-prod" };
+    await promoteStack(world.deps(COMMIT), { from: "dev", to: "prod", approved: true });
+    world.backend.journal.length = 0;
+
+    // Act
+    await verifyStack(world.deps(COMMIT), "prod");
+
+    // Assess
+    expect(world.backend.journal).toEqual([
+      "prod: open",
+      "prod: getTag datalake:commit",
+      `prod: setTag datalake:smoke=pending@${COMMIT}`,
+      "prod: refresh",
+      "prod: outputs",
+      "prod: smoke test",
+      `prod: setTag datalake:smoke=passed@${COMMIT}`,
+    ]);
+  });
+
+  it("verify records a failed smoke test on the target and fails", async () => {
+    const world = setup();
+    world.backend.stack("prod").tags.set("datalake:commit", COMMIT);
+    const failing = world.deps(COMMIT, { smokeTest: async () => Promise.reject(new Error("count was 0")) });
+
+    await expect(verifyStack(failing, "prod")).rejects.toThrow("prod: smoke test failed: count was 0");
+
+    expect(world.backend.stack("prod").tags.get("datalake:smoke")).toBe(`failed@${COMMIT}`);
+  });
+
+  it("verify refuses a stack that runs another commit, and records nothing", async () => {
+    const world = setup();
+    world.backend.stack("prod").tags.set("datalake:commit", OTHER_COMMIT);
+
+    await expect(verifyStack(world.deps(COMMIT), "prod")).rejects.toThrow(`prod: runs commit ${OTHER_COMMIT}, not ${COMMIT}`);
+
+    expect(world.backend.stack("prod").tags.get("datalake:smoke")).toBeUndefined();
+  });
+
+  it("a promotion leaves the target's smoke record pending until it is verified", async () => {
+    const world = setup();
+    await deployedDev(world, COMMIT);
+
+    await promoteStack(world.deps(COMMIT), { from: "dev", to: "prod", approved: true });
+
+    expect(world.backend.stack("prod").tags.get("datalake:smoke")).toBe(`pending@${COMMIT}`);
   });
 });

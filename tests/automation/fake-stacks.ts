@@ -41,7 +41,7 @@ export class FakeStack implements StackOperations {
     this.record(withPolicy("preview", policy));
     progress.stream(`${this.name} previewing\n`);
     if (this.failing.has("preview")) throw new Error("preview blew up");
-    return { changes: { same: 10, update: 1 } };
+    return { changes: { same: 10, update: 1 }, diff: `~ aws:sqs/queue:Queue datalake-processing (${this.name})\n` };
   }
 
   async up(progress: Progress, message: string, policy?: PolicyCheck): Promise<void> {

@@ -1,7 +1,9 @@
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../automation/cli.js";
-import { deployStack, promoteStack, type DriverDependencies } from "../../automation/driver.js";
+import { deployStack, promoteStack, verifyStack, type DriverDependencies } from "../../automation/driver.js";
 import { recordingProgress } from "./fake-stacks.js";
 import { pulumiCommandAt, pulumiStackOpener } from "../../automation/pulumi-stack.js";
 import { createFakePulumi, type FakePulumi, type FakePulumiState } from "./fake-pulumi.js";
@@ -11,7 +13,11 @@ const PACK = resolve(PROJECT, "policy");
 const COMMIT = "abcdef1234567890abcdef1234567890abcdef12";
 
 let fake: FakePulumi | undefined;
-afterEach(() => fake?.remove());
+const summaries: string[] = [];
+afterEach(() => {
+  fake?.remove();
+  for (const folder of summaries.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
 
 function devState(overrides: Partial<FakePulumiState["stacks"][string]> = {}): FakePulumiState["stacks"][string] {
   return { tags: {}, history: [], outputs: { lakeBucketName: "lake-dev" }, config: { "aws:region": "eu-west-1" }, ...overrides };
@@ -81,7 +87,8 @@ describe("the command lines the Automation API sends to the pulumi CLI", () => {
       "stack select --stack dev",
       "stack select --stack prod",
       "preview --diff --exec-kind auto.local --event-log <events> --stack prod",
-      `up --yes --skip-preview --message datalake promote dev -> (${COMMIT}) --diff --exec-kind auto.local --stack prod`,
+      `stack tag set datalake:smoke pending@${COMMIT} --stack prod`,
+      `up --yes --skip-preview --message datalake promote dev -> prod (${COMMIT}) --diff --exec-kind auto.local --stack prod`,
       `stack tag set datalake:commit ${COMMIT} --stack prod`,
       `stack tag set datalake:promoted-from dev@${COMMIT} --stack prod`,
     ]);
@@ -185,7 +192,7 @@ describe("npm run ci (runCli) over the Automation API", () => {
     expect(passed.code).toBe(0);
     expect(operations(fake!).filter((line) => /^(preview|up)\b/.test(line))).toEqual([
       `preview --diff --policy-pack ${PACK} --exec-kind auto.local --event-log <events> --stack prod`,
-      `up --yes --skip-preview --message datalake promote dev -> (${COMMIT}) --diff --policy-pack ${PACK} --exec-kind auto.local --stack prod`,
+      `up --yes --skip-preview --message datalake promote dev -> prod (${COMMIT}) --diff --policy-pack ${PACK} --exec-kind auto.local --stack prod`,
     ]);
     fake!.remove();
 
@@ -193,6 +200,46 @@ describe("npm run ci (runCli) over the Automation API", () => {
     expect(stopped.code).toBe(1);
     expect(stopped.err).toContain("prod: preview failed");
     expect(operations(fake!).filter((line) => line.startsWith("up"))).toEqual([]);
+  });
+
+  it("a failed `pulumi up` is reported once, by its error line, without the Automation API's exit code and output dump", async () => {
+    const result = await cli(["deploy", "--stack", "dev", "--commit", COMMIT], { stacks: { dev: devState() }, failing: ["up"] });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toBe("error: dev: up failed: up failed on purpose\n");
+    expect(`${result.out}${result.err}`.match(/up failed on purpose/g)).toHaveLength(1);
+  });
+
+  it("promote --preview-only previews prod with the policy pack, writes the diff to the summary file and updates nothing", async () => {
+    // Prepare
+    const dev = devState({ tags: { "datalake:commit": COMMIT, "datalake:smoke": `passed@${COMMIT}` }, history: [{ kind: "update", result: "succeeded", environment: {} }] });
+    const summary = join(mkdtempSync(join(tmpdir(), "datalake-summary-")), "summary.md");
+    summaries.push(dirname(summary));
+
+    // Act
+    const result = await cli(["promote", "--from", "dev", "--to", "prod", "--preview-only", "--summary", summary, "--commit", COMMIT], { stacks: { dev }, failing: [] });
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(operations(fake!).filter((line) => line.includes("prod"))).toEqual([
+      "stack select --stack prod",
+      `preview --diff --policy-pack ${PACK} --exec-kind auto.local --event-log <events> --stack prod`,
+    ]);
+    expect(readFileSync(summary, "utf8")).toBe(`### Preview of prod at ${COMMIT}\n\nPromotion from dev: its checks passed. Changes: (no changes reported)\n\n\`\`\`diff\nfake preview of prod\n\`\`\`\n\n`);
+  });
+
+  it("verify refreshes the promoted stack, smoke-tests it and records the result there", async () => {
+    const prod = devState({ tags: { "datalake:commit": COMMIT } });
+    const deps = await driverOnFakeCli({ stacks: { prod }, failing: [] });
+
+    await verifyStack(deps, "prod");
+
+    expect(operations(fake!)).toEqual([
+      "stack select --stack prod",
+      `stack tag set datalake:smoke pending@${COMMIT} --stack prod`,
+      "refresh --skip-preview --yes --exec-kind auto.local --stack prod",
+      `stack tag set datalake:smoke passed@${COMMIT} --stack prod`,
+    ]);
   });
 
   it("wrong arguments exit 2 with the usage, before any pulumi command", async () => {

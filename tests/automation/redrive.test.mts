@@ -123,11 +123,39 @@ describe("redrive against the local emulator (StartMessageMoveTask unavailable: 
     expect(await drain(deadLetterQueueUrl)).toEqual([]);
   });
 
-  it("reports zero for an empty DLQ", async () => {
-    const report = await redriveDeadLetters(redriveOptions());
+  it("returns at once for an empty DLQ: no move task, no receive, zero moved", async () => {
+    // Prepare
+    const sent: string[] = [];
+    const recording = interposed(async (command, forward) => {
+      sent.push(command.constructor.name);
+      return forward();
+    });
 
-    expect(report).toEqual({ method: "receive-send-delete", moved: 0, failed: 0, copiedNotDeleted: 0 });
+    // Act
+    const report = await redriveDeadLetters(redriveOptions({ sqs: recording, waitTimeSeconds: 20 }));
+
+    // Assess
+    expect(report).toEqual({ method: "nothing-to-move", moved: 0, failed: 0, copiedNotDeleted: 0 });
+    expect(sent.filter((name) => name !== "GetQueueAttributesCommand")).toEqual([]);
     expect(await drain(processingQueueUrl)).toEqual([]);
+  });
+
+  it("stops at the first empty receive once SQS counts no message left", async () => {
+    // Prepare
+    await fillDeadLetterQueue(3);
+    const receives: number[] = [];
+    const counting = interposed(async (command, forward) => {
+      const answer = await forward();
+      if (command instanceof ReceiveMessageCommand) receives.push((answer as { Messages?: Message[] }).Messages?.length ?? 0);
+      return answer;
+    });
+
+    // Act
+    const report = await redriveDeadLetters(redriveOptions({ sqs: counting, emptyReceivesToStop: 3 }));
+
+    // Assess: one receive with the messages, one empty one, then done (not three empty ones)
+    expect(report).toMatchObject({ method: "receive-send-delete", moved: 3 });
+    expect(receives).toEqual([3, 0]);
   });
 
   it("does not send a message twice when its delete failed and it comes back", async () => {
@@ -181,6 +209,7 @@ describe("redrive against the local emulator (StartMessageMoveTask unavailable: 
 
 describe("redrive with StartMessageMoveTask (scripted answers where the emulator has none)", () => {
   it("starts a move task from the DLQ to the processing queue and reports the count once it completes", async () => {
+    await fillDeadLetterQueue(7);
     const arns = await Promise.all(
       [deadLetterQueueUrl, processingQueueUrl].map(async (QueueUrl) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn),
     );
@@ -207,6 +236,7 @@ describe("redrive with StartMessageMoveTask (scripted answers where the emulator
   });
 
   it("fails with SQS's reason when the move task fails", async () => {
+    await fillDeadLetterQueue(1);
     const scripted = interposed(async (command, forward) => {
       if (command instanceof StartMessageMoveTaskCommand) return { TaskHandle: "task-2" };
       if (command instanceof ListMessageMoveTasksCommand) {

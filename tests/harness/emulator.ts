@@ -2,15 +2,18 @@
  * The local AWS endpoint for integration tests. By default starts `moto_server` on a free
  * 127.0.0.1 port, over TLS with a certificate made for the run: the lake's policies deny every
  * request without TLS, and moto enforces bucket policies, so plain HTTP would be refused exactly as
- * AWS refuses it. With `DATALAKE_AWS_ENDPOINT` set (LocalStack, or a real AWS endpoint with
+ * AWS refuses it. The certificate lives in a scratch folder outside the repository (its key only
+ * until moto_server has read it), removed when the endpoint stops or the process ends; without
+ * moto_server or openssl on PATH, `MissingToolError` says in one line how to install it. With `DATALAKE_AWS_ENDPOINT` set (LocalStack, or a real AWS endpoint with
  * credentials in the environment) uses that instead and starts nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { createServer } from "node:net";
-import { join } from "node:path";
-import { PROJECT_ROOT } from "./stack-config";
+import { delimiter, join } from "node:path";
+import { onProcessExit } from "./exit-cleanup";
+import { removeScratch, scratchFolder } from "./scratch";
 
 export interface AwsEndpoint {
   /** e.g. http://127.0.0.1:5123 */
@@ -76,11 +79,45 @@ async function waitUntilServing(url: string, ca: string, child: ChildProcess, de
   throw new Error(`moto_server did not answer on ${url} within ${deadlineMs} ms`);
 }
 
-/** A self-signed certificate for 127.0.0.1, made with openssl for this run. */
-export function makeCertificate(): { certPath: string; keyPath: string; pem: string } {
-  const base = join(PROJECT_ROOT, ".tmp", "tls");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(join(base, "moto-"));
+/** A tool the local endpoint needs is not installed: the message says how to install it, in one line. */
+export class MissingToolError extends Error {
+  override readonly name = "MissingToolError";
+}
+
+/** The pinned emulator, as CI installs it. */
+export const MOTO_INSTALL = 'pip install "moto[server]==5.2.1"';
+
+/** Whether `command` is an executable file on PATH. */
+export function onPath(command: string, path: string = process.env.PATH ?? ""): boolean {
+  return path.split(delimiter).some((folder) => {
+    if (folder === "") return false;
+    try {
+      accessSync(join(folder, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** TLS material made for one run, outside the repository; `remove()` deletes it. */
+export interface Certificate {
+  readonly certPath: string;
+  /** Delete it as soon as the server has read it (`forgetKey()`); until then only this folder holds it. */
+  readonly keyPath: string;
+  readonly pem: string;
+  /** Deletes the private key file, keeping the certificate (clients still read it). */
+  forgetKey(): void;
+  remove(): void;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1, made with openssl for this run, in a scratch folder under
+ * os.tmpdir() (never inside the repository) that `remove()`, or the end of the process, deletes.
+ */
+export function makeCertificate(): Certificate {
+  if (!onPath("openssl")) throw new MissingToolError("openssl is not on PATH: the local endpoint makes its TLS certificate with it (apt-get install openssl)");
+  const dir = scratchFolder("tls");
   const certPath = join(dir, "cert.pem");
   const keyPath = join(dir, "key.pem");
   try {
@@ -90,9 +127,16 @@ export function makeCertificate(): { certPath: string; keyPath: string; pem: str
       { stdio: "pipe" },
     );
   } catch (error) {
-    throw new Error(`Could not make a TLS certificate for moto_server with openssl: ${(error as Error).message}`);
+    removeScratch(dir);
+    throw new Error(`Could not make a TLS certificate with openssl: ${(error as Error).message}`);
   }
-  return { certPath, keyPath, pem: readFileSync(certPath, "utf8") };
+  return {
+    certPath,
+    keyPath,
+    pem: readFileSync(certPath, "utf8"),
+    forgetKey: () => rmSync(keyPath, { force: true }),
+    remove: () => removeScratch(dir),
+  };
 }
 
 function endpointEnvironment(url: string, region: string, accessKeyId: string, secretAccessKey: string): Record<string, string> {
@@ -124,22 +168,35 @@ export async function startEndpoint(region = "eu-west-1"): Promise<AwsEndpoint> 
       stop: async () => undefined,
     };
   }
+  if (!onPath("moto_server")) throw new MissingToolError(`moto_server is not on PATH: the local AWS endpoint needs it; install it with ${MOTO_INSTALL}`);
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
   const certificate = makeCertificate();
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port), "-c", certificate.certPath, "-k", certificate.keyPath], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  // moto_server outlives a process that forgets to stop it; the certificate must not.
+  const forget = onProcessExit(() => {
+    child.kill("SIGKILL");
+    certificate.remove();
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  child.on("error", (error) => {
+    stderr += `\n${error.message}`;
   });
   try {
     await waitUntilServing(url, certificate.pem, child, 30_000);
   } catch (error) {
     child.kill("SIGKILL");
+    certificate.remove();
+    forget();
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
+  // Serving: moto_server has loaded its key.
+  certificate.forgetKey();
   return {
     url,
     region,
@@ -154,11 +211,14 @@ export async function startEndpoint(region = "eu-west-1"): Promise<AwsEndpoint> 
       if (response.status !== 200) throw new Error(`moto reset failed: ${response.status}`);
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      });
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        });
+      }
+      certificate.remove();
+      forget();
     },
   };
 }

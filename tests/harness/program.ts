@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { PROJECT_NAME, PROJECT_ROOT, stackConfig } from "./stack-config";
 import { RecordedCall, RecordedResource, createMocks } from "./mocks";
+import type { DatasetDefinition } from "../../handlers/datasets";
 
 export interface ProgramRun {
   readonly stack: string;
@@ -127,12 +128,35 @@ async function resolveOutput(value: unknown): Promise<unknown> {
 
 const DEADLINE_MS = 45_000;
 
+export interface RunProgramOptions {
+  /**
+   * Datasets appended to the registry for this run only, as if `handlers/datasets.ts` listed them
+   * after its own: the program (Glue tables, filter policy, alarms) and the functions' uploads (whose
+   * closures capture the registry) see them; modules loaded before or after the run do not.
+   */
+  readonly extraDatasets?: readonly DatasetDefinition[];
+}
+
+type RegistryModule = typeof import("../../handlers/datasets");
+
+/**
+ * Appends datasets to the freshly loaded registry module, which index.ts is about to require: the
+ * registry's lists are plain arrays, so this is what an edit of `DATASETS` amounts to.
+ */
+function extendRegistry(extra: readonly DatasetDefinition[]): void {
+  const registry = require(join(PROJECT_ROOT, "handlers", "datasets.ts")) as RegistryModule;
+  (registry.DATASETS as DatasetDefinition[]).push(...extra);
+  (registry.DATASET_NAMES as string[]).push(...extra.map((dataset) => dataset.name));
+  const names = registry.DATASETS.map((dataset) => dataset.name);
+  if (JSON.stringify(names) !== JSON.stringify(registry.DATASET_NAMES)) throw new Error("extendRegistry: DATASET_NAMES no longer follows DATASETS; update the harness");
+}
+
 /**
  * @param stack - a stack with a `Pulumi.<stack>.yaml` file.
  * @param overrides - qualified config keys to set (any JSON value) or remove (`undefined`).
  * @throws the program's own error (e.g. `ConfigError`), or any unhandled rejection during the run.
  */
-export async function runProgram(stack: string, overrides: Readonly<Record<string, unknown>> = {}): Promise<ProgramRun> {
+export async function runProgram(stack: string, overrides: Readonly<Record<string, unknown>> = {}, options: RunProgramOptions = {}): Promise<ProgramRun> {
   installRejectionGuard();
   failure = undefined;
   const config = stackConfig(stack, overrides);
@@ -146,6 +170,7 @@ export async function runProgram(stack: string, overrides: Readonly<Record<strin
   const registrations = new Map<string, ResourceRegistration>();
   recordRegistrations(registrations);
   for (const path of Object.keys(require.cache)) if (isProjectModule(path)) delete require.cache[path];
+  if (options.extraDatasets?.length) extendRegistry(options.extraDatasets);
 
   const program = require(join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
   const settled = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

@@ -1,9 +1,9 @@
 /** In-memory output sinks for the conversion engine, and read-back of their Parquet with DuckDB. */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { SinkFactory } from "../../handlers/convert";
-import { PROJECT_ROOT } from "./stack-config";
+import { removeScratch, scratchFolder } from "./scratch";
 
 export interface MemoryStore {
   readonly openSink: SinkFactory;
@@ -34,12 +34,21 @@ export interface ParquetReadBack {
   readonly rows: Record<string, unknown>[];
 }
 
+/**
+ * Parquet bytes as a file for DuckDB's own functions (`parquet_metadata`, …), in a scratch folder
+ * removed when the test process ends.
+ *
+ * @example const path = parquetScratchFile(store.objects.get("processed/events/n.parquet")!);
+ */
+export function parquetScratchFile(bytes: Uint8Array): string {
+  const path = join(scratchFolder("parquet"), "file.parquet");
+  writeFileSync(path, bytes);
+  return path;
+}
+
 /** Reads Parquet bytes with DuckDB, an independent reader: column names and types, and every row. */
 export async function readParquetWithDuckDb(bytes: Buffer): Promise<ParquetReadBack> {
-  const base = join(PROJECT_ROOT, ".tmp", "parquet");
-  mkdirSync(base, { recursive: true });
-  const path = join(mkdtempSync(join(base, "read-")), "file.parquet");
-  writeFileSync(path, bytes);
+  const path = parquetScratchFile(bytes);
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
   const connection = await instance.connect();
   try {
@@ -51,5 +60,6 @@ export async function readParquetWithDuckDb(bytes: Buffer): Promise<ParquetReadB
   } finally {
     connection.closeSync();
     instance.closeSync();
+    removeScratch(dirname(path));
   }
 }

@@ -5,10 +5,10 @@
  * Also measures the upload as Lambda receives it.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./stack-config";
+import { removeScratch, scratchFolder } from "./scratch";
 
 export interface UploadPackage {
   readonly indexJs: string;
@@ -55,14 +55,27 @@ export function zippedSize(dir: string): number {
   return Number(execFileSync("python3", ["-c", script, dir]).toString().trim());
 }
 
-/** Copies the upload into a new folder under os.tmpdir(). */
+/**
+ * Copies the upload into a new scratch folder under os.tmpdir(); `removeUpload` (or the end of the
+ * process) deletes it.
+ */
 export function materializeUpload(upload: UploadPackage, name: string): MaterializedUpload {
-  const dir = mkdtempSync(join(tmpdir(), `datalake-upload-${name}-`));
-  const indexPath = join(dir, "__index.js");
-  writeFileSync(indexPath, upload.indexJs);
-  for (const packed of upload.packedPaths) {
-    cpSync(join(PROJECT_ROOT, packed), join(dir, packed), { recursive: true, dereference: true });
+  const dir = scratchFolder(`upload-${name.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`);
+  try {
+    const indexPath = join(dir, "__index.js");
+    writeFileSync(indexPath, upload.indexJs);
+    for (const packed of upload.packedPaths) {
+      cpSync(join(PROJECT_ROOT, packed), join(dir, packed), { recursive: true, dereference: true });
+    }
+    const { bytes, files } = folderSize(dir);
+    return { dir, indexPath, bytes, files };
+  } catch (error) {
+    removeScratch(dir);
+    throw error;
   }
-  const { bytes, files } = folderSize(dir);
-  return { dir, indexPath, bytes, files };
+}
+
+/** Deletes a laid-out upload. */
+export function removeUpload(upload: Pick<MaterializedUpload, "dir">): void {
+  removeScratch(upload.dir);
 }

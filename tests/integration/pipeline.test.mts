@@ -14,10 +14,11 @@ import type { ProgramRun } from "../harness/program.js";
 import { DEFAULT_LANDING_TIME, PRINCIPALS } from "../harness/local-pipeline.js";
 import { pipelineScenarios } from "../harness/pipeline-scenarios.mjs";
 import { executionParameters, namedQueries } from "../../analytics/queries.js";
-import { parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
+import { PARQUET_AS_READ, parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
 import {
   EVENT_COLUMNS,
   SAMPLE_USERS,
+  UNREGISTERED_DATASET,
   USER_COLUMNS,
   csv,
   expectedEventsPerType,
@@ -30,17 +31,6 @@ import {
 /** The day the seed's named queries look at. */
 const DAY = "2026-11-01";
 const DAY_PARTS = { year: 2026, month: 11, day: 1 } as const;
-/** Glue type → the DuckDB type of the same column read straight from the Parquet file. */
-const PARQUET_AS_READ: Readonly<Record<string, string>> = {
-  string: "VARCHAR",
-  int: "INTEGER",
-  bigint: "BIGINT",
-  double: "DOUBLE",
-  boolean: "BOOLEAN",
-  timestamp: "TIMESTAMP WITH TIME ZONE",
-  date: "DATE",
-  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
-};
 
 const scenario = pipelineScenarios();
 /** The dev stack as the program declares it. */
@@ -162,7 +152,7 @@ describe("the dev pipeline, end to end", () => {
 
   test("an object of an unregistered dataset never reaches the processor and is reported at error level", async () => {
     const pipeline = await scenario.start(run);
-    await pipeline.land("raw/orders/o-1.jsonl", '{"order_id":1}\n');
+    await pipeline.land(`raw/${UNREGISTERED_DATASET}/o-1.jsonl`, '{"order_id":1}\n');
 
     const report = await pipeline.drive();
     const lake = scenario.keep(await pipeline.snapshot());

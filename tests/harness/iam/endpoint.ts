@@ -35,7 +35,7 @@ import { Agent as HttpAgent, createServer as createHttpServer, request as httpRe
 import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { makeCertificate, type AwsEndpoint, type EndpointClientConfig } from "../emulator";
+import { makeCertificate, type AwsEndpoint, type Certificate, type EndpointClientConfig } from "../emulator";
 import { denialMessage, denialResponse, unknownCallerResponse, type DenialCause, type ErrorResponse } from "./aws-errors";
 import { tlsVersionOf, type Transport } from "./context";
 import { DecisionLog, type Decision, type DenialExpectation } from "./decision-log";
@@ -111,7 +111,7 @@ export class PolicyEndpoint {
     readonly url: string,
     /** `http://127.0.0.1:<port>` when started with `plainHttp`. */
     readonly insecureUrl: string | undefined,
-    private readonly certificate: { readonly certPath: string; readonly pem: string },
+    private readonly certificate: Certificate,
     private readonly now: () => Date,
     decisionLogPath: string | undefined,
   ) {
@@ -154,8 +154,11 @@ export class PolicyEndpoint {
   /** Starts the endpoint on free 127.0.0.1 ports, with a TLS certificate of its own. */
   static async start(upstream: AwsEndpoint, model: PolicyModel, options: PolicyEndpointOptions = {}): Promise<PolicyEndpoint> {
     const certificate = makeCertificate();
+    const key = readFileSync(certificate.keyPath, "utf8");
+    // The server holds the key in memory; only the certificate stays on disk, for processes to trust.
+    certificate.forgetKey();
     let endpoint: PolicyEndpoint | undefined;
-    const https = createHttpsServer({ cert: certificate.pem, key: readFileSync(certificate.keyPath, "utf8") }, (req, res) => {
+    const https = createHttpsServer({ cert: certificate.pem, key }, (req, res) => {
       const tlsVersion = tlsVersionOf((req.socket as TLSSocket).getProtocol());
       void endpoint!.handle(req, res, { secure: true, ...(tlsVersion ? { tlsVersion } : {}) });
     });
@@ -463,11 +466,13 @@ export class PolicyEndpoint {
     res.end(replacement.body);
   }
 
+  /** Stops serving and removes the endpoint's certificate. */
   async stop(): Promise<void> {
     this.upstreamAgent.destroy();
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     })));
+    this.certificate.remove();
   }
 }

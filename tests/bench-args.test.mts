@@ -1,0 +1,39 @@
+/**
+ * The benchmark's arguments and environment are checked before anything is generated, and
+ * `--help` documents them.
+ */
+import { describe, expect, test } from "vitest";
+import { BENCH_USAGE, BenchUsageError, DEFAULT_SIZES_MB, parseBenchArgs } from "../bench/args.js";
+
+describe("npm run bench:processor arguments", () => {
+  test("default to 200 and 1024 MB with the stack's processor memory", () => {
+    expect(parseBenchArgs([], {})).toEqual({ kind: "run", sizesMb: [...DEFAULT_SIZES_MB], memoryMb: 1024 });
+  });
+
+  test("read sizes and the environment's settings", () => {
+    expect(parseBenchArgs(["50", "200"], { BENCH_MEMORY_MB: "2048", BENCH_ROW_GROUP_ROWS: "20000", BENCH_MAX_BUFFERED_ROWS: "5000" })).toEqual({
+      kind: "run",
+      sizesMb: [50, 200],
+      memoryMb: 2048,
+      rowGroupRows: 20000,
+      maxBufferedRows: 5000,
+    });
+  });
+
+  test("--help asks for the usage, which names every argument and variable", () => {
+    expect(parseBenchArgs(["200", "--help"], {})).toEqual({ kind: "help" });
+    for (const name of ["SIZE_MB", "BENCH_MEMORY_MB", "BENCH_ROW_GROUP_ROWS", "BENCH_MAX_BUFFERED_ROWS", "--help"]) expect(BENCH_USAGE).toContain(name);
+  });
+
+  test.each<[string[], Record<string, string>, string]>([
+    [["0"], {}, 'SIZE_MB "0" must be a whole number from 1 to 10240'],
+    [["1.5"], {}, 'SIZE_MB "1.5" must be a whole number from 1 to 10240'],
+    [["big"], {}, 'SIZE_MB "big" must be a whole number from 1 to 10240'],
+    [["--sizes=200"], {}, 'unknown option "--sizes=200"'],
+    [[], { BENCH_MEMORY_MB: "64" }, 'BENCH_MEMORY_MB "64" is not accepted; expected an integer from 128 to 10240'],
+    [[], { BENCH_ROW_GROUP_ROWS: "-1" }, 'BENCH_ROW_GROUP_ROWS "-1" must be a whole number from 1 to 10000000'],
+  ])("refuse %j %j: %s", (argv, env, message) => {
+    expect(() => parseBenchArgs(argv, env)).toThrow(BenchUsageError);
+    expect(() => parseBenchArgs(argv, env)).toThrow(message);
+  });
+});
