@@ -1,7 +1,7 @@
 /**
  * Clean runs: after a demo run and a test run, no temporary folder and no private key remains. Each
  * runs as a child process whose os.tmpdir() is a folder of this test's own, so the test lists exactly
- * the entries they created; the test run is tests/cleanup-fixture.test.mts, which uses every part of
+ * the entries they created; the test run is tests/fixtures/cleanup-fixture.mts, which uses every part of
  * the harness that makes folders and leaves some running, as a failing test would.
  */
 import { spawn } from "node:child_process";
@@ -65,7 +65,7 @@ describe("clean runs", () => {
     // Act: the demo, then a test run using every folder-making part of the harness
     const demo = await runIsolated(["--import", "tsx", join(PROJECT_ROOT, "scripts", "demo.ts")]);
     const afterDemo = await entriesAfterCleanup();
-    const tests = await runIsolated([join(PROJECT_ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "tests/cleanup-fixture.test.mts"], { DATALAKE_CLEANUP_FIXTURE: "1" });
+    const tests = await runIsolated([join(PROJECT_ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "--config", "tests/fixtures/vitest.cleanup.config.mts"]);
     const afterTests = await entriesAfterCleanup();
 
     // Assess
