@@ -47,15 +47,6 @@ export interface Rejection {
 /** A coerced value as the Parquet writer takes it: timestamps as epoch milliseconds, dates as epoch days. */
 export type CoercedValue = string | number | bigint | boolean | Record<string, string | null> | null;
 
-/**
- * The text a JSON record was parsed from, for what `JSON.parse` loses (see `handlers/json-text.ts`).
- * CSV records have none: their values are text already.
- */
-export interface RecordSource {
-  /** The record's JSON text (one line, or one element of a JSON array). */
-  readonly text: string;
-}
-
 const INVALID = Symbol("invalid");
 /** A string that UTF-8 cannot encode (a lone surrogate): Parquet's writer would replace it silently. */
 const UNENCODABLE = Symbol("unencodable");
@@ -69,7 +60,8 @@ type Failure = typeof INVALID | typeof UNENCODABLE | typeof REPEATED_KEY;
  */
 interface FieldState {
   column: string;
-  source: RecordSource | undefined;
+  /** The record's JSON text (a JSON Lines line, an element of a JSON array); CSV records have none. */
+  source: string | undefined;
   /** Shortest text the values coerced so far could have been written as (keys included). */
   textBound: number;
 }
@@ -101,7 +93,7 @@ function numberText(source: string, path: readonly string[]): string | undefined
 
 /** The exact text of a JSON number read into a text target, or undefined when the source does not hold it. */
 function numberLexeme(state: FieldState, key?: string): string | undefined {
-  return state.source === undefined ? undefined : numberText(state.source.text, key === undefined ? [state.column] : [state.column, key]);
+  return state.source === undefined ? undefined : numberText(state.source, key === undefined ? [state.column] : [state.column, key]);
 }
 
 function coerceString(value: unknown, state: FieldState): CoercedValue | Failure {
@@ -386,13 +378,13 @@ export function describe(value: unknown): string {
 }
 
 /**
- * Coerces a parsed record into `out` (one slot per column, in the dataset's column order). `source`
+ * Coerces a parsed record into `out` (one slot per column, in the dataset's column order). `jsonText`
  * is the record's JSON text, when it has one (JSON Lines): numbers read into text columns keep their
  * exact text, and a record whose text has a key written twice is rejected.
  *
  * @returns undefined when the record is valid, otherwise why it is rejected.
  */
-export type RecordCoercer = (record: Readonly<Record<string, unknown>>, out: CoercedValue[], source?: RecordSource) => Rejection | undefined;
+export type RecordCoercer = (record: Readonly<Record<string, unknown>>, out: CoercedValue[], jsonText?: string) => Rejection | undefined;
 
 /**
  * Builds the coercer of a dataset once, so that the per-record work is a loop over prepared functions.
@@ -410,8 +402,8 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
   const coercers = columns.map((column) => (column.type === "timestamp" ? timestampCoercer() : COERCERS[column.type]));
   const mapColumns: ReadonlySet<string> = new Set(columns.filter((column) => column.type === "map<string,string>").map((column) => column.name));
   const state: FieldState = { column: "", source: undefined, textBound: 0 };
-  return (record, out, source) => {
-    state.source = source;
+  return (record, out, jsonText) => {
+    state.source = jsonText;
     // `{}` less the comma after the last member; each member adds `"name":` and a comma.
     state.textBound = 1;
     for (let index = 0; index < columns.length; index++) {
@@ -434,8 +426,8 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
       if (typeof value === "symbol") return fieldRejection(value, column, raw);
       out[index] = value;
     }
-    if (source !== undefined && duplicateSuspected(source.text.length, state.textBound)) {
-      const repeated = findDuplicateKey(source.text, mapColumns);
+    if (jsonText !== undefined && duplicateSuspected(jsonText.length, state.textBound)) {
+      const repeated = findDuplicateKey(jsonText, mapColumns);
       if (repeated !== undefined) {
         return { reason: "duplicate_key", column: repeated.split(".")[0]!, detail: `key ${JSON.stringify(repeated)} is written twice; which value holds is ambiguous` };
       }

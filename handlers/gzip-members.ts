@@ -39,7 +39,7 @@ function unreadable(detail: string): PermanentError {
 }
 
 /** Buffered reading over an async byte source, with bytes that can be put back. A closure (see parquet.ts). */
-function byteReader(source: AsyncIterator<Uint8Array>) {
+function byteReader(source: AsyncIterator<Uint8Array | string>) {
   let buffered: Buffer = Buffer.alloc(0);
   let ended = false;
   const more = async (): Promise<boolean> => {
@@ -49,7 +49,8 @@ function byteReader(source: AsyncIterator<Uint8Array>) {
       ended = true;
       return false;
     }
-    const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    const value = next.value;
+    const chunk = typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     return true;
   };
@@ -197,7 +198,7 @@ async function* gunzipMembers(reader: ByteReader, options: DecodeOptions): Async
  * for await (const bytes of decodedBytes(body, { declaredGzip: true, onTrailingBytes: (n) => log(n) })) { … }
  * ```
  */
-export async function* decodedBytes(input: AsyncIterable<Uint8Array>, options: DecodeOptions): AsyncGenerator<Buffer> {
+export async function* decodedBytes(input: AsyncIterable<Uint8Array | string>, options: DecodeOptions): AsyncGenerator<Buffer> {
   const reader = byteReader(input[Symbol.asyncIterator]());
   await reader.need(2);
   if (isGzipMagic(reader.buffered)) {

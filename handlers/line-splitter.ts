@@ -135,7 +135,7 @@ function asBuffer(chunk: Uint8Array | string): Buffer {
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /** Drops a UTF-8 byte order mark at the start of the stream (JSON Lines would reject the first record). */
-async function* withoutBom(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+export async function* withoutBom(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<Buffer> {
   let head: Buffer | undefined = Buffer.alloc(0);
   for await (const chunk of chunks) {
     const bytes = asBuffer(chunk);
@@ -163,7 +163,7 @@ async function* withoutBom(chunks: AsyncIterable<Uint8Array | string>): AsyncGen
  * }
  * ```
  */
-export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>, options: LineSplitterOptions): AsyncGenerator<LinePiece> {
+export async function* splitLines(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, options: LineSplitterOptions): AsyncGenerator<LinePiece> {
   const { maxLineBytes } = options;
   /** The line in progress: chunks joined once, when its end arrives. */
   let pending: Buffer[] = [];
