@@ -15,6 +15,7 @@ import { PermanentError, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
 import { timeBudget, type PlannedObject } from "./time-budget";
 import { datasetPrefix } from "../storage/zones";
+import { MAX_S3_KEY_BYTES, boundedKeySegment } from "./s3-keys";
 
 export interface ProcessorDependencies {
   readonly s3: Pick<S3Client, "send">;
@@ -49,10 +50,17 @@ export function parseObjectLandedMessage(body: string): ObjectLandedMessage {
   return candidate as unknown as ObjectLandedMessage;
 }
 
-/** Key of the record kept in `rejected/` for an object rejected whole. */
+/**
+ * Key of the record kept in `rejected/` for an object rejected whole. The file name is cut so that
+ * the key stays within S3's 1,024 bytes of UTF-8 ("The object key name … with a maximum length of
+ * 1,024 bytes", Amazon S3 User Guide, "Naming Amazon S3 objects"): a longer key was refused with a
+ * 400 that read as transient, so the message went to the DLQ. A cut name gets a hash of the whole key.
+ */
 export function rejectedObjectKey(message: Pick<ObjectLandedMessage, "dataset" | "key" | "etag">): string {
   const name = message.key.split("/").pop() ?? "object";
-  return `${datasetPrefix("rejected", message.dataset || "_unknown")}_objects/${name}.${message.etag.replace(/"/g, "") || "noetag"}.json`;
+  const prefix = `${datasetPrefix("rejected", message.dataset || "_unknown")}_objects/`;
+  const suffix = `.${message.etag.replace(/"/g, "") || "noetag"}.json`;
+  return `${prefix}${boundedKeySegment(name, MAX_S3_KEY_BYTES - Buffer.byteLength(prefix) - Buffer.byteLength(suffix), message.key)}${suffix}`;
 }
 
 async function processRecord(record: SQSRecord, deps: ProcessorDependencies): Promise<void> {

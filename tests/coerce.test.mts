@@ -25,7 +25,7 @@ const TEXTS: DatasetDefinition = {
 /** Coerces one JSON line as the JSON Lines reader does: parsed, with its text as the source. */
 function coerceLine(line: string): { rejection: ReturnType<ReturnType<typeof recordCoercer>>; values: CoercedValue[] } {
   const values: CoercedValue[] = [];
-  const rejection = recordCoercer(TEXTS)(JSON.parse(line) as Record<string, unknown>, values, { text: line });
+  const rejection = recordCoercer(TEXTS)(JSON.parse(line) as Record<string, unknown>, values, line);
   return { rejection, values };
 }
 

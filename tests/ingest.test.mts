@@ -39,7 +39,15 @@ describe("messagesFromS3Event", () => {
     expect(logger.lines.map((line) => line.message)).toEqual([
       "Skipping folder marker",
       "Skipping zero-byte object",
-      "Skipping object outside raw/<dataset>/",
+      "Object landed outside raw/<dataset>/; it will not be processed",
+    ]);
+  });
+
+  test("a file directly under raw/ is reported at error level, so the error-log alarm fires", () => {
+    const logger = recordingLogger();
+    messagesFromS3Event(s3ObjectCreatedEvent("lake", [{ key: "raw/loose.json", size: 5 }]), logger);
+    expect(logger.lines).toEqual([
+      { level: "error", message: "Object landed outside raw/<dataset>/; it will not be processed", attributes: { key: "raw/loose.json", registered: ["events", "users"] } },
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { lineCursor, splitLines, type LinePiece } from "../handlers/line-splitter.js";
+import { lineCursor, splitLines } from "../handlers/line-splitter.js";
 import { decodedBytes } from "../handlers/gzip-members.js";
 
 type Line = { readonly text: string } | { readonly reason: string; readonly raw: string };
@@ -20,7 +20,7 @@ async function linesOf(bytes: Buffer, chunkSizes: readonly number[] = [bytes.len
     at += size;
   }
   const lines: Line[] = [];
-  for await (const piece of splitLines(chunks, { maxLineBytes }) as AsyncIterable<LinePiece>) {
+  for await (const piece of splitLines(chunks, { maxLineBytes })) {
     if (piece.kind === "rejected") {
       lines.push({ reason: piece.rejection.reason, raw: piece.raw });
       continue;
