@@ -25,6 +25,13 @@ const MILLIS_PER_DAY = 86_400_000;
  */
 export const DEFAULT_MAX_OPEN_FILES = 32;
 
+/**
+ * Row group size of a partition's later files. A partition that comes back after its file was closed
+ * means rows arrive shuffled across many days, so its files stay small: buffers sized for a full row
+ * group (typed arrays of `rowGroupRows` per column) would be allocated and dropped for a few rows each.
+ */
+export const ROLLED_FILE_ROW_GROUP_ROWS = 4096;
+
 /** Years whose partitions Athena sees (the tables' partition projection), inclusive. */
 export interface PartitionYears {
   readonly first: number;
@@ -177,7 +184,8 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
     const { key, sink } = options.openFile(partition.name, partition.keys.length);
     partition.keys.push(key);
     sinks.set(partition, sink);
-    const writer = parquetFileWriter(dataset, deferredSink(sink), codec, rowGroupRows);
+    const groupRows = partition.keys.length > 1 ? Math.min(rowGroupRows, ROLLED_FILE_ROW_GROUP_ROWS) : rowGroupRows;
+    const writer = parquetFileWriter(dataset, deferredSink(sink), codec, groupRows);
     partition.open = { writer, lastUsed: tick };
     open.add(partition);
     return writer;
