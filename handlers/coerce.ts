@@ -55,6 +55,16 @@ const REPEATED_KEY = Symbol("repeated key");
 type Failure = typeof INVALID | typeof UNENCODABLE | typeof REPEATED_KEY;
 
 /**
+ * Whether a coercer's result is a failure, by identity. Not `typeof … === "symbol"`: Pulumi's closure
+ * serializer recreates module-level symbols as plain objects in the uploaded code (checked: the
+ * processor's upload failed every file with "Symbol.prototype [@@toPrimitive] requires that 'this'
+ * be a Symbol"), so only identity comparisons hold in Lambda.
+ */
+function isFailure(value: unknown): value is Failure {
+  return value === INVALID || value === UNENCODABLE || value === REPEATED_KEY;
+}
+
+/**
  * What a field coercer may read besides the value: the record's source text, and the running lower
  * bound of the record's text length (see `duplicateSuspected`).
  */
@@ -298,7 +308,7 @@ function mapEntries(value: unknown, lexeme: (key: string, parsed: number) => str
 function coerceStringMap(value: unknown, state: FieldState): CoercedValue | Failure {
   if (typeof value === "string") return stringMapFromText(value, state);
   const read = mapEntries(value, (key, parsed) => (state.source === undefined ? String(parsed) : numberLexeme(state, key)));
-  if (typeof read === "symbol") return read;
+  if (isFailure(read)) return read;
   state.textBound += read.textBound;
   return read.map;
 }
@@ -312,7 +322,7 @@ function stringMapFromText(text: string, state: FieldState): CoercedValue | Fail
     return INVALID;
   }
   const read = mapEntries(parsed, (key) => numberText(text, [key]));
-  if (typeof read === "symbol") return read;
+  if (isFailure(read)) return read;
   if (duplicateSuspected(text.length, read.textBound) && findDuplicateKey(text) !== undefined) return REPEATED_KEY;
   state.textBound += text.length + 2;
   return read.map;
@@ -423,7 +433,7 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
       }
       state.column = column.name;
       const value = coercers[index]!(raw, state);
-      if (typeof value === "symbol") return fieldRejection(value, column, raw);
+      if (isFailure(value)) return fieldRejection(value, column, raw);
       out[index] = value;
     }
     if (jsonText !== undefined && duplicateSuspected(jsonText.length, state.textBound)) {
