@@ -256,12 +256,16 @@ function countBreaks(text: string): number {
 }
 
 /**
- * Checks `property` on `runs` hostile files of a format (fast-check shrinks a failure to a small
- * file and reports its seed; `seed` replays one). Here rather than in the test so that the test file
+ * Checks `property` on `runs` hostile files of a format; a failure reports its seed (`seed` replays
+ * it) and, with `shrink`, is shrunk to a smallest failing file. Here rather than in the test so that the test file
  * (an ES module) and these generators share one copy of fast-check.
  *
  * @example await assertOnHostileFiles("csv", { runs: 8 }, async (file) => { … });
  */
-export async function assertOnHostileFiles(format: "jsonl" | "csv", options: { readonly runs: number; readonly seed?: number }, property: (file: HostileFile) => Promise<void>): Promise<void> {
-  await fc.assert(fc.asyncProperty(hostileFile(format), property), { numRuns: options.runs, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+export async function assertOnHostileFiles(format: "jsonl" | "csv", options: { readonly runs: number; readonly seed?: number; readonly shrink?: boolean }, property: (file: HostileFile) => Promise<void>): Promise<void> {
+  await fc.assert(fc.asyncProperty(hostileFile(format), property), {
+    numRuns: options.runs,
+    endOnFailure: !options.shrink,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  });
 }
