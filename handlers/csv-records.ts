@@ -152,7 +152,7 @@ export async function readCsv(pieces: AsyncIterable<LinePiece>, options: CsvOpti
     }
     if (layout.kind === "unreadable") return reject(at, { reason: "malformed_csv", detail: layout.detail }, raw);
     if (fields.length !== layout.fieldCount) {
-      return reject(at, { reason: "malformed_csv", detail: `expected ${layout.fieldCount} fields as in the ${layout.indexes[0] === 0 && layout.fieldCount === columns.length ? "header or dataset" : "header"}, got ${fields.length}` }, raw);
+      return reject(at, { reason: "malformed_csv", detail: `expected ${layout.fieldCount} fields as in the first row, got ${fields.length}` }, raw);
     }
     if (layout.repeated !== undefined) {
       return reject(at, { reason: "duplicate_key", column: layout.repeated, detail: `the header names ${layout.repeated} twice; which field holds its value is ambiguous` }, raw);
