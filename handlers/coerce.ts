@@ -273,10 +273,11 @@ function coerceDate(value: unknown, state: FieldState): CoercedValue | Failure {
 type MapEntries = { readonly map: Record<string, string | null>; readonly textBound: number };
 
 /**
- * Reads a parsed object as map entries: scalar values become text, a number as it is written
- * (`lexeme(key)`, e.g. "1.50"). Nested values are rejected without being walked.
+ * Reads a parsed object as map entries: scalar values become text, a number as it is written (read
+ * from `mapText`, the map's own JSON text, else from the record's source under `state.column`; its
+ * shortest form when there is neither). Nested values are rejected without being walked.
  */
-function mapEntries(value: unknown, lexeme: (key: string, parsed: number) => string | undefined): MapEntries | Failure {
+function mapEntries(value: unknown, state: FieldState, mapText: string | undefined): MapEntries | Failure {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return INVALID;
   const entries = value as Record<string, unknown>;
   let textBound = 1;
@@ -294,7 +295,16 @@ function mapEntries(value: unknown, lexeme: (key: string, parsed: number) => str
       textBound += 4;
       continue;
     }
-    const text = typeof entry === "boolean" ? String(entry) : typeof entry === "number" ? lexeme(key, entry) : undefined;
+    const text =
+      typeof entry === "boolean"
+        ? String(entry)
+        : typeof entry !== "number"
+          ? undefined
+          : mapText !== undefined
+            ? numberText(mapText, [key])
+            : state.source === undefined
+              ? String(entry)
+              : numberLexeme(state, key);
     if (text === undefined) return INVALID;
     textBound += text.length;
     // Copy only when a value needs converting: most maps are already string-valued.
@@ -307,7 +317,7 @@ function mapEntries(value: unknown, lexeme: (key: string, parsed: number) => str
 /** A map<string,string> comes as a JSON object, or as a JSON text in CSV. */
 function coerceStringMap(value: unknown, state: FieldState): CoercedValue | Failure {
   if (typeof value === "string") return stringMapFromText(value, state);
-  const read = mapEntries(value, (key, parsed) => (state.source === undefined ? String(parsed) : numberLexeme(state, key)));
+  const read = mapEntries(value, state, undefined);
   if (isFailure(read)) return read;
   state.textBound += read.textBound;
   return read.map;
@@ -321,7 +331,7 @@ function stringMapFromText(text: string, state: FieldState): CoercedValue | Fail
   } catch {
     return INVALID;
   }
-  const read = mapEntries(parsed, (key) => numberText(text, [key]));
+  const read = mapEntries(parsed, state, text);
   if (isFailure(read)) return read;
   if (duplicateSuspected(text.length, read.textBound) && findDuplicateKey(text) !== undefined) return REPEATED_KEY;
   state.textBound += text.length + 2;

@@ -68,7 +68,7 @@ export async function readJsonLines(pieces: AsyncIterable<LinePiece>, visitor: R
       continue;
     }
     const { text } = piece;
-    if (text.indexOf("\r") === -1 || onlyCrlf(text)) {
+    if (piece.crs === false || text.indexOf("\r") === -1 || onlyCrlf(text)) {
       // The common case: lines end at LF (a CR before it is stripped).
       let start = 0;
       while (start < text.length) {

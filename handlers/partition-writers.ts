@@ -123,11 +123,13 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
   const sinks = new Map<Partition, StagingSink>();
   let tick = 0;
   let bufferedRows = 0;
-  let last: { day: number; partition: Partition } | undefined;
+  // The last row's day and partition: consecutive rows mostly share one (no lookup, no allocation).
+  let lastDay = NaN;
+  let lastPartition: Partition | undefined;
 
   const partitionOf = (values: readonly CoercedValue[]): Partition => {
     const day = partitionIndex < 0 ? 0 : Math.floor((values[partitionIndex] as number) / MILLIS_PER_DAY);
-    if (last !== undefined && last.day === day) return last.partition;
+    if (day === lastDay) return lastPartition!;
     let partition = byDay.get(day);
     if (partition === undefined) {
       const start = new Date(day * MILLIS_PER_DAY);
@@ -150,7 +152,8 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
       };
       byDay.set(day, partition);
     }
-    last = { day, partition };
+    lastDay = day;
+    lastPartition = partition;
     return partition;
   };
 
