@@ -32,6 +32,27 @@ export const DEFAULT_MAX_OPEN_FILES = 32;
  */
 export const ROLLED_FILE_ROW_GROUP_ROWS = 4096;
 
+/**
+ * Closed files whose footer and staged upload may still be in flight: closing one (on S3, a
+ * CreateMultipartUpload and an UploadPart) overlaps the next rows instead of stalling them; each in
+ * flight holds at most its last part. Completing the files at the end runs as many at once.
+ */
+export const CLOSING_CONCURRENCY = 4;
+
+/** Runs `tasks` with at most `limit` at once; rejects with the first failure once all have settled. */
+async function inPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      await task().catch((error: unknown) => void failures.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failures.length > 0) throw failures[0];
+}
+
 /** Years whose partitions Athena sees (the tables' partition projection), inclusive. */
 export interface PartitionYears {
   readonly first: number;
@@ -170,6 +191,8 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
   };
 
   /** Closes the least recently used file: its bytes are staged, its buffers freed. */
+  /** Files being closed, at most CLOSING_CONCURRENCY: their footers written and uploads staged. */
+  const closing = new Set<Promise<void>>();
   const closeLeastRecent = async (): Promise<void> => {
     let oldest: Partition | undefined;
     for (const partition of open) if (oldest === undefined || partition.open!.lastUsed < oldest.open!.lastUsed) oldest = partition;
@@ -178,9 +201,13 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
     bufferedRows -= writer.bufferedRows;
     open.delete(oldest);
     oldest.open = undefined;
-    await writer.finish();
     oldest.closed.push(sinks.get(oldest)!);
     sinks.delete(oldest);
+    const closed: Promise<void> = writer.finish().finally(() => closing.delete(closed));
+    // Awaited by the next close, `finish` or `abort`; handled now so a failure never goes unhandled.
+    closed.catch(() => undefined);
+    closing.add(closed);
+    if (closing.size >= CLOSING_CONCURRENCY) await Promise.race(closing);
   };
 
   const openFor = (partition: Partition): ParquetFileWriter => {
@@ -221,6 +248,7 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
       });
     },
     async finish() {
+      await Promise.all(closing);
       for (const partition of [...open]) {
         await partition.open!.writer.finish();
         partition.closed.push(sinks.get(partition)!);
@@ -228,10 +256,11 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
       }
       open.clear();
       const written = [...byDay.values()].filter((partition) => partition.keys.length > 0).sort((left, right) => left.name.localeCompare(right.name));
-      for (const partition of written) for (const sink of partition.closed) await sink.end();
+      await inPool(written.flatMap((partition) => partition.closed.map((sink) => () => sink.end())), CLOSING_CONCURRENCY);
       return written.map((partition) => ({ partition: partition.name, rows: partition.rows, keys: partition.keys }));
     },
     async abort() {
+      await Promise.allSettled(closing);
       // An open file's writer aborts its own sink; closed files are aborted through theirs.
       const closed = [...byDay.values()].flatMap((partition) => partition.closed);
       await Promise.allSettled([...[...open].map((partition) => partition.open!.writer.abort()), ...closed.map((sink) => sink.abort())]);
