@@ -72,6 +72,11 @@ interface FieldState {
   column: string;
   /** The record's JSON text (a JSON Lines line, an element of a JSON array); CSV records have none. */
   source: string | undefined;
+  /**
+   * Whether strings may hold lone surrogates. Valid UTF-8 cannot encode one, so only a JSON `\u`
+   * escape can make one: a line without `\u` skips the check on every value.
+   */
+  escapes: boolean;
   /** Shortest text the values coerced so far could have been written as (keys included). */
   textBound: number;
 }
@@ -108,7 +113,7 @@ function numberLexeme(state: FieldState, key?: string): string | undefined {
 
 function coerceString(value: unknown, state: FieldState): CoercedValue | Failure {
   if (typeof value === "string") {
-    if (!isWellFormed(value)) return UNENCODABLE;
+    if (state.escapes && !isWellFormed(value)) return UNENCODABLE;
     state.textBound += value.length + 2;
     return value;
   }
@@ -284,10 +289,10 @@ function mapEntries(value: unknown, state: FieldState, mapText: string | undefin
   let converted: Record<string, string | null> | undefined;
   for (const key in entries) {
     const entry = entries[key];
-    if (!isWellFormed(key)) return UNENCODABLE;
+    if (state.escapes && !isWellFormed(key)) return UNENCODABLE;
     textBound += key.length + 4;
     if (typeof entry === "string") {
-      if (!isWellFormed(entry)) return UNENCODABLE;
+      if (state.escapes && !isWellFormed(entry)) return UNENCODABLE;
       textBound += entry.length + 2;
       continue;
     }
@@ -331,7 +336,10 @@ function stringMapFromText(text: string, state: FieldState): CoercedValue | Fail
   } catch {
     return INVALID;
   }
+  const escapes = state.escapes;
+  state.escapes = text.includes("\\u");
   const read = mapEntries(parsed, state, text);
+  state.escapes = escapes;
   if (isFailure(read)) return read;
   if (duplicateSuspected(text.length, read.textBound) && findDuplicateKey(text) !== undefined) return REPEATED_KEY;
   state.textBound += text.length + 2;
@@ -421,9 +429,11 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
   const columns: readonly ColumnDefinition[] = dataset.columns;
   const coercers = columns.map((column) => (column.type === "timestamp" ? timestampCoercer() : COERCERS[column.type]));
   const mapColumns: ReadonlySet<string> = new Set(columns.filter((column) => column.type === "map<string,string>").map((column) => column.name));
-  const state: FieldState = { column: "", source: undefined, textBound: 0 };
+  const state: FieldState = { column: "", source: undefined, escapes: true, textBound: 0 };
   return (record, out, jsonText) => {
     state.source = jsonText;
+    // Values without a JSON text (CSV fields, or a caller's own objects) are checked one by one.
+    state.escapes = jsonText === undefined || jsonText.includes("\\u");
     // `{}` less the comma after the last member; each member adds `"name":` and a comma.
     state.textBound = 1;
     for (let index = 0; index < columns.length; index++) {
