@@ -2,10 +2,15 @@
  * JSON Lines: one JSON object per line, from the line splitter's pieces. Blank lines are skipped and
  * not counted as records; lines end at LF, CRLF or CR.
  *
- * Each line is parsed on its own. Parsing groups of lines as one array (`[l1,l2,…]`) measured the
- * same within noise here, and could accept lines that are each invalid: `{"a":1},{"b":1}` followed
- * by `{"c":[[{}` and `{}]]}` parse as three objects for three lines. One parse per line cannot.
+ * Lines are parsed in groups as one JSON array: one `JSON.parse` call over many lines is markedly
+ * faster than one per line (bench/processor.ts: per-line parsing cost ~5 % of the conversion's CPU).
+ * A plain `[l1,l2,…]` could accept lines that are each invalid (`{"a":1},{"b":1}` followed by
+ * `{"c":[[{}` and `{}]]}` parse as three objects for three lines), so a separator element no line
+ * can forge sits between lines: `[l1,"<nonce>",l2,…]` with 128 random bits drawn per object. A group
+ * parses only if every separator is where it was put, which pins each value to its own line; any
+ * other group (a bad line, a blank line) is read again line by line.
  */
+import { randomBytes } from "node:crypto";
 import { lineCursor, type LinePiece } from "./line-splitter";
 import type { RecordVisitor } from "./record-readers";
 
@@ -36,6 +41,9 @@ export function visitJsonText(text: string, line: number, visitor: RecordVisitor
   return visitor.record(parsed, line, text, true);
 }
 
+/** Lines per `JSON.parse` call when the whole group is valid (64 to 1024 measured the same as 256). */
+const JSON_LINES_PER_PARSE = 256;
+
 function isBlank(text: string, start: number, end: number): boolean {
   for (let at = start; at < end; at++) {
     const code = text.charCodeAt(at);
@@ -60,6 +68,38 @@ function onlyCrlf(text: string): boolean {
  */
 export async function readJsonLines(pieces: AsyncIterable<LinePiece>, visitor: RecordVisitor): Promise<void> {
   let line = 0;
+  const nonce = randomBytes(16).toString("hex");
+  const separator = `,"${nonce}",`;
+  const starts = new Int32Array(JSON_LINES_PER_PARSE + 1);
+
+  /** The content of line `index` of a group (its CR stripped). */
+  const lineText = (text: string, index: number): string => {
+    const end = starts[index + 1]! - 1;
+    return text.slice(starts[index]!, end > starts[index]! && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+  };
+
+  /** Reads `count` lines of `text` starting at `starts[0]`, as one array when they all parse as objects. */
+  const readGroup = async (text: string, count: number, firstLine: number): Promise<void> => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(`[${text.slice(starts[0]!, starts[count]! - 1).replaceAll("\n", separator)}]`);
+    } catch {
+      parsed = undefined;
+    }
+    let aligned = Array.isArray(parsed) && parsed.length === 2 * count - 1;
+    for (let index = 1; aligned && index < 2 * count - 1; index += 2) aligned = (parsed as unknown[])[index] === nonce;
+    for (let index = 0; index < count; index++) {
+      const value: unknown = aligned ? (parsed as unknown[])[2 * index] : undefined;
+      const content = lineText(text, index);
+      const outcome =
+        aligned && typeof value === "object" && value !== null && !Array.isArray(value)
+          ? visitor.record(value as Record<string, unknown>, firstLine + index, content, true)
+          : isBlank(content, 0, content.length)
+            ? undefined
+            : visitJsonText(content, firstLine + index, visitor);
+      if (outcome) await outcome;
+    }
+  };
   for await (const piece of pieces) {
     if (piece.kind === "rejected") {
       line += 1;
@@ -69,19 +109,19 @@ export async function readJsonLines(pieces: AsyncIterable<LinePiece>, visitor: R
     }
     const { text } = piece;
     if (piece.crs === false || text.indexOf("\r") === -1 || onlyCrlf(text)) {
-      // The common case: lines end at LF (a CR before it is stripped).
+      // The common case: lines end at LF (a CR before it is stripped), read in groups.
       let start = 0;
       while (start < text.length) {
-        const newline = text.indexOf("\n", start);
-        const next = newline === -1 ? text.length : newline + 1;
-        let end = newline === -1 ? text.length : newline;
-        if (end > start && text.charCodeAt(end - 1) === 13) end -= 1;
-        line += 1;
-        if (!isBlank(text, start, end)) {
-          const outcome = visitJsonText(text.slice(start, end), line, visitor);
-          if (outcome) await outcome;
+        let count = 0;
+        starts[0] = start;
+        while (count < JSON_LINES_PER_PARSE && start < text.length) {
+          const newline = text.indexOf("\n", start);
+          // The last line of the object may have no ending: it is read as if it had one.
+          start = newline === -1 ? text.length + 1 : newline + 1;
+          starts[++count] = start;
         }
-        start = next;
+        await readGroup(text, count, line + 1);
+        line += count;
       }
       continue;
     }
