@@ -47,6 +47,23 @@ export interface Rejection {
 /** A coerced value as the Parquet writer takes it: timestamps as epoch milliseconds, dates as epoch days. */
 export type CoercedValue = string | number | bigint | boolean | Record<string, string | null> | null;
 
+/**
+ * A record's JSON text, read only when needed: its length on every record (see `duplicateSuspected`),
+ * its characters only on the slow path (a number read into a text column, a suspected repeated key).
+ */
+export interface JsonText {
+  /** Length of the text, in UTF-16 code units. */
+  readonly length: number;
+  /** Whether the text may hold a `\u` escape: only then can a string hold a lone surrogate. */
+  readonly escapes: boolean;
+  text(): string;
+}
+
+/** A JSON text held as a string. */
+export function jsonText(text: string): JsonText {
+  return { length: text.length, escapes: text.includes("\\u"), text: () => text };
+}
+
 const INVALID = Symbol("invalid");
 /** A string that UTF-8 cannot encode (a lone surrogate): Parquet's writer would replace it silently. */
 const UNENCODABLE = Symbol("unencodable");
@@ -71,7 +88,7 @@ function isFailure(value: unknown): value is Failure {
 interface FieldState {
   column: string;
   /** The record's JSON text (a JSON Lines line, an element of a JSON array); CSV records have none. */
-  source: string | undefined;
+  source: JsonText | undefined;
   /**
    * Whether strings may hold lone surrogates. Valid UTF-8 cannot encode one, so only a JSON `\u`
    * escape can make one: a line without `\u` skips the check on every value.
@@ -108,7 +125,7 @@ function numberText(source: string, path: readonly string[]): string | undefined
 
 /** The exact text of a JSON number read into a text target, or undefined when the source does not hold it. */
 function numberLexeme(state: FieldState, key?: string): string | undefined {
-  return state.source === undefined ? undefined : numberText(state.source, key === undefined ? [state.column] : [state.column, key]);
+  return state.source === undefined ? undefined : numberText(state.source.text(), key === undefined ? [state.column] : [state.column, key]);
 }
 
 function coerceString(value: unknown, state: FieldState): CoercedValue | Failure {
@@ -406,13 +423,13 @@ export function describe(value: unknown): string {
 }
 
 /**
- * Coerces a parsed record into `out` (one slot per column, in the dataset's column order). `jsonText`
- * is the record's JSON text, when it has one (JSON Lines): numbers read into text columns keep their
+ * Coerces a parsed record into `out` (one slot per column, in the dataset's column order). `json` is
+ * the record's JSON text, when it has one (JSON Lines): numbers read into text columns keep their
  * exact text, and a record whose text has a key written twice is rejected.
  *
  * @returns undefined when the record is valid, otherwise why it is rejected.
  */
-export type RecordCoercer = (record: Readonly<Record<string, unknown>>, out: CoercedValue[], jsonText?: string) => Rejection | undefined;
+export type RecordCoercer = (record: Readonly<Record<string, unknown>>, out: CoercedValue[], json?: JsonText | string) => Rejection | undefined;
 
 /**
  * Builds the coercer of a dataset once, so that the per-record work is a loop over prepared functions.
@@ -430,10 +447,11 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
   const coercers = columns.map((column) => (column.type === "timestamp" ? timestampCoercer() : COERCERS[column.type]));
   const mapColumns: ReadonlySet<string> = new Set(columns.filter((column) => column.type === "map<string,string>").map((column) => column.name));
   const state: FieldState = { column: "", source: undefined, escapes: true, textBound: 0 };
-  return (record, out, jsonText) => {
-    state.source = jsonText;
+  return (record, out, json) => {
+    const source = typeof json === "string" ? jsonText(json) : json;
+    state.source = source;
     // Values without a JSON text (CSV fields, or a caller's own objects) are checked one by one.
-    state.escapes = jsonText === undefined || jsonText.includes("\\u");
+    state.escapes = source === undefined || source.escapes;
     // `{}` less the comma after the last member; each member adds `"name":` and a comma.
     state.textBound = 1;
     for (let index = 0; index < columns.length; index++) {
@@ -456,8 +474,8 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
       if (isFailure(value)) return fieldRejection(value, column, raw);
       out[index] = value;
     }
-    if (jsonText !== undefined && duplicateSuspected(jsonText.length, state.textBound)) {
-      const repeated = findDuplicateKey(jsonText, mapColumns);
+    if (source !== undefined && duplicateSuspected(source.length, state.textBound)) {
+      const repeated = findDuplicateKey(source.text(), mapColumns);
       if (repeated !== undefined) {
         return { reason: "duplicate_key", column: repeated.split(".")[0]!, detail: `key ${JSON.stringify(repeated)} is written twice; which value holds is ambiguous` };
       }

@@ -185,16 +185,16 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   let ignoredTrailingBytes: number | undefined;
 
   const visitor: RecordVisitor = {
-    record(record, line, raw, json) {
+    record(record, line, source) {
       rowsRead += 1;
       let rejection: Rejection | undefined;
       try {
-        rejection = coerce(record, values, json ? raw : undefined) ?? writers.refuse(values);
+        rejection = coerce(record, values, source.json ? source : undefined) ?? writers.refuse(values);
       } catch (error) {
         // A defect, not the record's fault; keeping the record here keeps every other row of the file.
         rejection = { reason: "validation_error", detail: `validating the record threw: ${String(error).slice(0, 200)}` };
       }
-      if (rejection !== undefined) return rejected.add(line, rejection, raw);
+      if (rejection !== undefined) return rejected.add(line, rejection, source.text());
       rowsWritten += 1;
       return writers.append(values);
     },

@@ -18,7 +18,7 @@
 import type { ColumnDefinition } from "./datasets";
 import type { Rejection } from "./coerce";
 import type { LinePiece } from "./line-splitter";
-import type { RecordVisitor } from "./record-readers";
+import type { RecordSource, RecordVisitor } from "./record-readers";
 
 export interface CsvOptions {
   readonly columns: readonly ColumnDefinition[];
@@ -141,6 +141,9 @@ export async function readCsv(pieces: AsyncIterable<LinePiece>, options: CsvOpti
   /** Text not read yet; it starts at a record boundary, on line `line`. */
   let buffer = "";
   let line = 1;
+  // One source object for every row (no allocation per row); CSV fields are text, not JSON.
+  let rowText = "";
+  const source: { length: number; escapes: boolean; json: boolean; text(): string } = { length: 0, escapes: true, json: false, text: () => rowText };
 
   const reject = (at: number, rejection: Rejection, raw: string): void | Promise<void> => visitor.unreadable(at, rejection, raw);
 
@@ -162,7 +165,9 @@ export async function readCsv(pieces: AsyncIterable<LinePiece>, options: CsvOpti
       const field = layout.indexes[index]!;
       if (field >= 0) record[columns[index]!.name] = fields[field]!;
     }
-    return visitor.record(record, at, raw, false);
+    rowText = raw;
+    source.length = raw.length;
+    return visitor.record(record, at, source satisfies RecordSource);
   };
 
   /** Reads the records in `buffer`; keeps a record still open at its end, unless `final`. */

@@ -5,14 +5,16 @@
  * Lines are parsed in groups as one JSON array: one `JSON.parse` call over many lines is markedly
  * faster than one per line (bench/processor.ts: per-line parsing cost ~5 % of the conversion's CPU).
  * A plain `[l1,l2,…]` could accept lines that are each invalid (`{"a":1},{"b":1}` followed by
- * `{"c":[[{}` and `{}]]}` parse as three objects for three lines), so a separator element no line
- * can forge sits between lines: `[l1,"<nonce>",l2,…]` with 128 random bits drawn per object. A group
- * parses only if every separator is where it was put, which pins each value to its own line; any
- * other group (a bad line, a blank line) is read again line by line.
+ * `{"c":[[{}` and `{}]]}` parse as three objects for three lines), so separator elements no line can
+ * forge sit between lines: `[l1,a,b,l2,a,b,…]` with `a` and `b` two random 30-bit integers drawn per
+ * object (small integers: JSON.parse allocates nothing for them, where a string nonce per line cost
+ * measurable GC). A group parses only if every separator is where it was put, which pins each value
+ * to its own line; any other group (a bad line, a blank line) is read again line by line.
  */
-import { randomBytes } from "node:crypto";
+import { randomInt } from "node:crypto";
+import { jsonText } from "./coerce";
 import { lineCursor, type LinePiece } from "./line-splitter";
-import type { RecordVisitor } from "./record-readers";
+import type { RecordSource, RecordVisitor } from "./record-readers";
 
 const BOM = 0xfeff;
 
@@ -38,7 +40,7 @@ export function visitJsonText(text: string, line: number, visitor: RecordVisitor
     return visitor.unreadable(line, { reason: "malformed_json", detail: (error as Error).message }, text);
   }
   if (!isRecord(parsed)) return visitor.unreadable(line, { reason: "not_an_object", detail: `expected a JSON object, got ${describeJson(parsed)}` }, text);
-  return visitor.record(parsed, line, text, true);
+  return visitor.record(parsed, line, { ...jsonText(text), json: true });
 }
 
 /** Lines per `JSON.parse` call when the whole group is valid (64 to 1024 measured the same as 256). */
@@ -68,8 +70,9 @@ function onlyCrlf(text: string): boolean {
  */
 export async function readJsonLines(pieces: AsyncIterable<LinePiece>, visitor: RecordVisitor): Promise<void> {
   let line = 0;
-  const nonce = randomBytes(16).toString("hex");
-  const separator = `,"${nonce}",`;
+  const nonceA = randomInt(1, 2 ** 30);
+  const nonceB = randomInt(1, 2 ** 30);
+  const separator = `,${nonceA},${nonceB},`;
   const starts = new Int32Array(JSON_LINES_PER_PARSE + 1);
 
   /** The content of line `index` of a group (its CR stripped). */
@@ -77,6 +80,12 @@ export async function readJsonLines(pieces: AsyncIterable<LinePiece>, visitor: R
     const end = starts[index + 1]! - 1;
     return text.slice(starts[index]!, end > starts[index]! && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
   };
+
+  // One source object for the records of a group, pointed at each in turn: no string or object per
+  // row. (Declared after `lineText`: Pulumi's closure serializer rejects a reference to a later const.)
+  let groupText = "";
+  let groupIndex = 0;
+  const source: { length: number; escapes: boolean; json: boolean; text(): string } = { length: 0, escapes: false, json: true, text: () => lineText(groupText, groupIndex) };
 
   /** Reads `count` lines of `text` starting at `starts[0]`, as one array when they all parse as objects. */
   const readGroup = async (text: string, count: number, firstLine: number): Promise<void> => {
@@ -86,17 +95,22 @@ export async function readJsonLines(pieces: AsyncIterable<LinePiece>, visitor: R
     } catch {
       parsed = undefined;
     }
-    let aligned = Array.isArray(parsed) && parsed.length === 2 * count - 1;
-    for (let index = 1; aligned && index < 2 * count - 1; index += 2) aligned = (parsed as unknown[])[index] === nonce;
+    let aligned = Array.isArray(parsed) && parsed.length === 3 * count - 2;
+    for (let index = 1; aligned && index < 3 * count - 2; index += 3) aligned = (parsed as unknown[])[index] === nonceA && (parsed as unknown[])[index + 1] === nonceB;
+    groupText = text;
+    source.escapes = text.includes("\\u");
     for (let index = 0; index < count; index++) {
-      const value: unknown = aligned ? (parsed as unknown[])[2 * index] : undefined;
-      const content = lineText(text, index);
-      const outcome =
-        aligned && typeof value === "object" && value !== null && !Array.isArray(value)
-          ? visitor.record(value as Record<string, unknown>, firstLine + index, content, true)
-          : isBlank(content, 0, content.length)
-            ? undefined
-            : visitJsonText(content, firstLine + index, visitor);
+      const value: unknown = aligned ? (parsed as unknown[])[3 * index] : undefined;
+      let outcome: void | Promise<void>;
+      if (aligned && typeof value === "object" && value !== null && !Array.isArray(value)) {
+        groupIndex = index;
+        const end = starts[index + 1]! - 1;
+        source.length = end - starts[index]! - (end > starts[index]! && text.charCodeAt(end - 1) === 13 ? 1 : 0);
+        outcome = visitor.record(value as Record<string, unknown>, firstLine + index, source satisfies RecordSource);
+      } else {
+        const content = lineText(text, index);
+        outcome = isBlank(content, 0, content.length) ? undefined : visitJsonText(content, firstLine + index, visitor);
+      }
       if (outcome) await outcome;
     }
   };

@@ -10,20 +10,25 @@
  * - A `.json` object whose first character is `[` is one JSON array of records
  *   (`handlers/json-array.ts`).
  */
-import type { Rejection } from "./coerce";
+import type { JsonText, Rejection } from "./coerce";
 import type { ColumnDefinition, RawFormat } from "./datasets";
 import { splitLines, withoutBom } from "./line-splitter";
 import { readJsonLines } from "./json-lines";
 import { readCsv } from "./csv-records";
 import { readJsonArray } from "./json-array";
 
+/**
+ * A record's text as read, for the coercer and for `rejected/`. Readers may reuse one object for every
+ * record (no allocation per row): use it within the call only.
+ */
+export interface RecordSource extends JsonText {
+  /** The text is the record's JSON, which the coercer reads again for the exact text of numbers and for keys written twice (false for CSV). */
+  readonly json: boolean;
+}
+
 export interface RecordVisitor {
-  /**
-   * A parsed record. `line` is the 1-based line where it starts in the decompressed object; `raw` is
-   * its text as read; `json` says that `raw` is the record's JSON text, which the coercer reads again
-   * for the exact text of numbers and for keys written twice.
-   */
-  record(record: Readonly<Record<string, unknown>>, line: number, raw: string, json: boolean): void | Promise<void>;
+  /** A parsed record. `line` is the 1-based line where it starts in the decompressed object. */
+  record(record: Readonly<Record<string, unknown>>, line: number, source: RecordSource): void | Promise<void>;
   /** A record that could not be read, with its raw text (a long line's first KiB). */
   unreadable(line: number, rejection: Rejection, raw: string): void | Promise<void>;
 }
