@@ -6,6 +6,7 @@
 import { schema } from "../config/schema";
 
 export const BENCH_USAGE = `Usage: npm run bench:processor -- [SIZE_MB]... [--help]
+       npm run bench:processor -- bounds
 
 Generates events JSON Lines of each size (default: 200 and 1024 MB; kept in bench/.data/ and reused),
 converts each with DuckDB (threads=1) and with the processor, each in its own child process, and prints
@@ -13,6 +14,8 @@ MB/s (wall and CPU), peak RSS, Parquet size and the ratio to DuckDB.
 
 Arguments:
   SIZE_MB          input sizes in MB, whole numbers from 1 to 10240
+  bounds           instead: memory bounds on hostile files (3,000 days sorted and shuffled, a 100 MB
+                   line, a 2 GiB gzip bomb); peak RSS and time of each
 
 Environment:
   BENCH_MEMORY_MB          the function memory the processor's heap options are derived for (128-10240; default: the stack default, ${schema.processorMemoryMb.default})
@@ -33,7 +36,10 @@ export interface BenchOptions {
   readonly maxBufferedRows?: number;
 }
 
-export type BenchCommand = { readonly kind: "help" } | ({ readonly kind: "run" } & BenchOptions);
+export type BenchCommand =
+  | { readonly kind: "help" }
+  | ({ readonly kind: "run" } & BenchOptions)
+  | { readonly kind: "bounds"; readonly memoryMb: number };
 
 export const DEFAULT_SIZES_MB = [200, 1024] as const;
 const MAX_SIZE_MB = 10_240;
@@ -54,9 +60,14 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
   if (argv.includes("--help") || argv.includes("-h")) return { kind: "help" };
   const option = argv.find((arg) => arg.startsWith("-"));
   if (option) throw new BenchUsageError(`unknown option "${option}"`);
-  const sizesMb = argv.length > 0 ? argv.map((arg) => wholeNumber(arg, "SIZE_MB", 1, MAX_SIZE_MB)) : [...DEFAULT_SIZES_MB];
   const memory = env.BENCH_MEMORY_MB === undefined ? undefined : schema.processorMemoryMb.parse(env.BENCH_MEMORY_MB);
   if (memory && !memory.ok) throw new BenchUsageError(`BENCH_MEMORY_MB "${env.BENCH_MEMORY_MB}" is not accepted; expected ${memory.expected}`);
+  const memoryMb = memory?.ok ? memory.value : schema.processorMemoryMb.default;
+  if (argv[0] === "bounds") {
+    if (argv.length > 1) throw new BenchUsageError(`bounds takes no other argument (got "${argv[1]}")`);
+    return { kind: "bounds", memoryMb };
+  }
+  const sizesMb = argv.length > 0 ? argv.map((arg) => wholeNumber(arg, "SIZE_MB", 1, MAX_SIZE_MB)) : [...DEFAULT_SIZES_MB];
   const rows = (name: "BENCH_ROW_GROUP_ROWS" | "BENCH_MAX_BUFFERED_ROWS"): number | undefined =>
     env[name] === undefined ? undefined : wholeNumber(env[name]!, name, 1, 10_000_000);
   const rowGroupRows = rows("BENCH_ROW_GROUP_ROWS");
@@ -64,7 +75,7 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
   return {
     kind: "run",
     sizesMb,
-    memoryMb: memory?.ok ? memory.value : schema.processorMemoryMb.default,
+    memoryMb,
     ...(rowGroupRows !== undefined ? { rowGroupRows } : {}),
     ...(maxBufferedRows !== undefined ? { maxBufferedRows } : {}),
   };

@@ -6,18 +6,22 @@
  *
  *   npm run bench:processor                 # 200 MB and 1024 MB
  *   npm run bench:processor -- 200          # sizes in MB
+ *   npm run bench:processor -- bounds       # memory bounds on hostile files (issue 16): 3,000 days,
+ *                                           # a 100 MB line, a 2 GiB gzip bomb; peak RSS and time
  *   npm run bench:processor -- --help       # arguments and environment variables (bench/args.ts)
  *   BENCH_ROW_GROUP_ROWS=20000 BENCH_MAX_BUFFERED_ROWS=20000 npm run bench:processor -- 200
  */
 import { spawnSync } from "node:child_process";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from "node:fs";
 import { once } from "node:events";
+import { createGzip } from "node:zlib";
 import { dirname, join } from "node:path";
 import { convertRecords, type SinkFactory } from "../handlers/convert";
 import { EVENTS } from "../handlers/datasets";
 import { loadParquetCodec, type ByteSink } from "../handlers/parquet";
 import { processorNodeOptions } from "../compute/node-options";
 import { BENCH_USAGE, BenchUsageError, parseBenchArgs } from "./args";
+import { schema } from "../config/schema";
 
 const BENCH_DIR = __dirname;
 const DATA_DIR = join(BENCH_DIR, ".data");
@@ -78,6 +82,116 @@ async function generateEvents(path: string, targetBytes: number): Promise<void> 
   }
   out.end();
   await once(out, "finish");
+}
+
+/** Writes `chunks` to `path` (through gzip when asked), awaiting drain: generated inputs never sit in memory. */
+async function writeChunks(path: string, chunks: Iterable<Buffer | string>, gzip = false): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  const file = createWriteStream(path);
+  const out = gzip ? createGzip({ level: 9 }) : file;
+  if (gzip) out.pipe(file);
+  for (const chunk of chunks) if (!out.write(chunk)) await once(out, "drain");
+  out.end();
+  await once(file, "finish");
+}
+
+/** The hostile inputs of `bounds`, generated once into bench/.data/. */
+const BOUND_CASES = {
+  /** 3,000 days of 2024-2032, 100 events each, sorted by day as an export is. */
+  "days-sorted": {
+    file: "days-3000-sorted.jsonl",
+    gzip: false,
+    *chunks(): Generator<string> {
+      for (let day = 0; day < 3000; day++) {
+        const base = Date.UTC(2024, 0, 1) + day * 86_400_000;
+        const lines: string[] = [];
+        for (let index = 0; index < 100; index++) {
+          lines.push(JSON.stringify({ event_id: `evt-${day}-${index}`, user_id: index + 1, event_timestamp: new Date(base + index * 60_000).toISOString(), event_type: EVENT_TYPES[index % EVENT_TYPES.length], properties: { page: PAGES[index % PAGES.length] } }));
+        }
+        yield `${lines.join("\n")}\n`;
+      }
+    },
+  },
+  /** The same 3,000 days, 3 events each, shuffled: every row lands on a day whose file was closed. */
+  "days-shuffled": {
+    file: "days-3000-shuffled.jsonl",
+    gzip: false,
+    *chunks(): Generator<string> {
+      let seed = 7;
+      const order = Array.from({ length: 9000 }, (_, index) => index);
+      for (let index = order.length - 1; index > 0; index--) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const other = seed % (index + 1);
+        [order[index], order[other]] = [order[other]!, order[index]!];
+      }
+      const lines = order.map((row) => JSON.stringify({ event_id: `evt-${row}`, user_id: row + 1, event_timestamp: new Date(Date.UTC(2024, 0, 1) + (row % 3000) * 86_400_000 + row * 1000).toISOString(), event_type: "click" }));
+      yield `${lines.join("\n")}\n`;
+    },
+  },
+  /** One 100 MB line (a JSON object whose string never ends on this line), then one valid event. */
+  "line-100mb": {
+    file: "line-100mb.jsonl",
+    gzip: false,
+    *chunks(): Generator<string> {
+      yield '{"event_id":"';
+      const block = "x".repeat(MB);
+      for (let index = 0; index < 100; index++) yield block;
+      yield `"}\n${JSON.stringify({ event_id: "after", user_id: 1, event_timestamp: "2026-11-20T10:00:00Z", event_type: "click" })}\n`;
+    },
+  },
+  /** 2 GiB of zero bytes, gzip-compressed to about 2 MB: one line no reader may hold. */
+  "gzip-bomb-2gib": {
+    file: "bomb-2gib.jsonl.gz",
+    gzip: true,
+    *chunks(): Generator<Buffer> {
+      const zeros = Buffer.alloc(MB);
+      for (let index = 0; index < 2048; index++) yield zeros;
+    },
+  },
+} as const;
+
+type BoundCase = keyof typeof BOUND_CASES;
+
+/** Child mode for `bounds`: one hostile input through convertRecords, as the Lambda would run it. */
+async function runBound(which: BoundCase, input: string, outDir: string): Promise<void> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const result = await convertRecords(createReadStream(input, { highWaterMark: READ_CHUNK_BYTES }), {
+    dataset: EVENTS,
+    encoding: { format: "jsonl", gzip: BOUND_CASES[which].gzip },
+    name: "bench",
+    sourceKey: `raw/events/${BOUND_CASES[which].file}`,
+    landedAt: new Date("2026-11-01T00:00:00Z"),
+    openSink: fileSinks(outDir),
+    codec: await loadParquetCodec(),
+    partitionYears: { first: schema.athenaProjectionFirstYear.default, last: schema.athenaProjectionLastYear.default },
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const files = readdirSync(outDir, { recursive: true }).filter((name) => String(name).endsWith(".parquet")).length;
+  process.stdout.write(
+    `${JSON.stringify({ which, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024, inputBytes: statSync(input).size, rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, rowsRejected: result.rowsRejected, rejectedByReason: result.rejectedByReason, partitions: result.partitions.length, files })}\n`,
+  );
+  rmSync(outDir, { recursive: true, force: true });
+}
+
+/** `bounds`: each hostile input in its own child process with the Lambda's heap options; prints peak RSS and time. */
+async function bounds(script: string, memoryMb: number): Promise<void> {
+  console.log(`node ${process.version}, processor NODE_OPTIONS for ${memoryMb} MB: ${processorNodeOptions(memoryMb)}`);
+  console.log(row(["input", "input bytes", "time (s)", "CPU (s)", "peak RSS MB", "read", "written", "rejected", "Parquet files"]));
+  console.log(row(["---", "---", "---", "---", "---", "---", "---", "---", "---"]));
+  for (const which of Object.keys(BOUND_CASES) as BoundCase[]) {
+    const spec = BOUND_CASES[which];
+    const input = join(DATA_DIR, spec.file);
+    if (!existsSync(input)) await writeChunks(input, spec.chunks(), spec.gzip);
+    const run = spawnSync(process.execPath, [script, "--bound-child", which, input, join(DATA_DIR, `out-${which}`)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment("processor", memoryMb) });
+    if (run.status !== 0) throw new Error(`${which} failed with status ${run.status}`);
+    const figures = JSON.parse(run.stdout.trim().split("\n").pop()!) as { seconds: number; cpuSeconds: number; peakRssBytes: number; inputBytes: number; rowsRead: number; rowsWritten: number; rowsRejected: number; rejectedByReason: Record<string, number>; files: number };
+    const rejected = `${figures.rowsRejected}${figures.rowsRejected > 0 ? ` (${Object.entries(figures.rejectedByReason).map(([reason, count]) => `${reason} ${count}`).join(", ")})` : ""}`;
+    console.log(row([which, String(figures.inputBytes), figures.seconds.toFixed(1), figures.cpuSeconds.toFixed(1), (figures.peakRssBytes / MB).toFixed(0), String(figures.rowsRead), String(figures.rowsWritten), rejected, String(figures.files)]));
+  }
 }
 
 function fileSinks(root: string): SinkFactory {
@@ -197,6 +311,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // Internal: the compiled script run as one converter's child process.
   if (args[0] === "--child") return child(args[1]!, args[2]!, args[3]!);
+  if (args[0] === "--bound-child") return runBound(args[1] as BoundCase, args[2]!, args[3]!);
   let command;
   try {
     command = parseBenchArgs(args, process.env);
@@ -210,6 +325,7 @@ async function main(): Promise<void> {
     console.log(BENCH_USAGE);
     return;
   }
+  if (command.kind === "bounds") return bounds(await buildChildScript(), command.memoryMb);
   const { sizesMb: sizes, memoryMb } = command;
   const script = await buildChildScript();
   console.log(`node ${process.version}, row group rows: ${command.rowGroupRows ?? "default"}, processor NODE_OPTIONS for ${memoryMb} MB: ${processorNodeOptions(memoryMb)}`);

@@ -23,6 +23,11 @@ export const FUNCTION_ENV = {
   pipelineEventsTopicArn: "PIPELINE_EVENTS_TOPIC_ARN",
   /** MB/s of input the processor plans a batch with (see handlers/time-budget.ts). */
   planningMbPerSecond: "PROCESSOR_PLANNING_MB_PER_SECOND",
+  /** Longest record the processor reads, in bytes (`processorMaxRecordKb`). */
+  maxRecordBytes: "PROCESSOR_MAX_RECORD_BYTES",
+  /** Years of Athena's partition projection: the processor rejects rows dated outside as out_of_range. */
+  partitionFirstYear: "PARTITION_FIRST_YEAR",
+  partitionLastYear: "PARTITION_LAST_YEAR",
   /** "true" for emulators (moto, LocalStack) that serve S3 only path-style. */
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
 } as const;
@@ -60,12 +65,17 @@ export function processorCallbackFactory(): (event: SQSEvent, context: Context) 
   // Unset (a hand-made deployment): the processor's own default (handlers/processor.ts).
   const planningMb = Number(process.env[FUNCTION_ENV.planningMbPerSecond]);
   const planningBytesPerSecond = planningMb > 0 ? planningMb * 1024 * 1024 : undefined;
+  // Unset (a hand-made deployment): the processor's defaults (1 MiB records, no year range).
+  const maxRecordBytes = Number(process.env[FUNCTION_ENV.maxRecordBytes]) || undefined;
+  const firstYear = Number(process.env[FUNCTION_ENV.partitionFirstYear]);
+  const lastYear = Number(process.env[FUNCTION_ENV.partitionLastYear]);
+  const partitionYears = firstYear > 0 && lastYear >= firstYear ? { first: firstYear, last: lastYear } : undefined;
   // Started during init; a failure to load fails each invocation (the batch is retried, then kept in
   // the DLQ, and the errors alarm fires) instead of crashing the container on an unhandled rejection.
   const codecLoading = loadParquetCodec();
   codecLoading.catch(() => undefined);
   const convertWith = (codec: ParquetCodec) => async (message: ObjectLandedMessage, dataset: DatasetDefinition) =>
-    versionOutputs(await convertObject(message, dataset, { s3, logger, metrics, codec }));
+    versionOutputs(await convertObject(message, dataset, { s3, logger, metrics, codec, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(partitionYears ? { partitionYears } : {}) }));
   return async (event, context) => {
     logger.addContext(context);
     const convert = convertWith(await codecLoading);

@@ -55,7 +55,6 @@ export const PROCESSOR_ONLY_PACKAGES = [
   "hyparquet",
   "hyparquet-writer",
   "hysnappy",
-  "csv-parse",
   "@aws-lambda-powertools/batch",
 ] as const;
 
@@ -158,6 +157,9 @@ export class Compute extends pulumi.ComponentResource {
         [FUNCTION_ENV.lakeBucket]: args.lakeBucketName,
         [FUNCTION_ENV.pipelineEventsTopicArn]: args.pipelineEventsTopicArn,
         [FUNCTION_ENV.planningMbPerSecond]: String(settings.processor.planningMbPerSecond),
+        [FUNCTION_ENV.maxRecordBytes]: String(settings.processor.maxRecordBytes),
+        [FUNCTION_ENV.partitionFirstYear]: String(settings.processor.partitionYears.first),
+        [FUNCTION_ENV.partitionLastYear]: String(settings.processor.partitionYears.last),
         // V8 heap capped below the function's memory (see compute/node-options.ts).
         NODE_OPTIONS: processorNodeOptions(settings.processor.memoryMb),
       },

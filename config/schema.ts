@@ -227,6 +227,13 @@ export const schema = {
     min: 1,
     max: 1000,
   }),
+  processorMaxRecordKb: integerKey({
+    description:
+      "Longest record the processor reads, in KiB: one JSON Lines line, CSV record or element of a JSON array. A longer one is rejected as record_too_large (keeping its first KiB) without being held in memory; the processor's memory must hold a few records of this size.",
+    default: 1024,
+    min: 1,
+    max: 65536,
+  }),
   processorBatchSize: integerKey({
     description: "Messages the processor receives per invocation.",
     default: 10,

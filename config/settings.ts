@@ -71,6 +71,10 @@ export interface FunctionSettings {
 }
 
 export interface ProcessorSettings extends FunctionSettings {
+  /** Longest record read, in bytes (`processorMaxRecordKb`). */
+  readonly maxRecordBytes: number;
+  /** Years of the Athena partition projection (the analytics keys): rows dated outside are rejected as out_of_range. */
+  readonly partitionYears: { readonly first: number; readonly last: number };
   readonly batchSize: number;
   /** Throughput assumed when planning a batch against the function's timeout, in MB/s. */
   readonly planningMbPerSecond: number;
@@ -370,6 +374,9 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
         memoryMb: values.processorMemoryMb,
         timeoutSeconds: values.processorTimeoutSeconds,
         ...reservation(values.processorReservedConcurrency),
+        maxRecordBytes: values.processorMaxRecordKb * 1024,
+        // The same years as the tables' partition projection: one source for both.
+        partitionYears: { first: values.athenaProjectionFirstYear, last: values.athenaProjectionLastYear },
         batchSize: values.processorBatchSize,
         planningMbPerSecond: values.processorPlanningMbPerSecond,
         batchWindowSeconds: values.processorBatchWindowSeconds,

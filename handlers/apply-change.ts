@@ -22,12 +22,13 @@ import type { LogSink } from "./log";
 import type { ObjectLandedMessage } from "./ingest";
 import { decide, holdsVersion, nextManifest, type ManifestStore, type MirrorChange, type MirrorManifest, type StoredManifest } from "./mirror";
 import { publishPipelineEvent, type PipelineEvent } from "./pipeline-events";
+import { boundedPartitionList, type WrittenPartition } from "./completion-event";
 
 /** What a version wrote: its output keys, and what the completion event reports. */
 export interface VersionOutputs {
   readonly outputs: readonly string[];
-  /** Partition paths under `processed/<dataset>/`, e.g. `year=2026/month=11/day=20/`. */
-  readonly partitions: readonly string[];
+  /** The partitions written under `processed/<dataset>/`, with their files and rows. */
+  readonly partitions: readonly WrittenPartition[];
   readonly rowsRead: number;
   readonly rowsWritten: number;
   readonly rowsRejected: number;
@@ -97,7 +98,8 @@ function eventFor(message: ObjectLandedMessage, manifest: MirrorManifest, produc
     type: "processing.completed",
     dataset: message.dataset,
     source,
-    partitions: (produced?.partitions ?? []).map((partition) => partition.replace(/\/$/, "")),
+    // Bounded: a file of thousands of days would otherwise overflow the SNS message (completion-event.ts).
+    ...boundedPartitionList(produced?.partitions ?? []),
     rowsRead: produced?.rowsRead ?? 0,
     rowsWritten: produced?.rowsWritten ?? 0,
     rowsRejected: produced?.rowsRejected ?? 0,

@@ -8,7 +8,6 @@
  * (handlers/apply-change.ts), which also announces the change.
  */
 import { PassThrough, type Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { s3UploadSink } from "./s3-upload-sink";
 import type { DatasetDefinition } from "./datasets";
@@ -16,17 +15,19 @@ import type { ObjectLandedMessage } from "./ingest";
 import type { VersionOutputs } from "./apply-change";
 import type { LogSink } from "./log";
 import { recordCoercer, type CoercedValue, type Rejection, type RejectionReason } from "./coerce";
-import { DEFAULT_ROW_GROUP_ROWS, parquetFileWriter, type ByteSink, type ParquetCodec, type ParquetFileWriter } from "./parquet";
-import { readCsv, readJsonLines, type RecordVisitor } from "./record-readers";
+import { DEFAULT_ROW_GROUP_ROWS, type ByteSink, type ParquetCodec } from "./parquet";
+import { DEFAULT_MAX_RECORD_BYTES, readRecords, type RecordVisitor } from "./record-readers";
 import { outputName, processedKey, rawEncoding, rejectedRecordsKey, type RawEncoding, type RejectedRecordLine } from "./outputs";
 import { PermanentError, permanentCause } from "./errors";
-import { dailyPartition } from "../storage/zones";
+import { decodedBytes } from "./gzip-members";
+import { partitionWriters, type PartitionYears, type StagingSink } from "./partition-writers";
+import { boundedPartitionList, type WrittenPartition } from "./completion-event";
 
 export const PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet";
 export const JSON_LINES_CONTENT_TYPE = "application/x-ndjson";
 
-/** Opens a sink for an output key. */
-export type SinkFactory = (key: string, contentType: string) => ByteSink;
+/** Opens a sink for an output key (one that can `stage` lets early-closed files hold no memory). */
+export type SinkFactory = (key: string, contentType: string) => StagingSink;
 
 export interface ConversionOptions {
   readonly dataset: DatasetDefinition;
@@ -46,14 +47,16 @@ export interface ConversionOptions {
    * for an object that spans many days, whatever their number.
    */
   readonly maxBufferedRows?: number;
+  /** Longest record (line, CSV record, JSON array element) read, in bytes (`processorMaxRecordKb`); default 1 MiB. */
+  readonly maxRecordBytes?: number;
+  /** Years Athena's partition projection covers: rows dated outside are rejected as `out_of_range`. */
+  readonly partitionYears?: PartitionYears;
+  /** Parquet files open at once (see `handlers/partition-writers.ts`). */
+  readonly maxOpenFiles?: number;
 }
 
-export interface PartitionOutput {
-  /** `year=YYYY/month=MM/day=DD/`, or "" for an unpartitioned dataset. */
-  readonly partition: string;
-  readonly key: string;
-  readonly rows: number;
-}
+/** A partition the conversion wrote: its files and rows. */
+export type PartitionOutput = WrittenPartition;
 
 export interface ConversionCounts {
   readonly rowsRead: number;
@@ -66,18 +69,19 @@ export interface ConversionResult extends ConversionCounts {
   /** The rejected-records object, when any record was rejected. */
   readonly rejectedKey?: string;
   readonly rejectedByReason: Readonly<Partial<Record<RejectionReason, number>>>;
+  /** Bytes after the last gzip member, ignored as `gzip -d` ignores them. */
+  readonly ignoredTrailingBytes?: number;
 }
 
 /** Rejected lines are written in chunks of about this size. */
 const REJECTED_CHUNK_CHARS = 256 * 1024;
-const MILLIS_PER_DAY = 86_400_000;
 
 /** Collects rejected records as JSON Lines (line number, reason, detail, column, raw record). */
 interface RejectedWriter {
   readonly key: string;
   readonly count: number;
   readonly byReason: Readonly<Partial<Record<RejectionReason, number>>>;
-  add(line: number, rejection: Rejection, raw: unknown): Promise<void> | undefined;
+  add(line: number, rejection: Rejection, raw: string): Promise<void> | undefined;
   finish(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -112,7 +116,7 @@ function rejectedWriter(key: string, sourceKey: string, openSink: SinkFactory): 
         reason: rejection.reason,
         ...(rejection.column ? { column: rejection.column } : {}),
         detail: rejection.detail,
-        record: typeof raw === "string" ? raw : JSON.stringify(raw),
+        record: raw,
       } satisfies RejectedRecordLine);
       chunk.push(entry);
       chunkChars += entry.length + 1;
@@ -128,13 +132,6 @@ function rejectedWriter(key: string, sourceKey: string, openSink: SinkFactory): 
   };
 }
 
-function decompressIfNeeded(input: Readable, encoding: RawEncoding): Readable {
-  if (!encoding.gzip) return input;
-  const gunzip = createGunzip();
-  input.on("error", (error) => gunzip.destroy(error));
-  return input.pipe(gunzip);
-}
-
 /** The day an object landed, from the ingest message's event time (falls back to the epoch when unreadable, never to "now", which would break idempotency). */
 function landedAt(message: Pick<ObjectLandedMessage, "eventTime">): Date {
   const parsed = new Date(message.eventTime);
@@ -144,6 +141,9 @@ function landedAt(message: Pick<ObjectLandedMessage, "eventTime">): Date {
 /**
  * Converts a raw byte stream to Parquet files, one per partition, and rejected records to one JSON
  * Lines file. Everything is aborted (nothing becomes visible) when the conversion fails.
+ *
+ * Every physical record is counted once, read or rejected with its raw text, so `rowsRead =
+ * rowsWritten + rowsRejected` holds by construction; no record can throw out of validation.
  *
  * @throws PermanentError("unreadable_object") when the stream is not valid gzip.
  * @example
@@ -160,57 +160,38 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   // One row group's worth across all partitions: see DEFAULT_ROW_GROUP_ROWS for the measurements.
   const maxBufferedRows = options.maxBufferedRows ?? rowGroupRows;
   const coerce = recordCoercer(dataset);
-  const partitionIndex = dataset.partitionColumn === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionColumn);
-  const files = new Map<string, ParquetFileWriter>();
-  const partitionOfDay = new Map<number, string>();
+  const writers = partitionWriters({
+    dataset,
+    codec: options.codec,
+    rowGroupRows,
+    maxBufferedRows,
+    ...(options.maxOpenFiles ? { maxOpenFiles: options.maxOpenFiles } : {}),
+    ...(options.partitionYears ? { partitionYears: options.partitionYears } : {}),
+    // A partition's later files (after its file was closed to bound memory): `<name>-2`, `<name>-3`…
+    openFile: (partition, sequence) => {
+      const key = processedKey(dataset.name, partition, sequence === 0 ? name : `${name}-${sequence + 1}`);
+      return { key, sink: openSink(key, PARQUET_CONTENT_TYPE) };
+    },
+  });
   const rejected = rejectedWriter(rejectedRecordsKey(dataset.name, name, options.landedAt), options.sourceKey, openSink);
   const values: CoercedValue[] = new Array<CoercedValue>(dataset.columns.length);
   let rowsRead = 0;
   let rowsWritten = 0;
-  let bufferedRows = 0;
-
-  const fileFor = (partition: string): ParquetFileWriter => {
-    let file = files.get(partition);
-    if (file === undefined) {
-      file = parquetFileWriter(dataset, openSink(processedKey(dataset.name, partition, name), PARQUET_CONTENT_TYPE), options.codec, rowGroupRows);
-      files.set(partition, file);
-    }
-    return file;
-  };
-
-  const partitionOf = (row: readonly CoercedValue[]): string => {
-    if (partitionIndex < 0) return "";
-    const day = Math.floor((row[partitionIndex] as number) / MILLIS_PER_DAY);
-    let partition = partitionOfDay.get(day);
-    if (partition === undefined) {
-      partition = dailyPartition(new Date(day * MILLIS_PER_DAY));
-      partitionOfDay.set(day, partition);
-    }
-    return partition;
-  };
-
-  const flush = async (file: ParquetFileWriter): Promise<void> => {
-    bufferedRows -= file.bufferedRows;
-    await file.flushRowGroup();
-  };
-
-  const flushFullest = async (): Promise<void> => {
-    let fullest: ParquetFileWriter | undefined;
-    for (const file of files.values()) if (fullest === undefined || file.bufferedRows > fullest.bufferedRows) fullest = file;
-    if (fullest !== undefined) await flush(fullest);
-  };
+  let ignoredTrailingBytes: number | undefined;
 
   const visitor: RecordVisitor = {
-    record(record, line, raw) {
+    record(record, line, source) {
       rowsRead += 1;
-      const rejection = coerce(record, values);
-      if (rejection !== undefined) return rejected.add(line, rejection, raw());
-      const file = fileFor(partitionOf(values));
+      let rejection: Rejection | undefined;
+      try {
+        rejection = coerce(record, values, source.json ? source : undefined) ?? writers.refuse(values);
+      } catch (error) {
+        // A defect, not the record's fault; keeping the record here keeps every other row of the file.
+        rejection = { reason: "validation_error", detail: `validating the record threw: ${String(error).slice(0, 200)}` };
+      }
+      if (rejection !== undefined) return rejected.add(line, rejection, source.text());
       rowsWritten += 1;
-      bufferedRows += 1;
-      if (file.append(values)) return flush(file);
-      if (bufferedRows >= maxBufferedRows) return flushFullest();
-      return undefined;
+      return writers.append(values);
     },
     unreadable(line, rejection, raw) {
       rowsRead += 1;
@@ -218,19 +199,18 @@ export async function convertRecords(input: Readable, options: ConversionOptions
     },
   };
 
-  const stream = decompressIfNeeded(input, options.encoding);
+  const bytes = decodedBytes(input, { declaredGzip: options.encoding.gzip, onTrailingBytes: (count) => (ignoredTrailingBytes = count) });
+  let files: Awaited<ReturnType<typeof writers.finish>>;
   try {
-    await (options.encoding.format === "csv" ? readCsv(stream, visitor) : readJsonLines(stream, visitor));
-    for (const file of files.values()) await file.finish();
+    await readRecords(bytes, { format: options.encoding.format, jsonDocument: options.encoding.jsonDocument ?? false, maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, columns: dataset.columns }, visitor);
+    files = await writers.finish();
     await rejected.finish();
   } catch (error) {
-    await Promise.allSettled([...[...files.values()].map((file) => file.abort()), rejected.abort()]);
+    await Promise.allSettled([writers.abort(), rejected.abort()]);
     const cause = permanentCause(error);
     throw cause ?? error;
   }
-  const partitions = [...files.entries()]
-    .map(([partition, file]) => ({ partition, key: processedKey(dataset.name, partition, name), rows: file.rowCount }))
-    .sort((left, right) => left.partition.localeCompare(right.partition));
+  const partitions = files.map(({ partition, rows, keys }) => ({ partition, key: keys[0]!, rows, ...(keys.length > 1 ? { keys } : {}) }));
   return {
     rowsRead,
     rowsWritten,
@@ -238,6 +218,7 @@ export async function convertRecords(input: Readable, options: ConversionOptions
     partitions,
     ...(rejected.count > 0 ? { rejectedKey: rejected.key } : {}),
     rejectedByReason: rejected.byReason,
+    ...(ignoredTrailingBytes !== undefined ? { ignoredTrailingBytes } : {}),
   };
 }
 
@@ -257,6 +238,10 @@ export interface ConvertDependencies {
   /** The Parquet writer's modules, loaded once per container (see `loadParquetCodec`). */
   readonly codec: ParquetCodec;
   readonly rowGroupRows?: number;
+  /** `processorMaxRecordKb` in bytes; default 1 MiB. */
+  readonly maxRecordBytes?: number;
+  /** Athena's partition projection years (`athenaProjectionFirstYear/LastYear`); unset, no row is `out_of_range`. */
+  readonly partitionYears?: PartitionYears;
 }
 
 async function openSource(s3: S3Client, message: ObjectLandedMessage): Promise<{ body: Readable; contentEncoding?: string; contentType?: string }> {
@@ -288,8 +273,9 @@ async function openSource(s3: S3Client, message: ObjectLandedMessage): Promise<{
  */
 export function versionOutputs(result: ConversionResult): VersionOutputs {
   return {
-    outputs: [...result.partitions.map((output) => output.key), ...(result.rejectedKey ? [result.rejectedKey] : [])],
-    partitions: result.partitions.map((output) => output.partition),
+    // Every file of every partition: a partition closed to bound memory wrote `<name>-2.parquet`, … too.
+    outputs: [...result.partitions.flatMap((output) => output.keys ?? [output.key]), ...(result.rejectedKey ? [result.rejectedKey] : [])],
+    partitions: result.partitions,
     rowsRead: result.rowsRead,
     rowsWritten: result.rowsWritten,
     rowsRejected: result.rowsRejected,
@@ -323,17 +309,25 @@ export async function convertObject(message: ObjectLandedMessage, dataset: Datas
     openSink,
     codec: deps.codec,
     ...(deps.rowGroupRows ? { rowGroupRows: deps.rowGroupRows } : {}),
+    ...(deps.maxRecordBytes ? { maxRecordBytes: deps.maxRecordBytes } : {}),
+    ...(deps.partitionYears ? { partitionYears: deps.partitionYears } : {}),
   });
   if (result.rowsWritten + result.rowsRejected !== result.rowsRead) {
     // Cannot happen unless the engine is broken; fail loudly (transient, so the message is kept).
     throw new Error(`Counts do not reconcile for ${message.key}: read ${result.rowsRead}, written ${result.rowsWritten}, rejected ${result.rowsRejected}`);
   }
   const counts = { rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, rowsRejected: result.rowsRejected };
+  // Bounded: a file of thousands of days would otherwise overflow the SNS message and the log event.
+  const listed = boundedPartitionList(result.partitions);
+  if (result.ignoredTrailingBytes !== undefined) {
+    deps.logger.warn("Ignored bytes after the last gzip member", { key: message.key, bytes: result.ignoredTrailingBytes });
+  }
   deps.logger.info("Converted object", {
     key: message.key,
     dataset: dataset.name,
     ...counts,
-    partitions: result.partitions.map((output) => output.key),
+    partitions: listed.partitions.map((output) => output.key),
+    partitionCount: listed.partitionCount,
     rejectedByReason: result.rejectedByReason,
     ...(result.rejectedKey ? { rejectedKey: result.rejectedKey } : {}),
   });

@@ -68,7 +68,9 @@ export function messagesFromS3Event(
     // what an earlier version wrote (with nothing).
     const dataset = datasetOfRawKey(key);
     if (dataset === undefined) {
-      logger.warn("Skipping object outside raw/<dataset>/", { key });
+      // Error level: the ingest error-log alarm fires, and the runbook says what to do (README,
+      // "Error lines in a function's logs"). A warning here went unseen and the file was never processed.
+      logger.error("Object landed outside raw/<dataset>/; it will not be processed", { key, registered: DATASET_NAMES });
       skipped += 1;
       continue;
     }

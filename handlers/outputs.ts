@@ -16,7 +16,10 @@ export interface SourceObject {
 /** How a raw object is encoded: its format and whether it is gzip-compressed. */
 export interface RawEncoding {
   readonly format: RawFormat;
+  /** Declared gzip (the bytes decide: see `handlers/gzip-members.ts`). */
   readonly gzip: boolean;
+  /** A `.json` object (or `application/json`): a top-level JSON array is read element by element. */
+  readonly jsonDocument?: boolean;
 }
 
 /**
@@ -54,7 +57,9 @@ export function rejectedRecordsKey(dataset: string, name: string, landedAt: Date
 
 /**
  * One line of a rejected-records file, with the field names the `rejected` Glue table declares.
- * `record` is the raw record as text (a JSON object's text, or the CSV fields joined back as JSON).
+ * `record` is the raw record as text, as read: the JSON line or array element, the CSV record's
+ * lines; a line over `processorMaxRecordKb` keeps its first KiB, and bytes that are not UTF-8 show
+ * as U+FFFD.
  */
 export interface RejectedRecordLine {
   readonly source_key: string;
@@ -75,7 +80,8 @@ const FORMAT_BY_CONTENT_TYPE: Readonly<Record<string, RawFormat>> = {
 };
 
 /**
- * The raw encoding of an object: gzip when S3 says `Content-Encoding: gzip` or the key ends in
+ * The raw encoding of an object: declared gzip when S3 says `Content-Encoding: gzip` or `x-gzip`
+ * (RFC 9110 §8.4.1.3: a recipient SHOULD consider "x-gzip" equivalent to "gzip") or the key ends in
  * `.gz`; the format from the extension, else from the content type.
  *
  * @returns undefined when the format cannot be told.
@@ -84,11 +90,14 @@ const FORMAT_BY_CONTENT_TYPE: Readonly<Record<string, RawFormat>> = {
 export function rawEncoding(key: string, contentEncoding?: string, contentType?: string): RawEncoding | undefined {
   const lower = key.toLowerCase();
   const gzipExtension = lower.endsWith(".gz");
-  const gzip = gzipExtension || (contentEncoding ?? "").toLowerCase().split(",").some((token) => token.trim() === "gzip");
+  const gzip = gzipExtension || (contentEncoding ?? "").toLowerCase().split(",").some((token) => token.trim() === "gzip" || token.trim() === "x-gzip");
   const base = gzipExtension ? lower.slice(0, -3) : lower;
   const dot = base.lastIndexOf(".");
   const byExtension = dot > base.lastIndexOf("/") ? FORMAT_BY_EXTENSION[base.slice(dot + 1)] : undefined;
   const byContentType = FORMAT_BY_CONTENT_TYPE[(contentType ?? "").split(";")[0]!.trim().toLowerCase()];
   const format = byExtension ?? byContentType;
-  return format === undefined ? undefined : { format, gzip };
+  if (format === undefined) return undefined;
+  const extension = dot > base.lastIndexOf("/") ? base.slice(dot + 1) : "";
+  const jsonDocument = extension === "json" || (byExtension === undefined && (contentType ?? "").split(";")[0]!.trim().toLowerCase() === "application/json");
+  return jsonDocument ? { format, gzip, jsonDocument } : { format, gzip };
 }

@@ -5,6 +5,7 @@
  * committed. Subscribers filter on the message attributes without parsing the body.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from "@aws-sdk/client-sns";
+import type { BoundedPartitionList } from "./completion-event";
 
 /** Bumped when a field changes meaning; subscribers may filter on it. */
 export const PIPELINE_EVENT_VERSION = "1";
@@ -20,12 +21,15 @@ export interface EventSource {
   readonly versionId?: string;
 }
 
-export interface ProcessingCompletedEvent {
+/**
+ * `partitions` lists the partitions written under `processed/<dataset>/` (path such as
+ * `year=2026/month=11/day=20`, first file's key, rows, and file count when several), as many as fit
+ * in one SNS message; `partitionCount` counts them all and `partitionsOmitted` those left out.
+ */
+export interface ProcessingCompletedEvent extends BoundedPartitionList {
   readonly type: "processing.completed";
   readonly dataset: string;
   readonly source: EventSource;
-  /** Partition paths written under `processed/<dataset>/`, e.g. `year=2026/month=11/day=20`. */
-  readonly partitions: readonly string[];
   readonly rowsRead: number;
   readonly rowsWritten: number;
   readonly rowsRejected: number;

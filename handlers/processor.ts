@@ -19,6 +19,10 @@ import { PermanentError, isPermanent, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
 import { timeBudget, type PlannedObject } from "./time-budget";
 import { datasetPrefix } from "../storage/zones";
+import { MAX_S3_KEY_BYTES, boundedKeySegment } from "./s3-keys";
+
+/** Room for the dataset segment of a rejected-object key: the rest of the key takes under 130 bytes. */
+const MAX_DATASET_SEGMENT_BYTES = MAX_S3_KEY_BYTES - 256;
 
 export interface ProcessorDependencies {
   readonly s3: Pick<S3Client, "send">;
@@ -61,10 +65,14 @@ export function parseObjectLandedMessage(body: string): ObjectLandedMessage {
 /**
  * Key of the record kept in `rejected/` for an object version rejected whole: named like the
  * version's other outputs (`outputName`: a readable stem of at most 80 characters and a hash of
- * bucket, key and version), so it is replaced with the version and never exceeds S3's key length.
+ * bucket, key and version), so it is replaced with the version. The dataset segment comes from the
+ * message and is cut (with a hash) so the key stays within S3's 1,024 bytes of UTF-8 ("The object key
+ * name … with a maximum length of 1,024 bytes", Amazon S3 User Guide, "Naming Amazon S3 objects"): a
+ * longer key is refused with a 400 that reads as transient, so the message would go to the DLQ.
  */
 export function rejectedObjectKey(message: Pick<ObjectLandedMessage, "bucket" | "dataset" | "key" | "etag" | "versionId">): string {
-  return `${datasetPrefix("rejected", message.dataset || "_unknown")}_objects/${outputName(message)}.json`;
+  const dataset = boundedKeySegment(message.dataset || "_unknown", MAX_DATASET_SEGMENT_BYTES);
+  return `${datasetPrefix("rejected", dataset)}_objects/${outputName(message)}.json`;
 }
 
 /** Writes the whole-object rejection record of a message. */

@@ -1,154 +1,84 @@
 /**
- * Incremental readers of raw objects: JSON Lines and CSV with a header row. Both read a byte stream
- * chunk by chunk and call the visitor per record, awaiting it only when it returns a promise (the
- * visitor's way of applying backpressure while a row group is encoded and uploaded), so memory is
- * bounded by one chunk plus the visitor's buffers.
+ * Incremental readers of raw objects: which reader an object's bytes go to, and the visitor they
+ * call per record. Every reader reads a byte stream chunk by chunk and calls the visitor once per
+ * physical record (a record read or one rejected with its raw text), awaiting it only when it returns
+ * a promise (the visitor's way of applying backpressure while a row group is encoded and uploaded),
+ * so memory is bounded by one chunk, one record of at most `maxRecordBytes` and the visitor's buffers.
+ *
+ * - JSON Lines (`handlers/json-lines.ts`) and CSV (`handlers/csv-records.ts`) read the lines of the
+ *   line splitter (`handlers/line-splitter.ts`: endings, long lines, UTF-8, BOM).
+ * - A `.json` object whose first character is `[` is one JSON array of records
+ *   (`handlers/json-array.ts`).
  */
-import type { Readable } from "node:stream";
-import { parse as parseCsv, type CsvError, type Info } from "csv-parse";
-import type { Rejection } from "./coerce";
+import type { JsonText, Rejection } from "./coerce";
+import type { ColumnDefinition, RawFormat } from "./datasets";
+import { splitLines, withoutBom } from "./line-splitter";
+import { readJsonLines } from "./json-lines";
+import { readCsv } from "./csv-records";
+import { readJsonArray } from "./json-array";
+
+/**
+ * A record's text as read, for the coercer and for `rejected/`. Readers may reuse one object for every
+ * record (no allocation per row): use it within the call only.
+ */
+export interface RecordSource extends JsonText {
+  /** The text is the record's JSON, which the coercer reads again for the exact text of numbers and for keys written twice (false for CSV). */
+  readonly json: boolean;
+}
 
 export interface RecordVisitor {
-  /** A parsed record; `line` is the 1-based line where it starts in the decompressed object. */
-  record(record: Readonly<Record<string, unknown>>, line: number, raw: () => unknown): void | Promise<void>;
-  /** A record that could not even be parsed. */
-  unreadable(line: number, rejection: Rejection, raw: unknown): void | Promise<void>;
+  /** A parsed record. `line` is the 1-based line where it starts in the decompressed object. */
+  record(record: Readonly<Record<string, unknown>>, line: number, source: RecordSource): void | Promise<void>;
+  /** A record that could not be read, with its raw text (a long line's first KiB). */
+  unreadable(line: number, rejection: Rejection, raw: string): void | Promise<void>;
+}
+
+export interface ReaderOptions {
+  readonly format: RawFormat;
+  /** The object is a `.json` document: a top-level array is read element by element. */
+  readonly jsonDocument?: boolean;
+  /** Longest record (line, CSV record, array element) read, in bytes. */
+  readonly maxRecordBytes: number;
+  /** The dataset's columns (CSV maps its header to them). */
+  readonly columns: readonly ColumnDefinition[];
+}
+
+/** Default `maxRecordBytes`: `processorMaxRecordKb`'s default, 1 MiB. */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+/** The stream again, after reading ahead to its first non-whitespace byte (undefined when there is none). */
+async function firstByte(chunks: AsyncIterable<Buffer>): Promise<{ byte: number | undefined; chunks: AsyncIterable<Buffer> }> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let byte: number | undefined;
+  while (byte === undefined) {
+    const next = await iterator.next();
+    if (next.done) break;
+    seen.push(next.value);
+    byte = next.value.find((value) => value !== 32 && value !== 9 && value !== 10 && value !== 13);
+  }
+  const replay = async function* (): AsyncGenerator<Buffer> {
+    yield* seen;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  };
+  return { byte, chunks: replay() };
 }
 
 /**
- * Lines per `JSON.parse` call when the whole group is valid. 64 and 1024 measured the same as 256
- * within noise (4.3–4.7 CPU seconds per 200 MB of events, bench/processor.ts).
- */
-const JSON_LINES_PER_PARSE = 256;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * Reads JSON Lines. Blank lines are skipped and not counted as records; a `\r\n` ending is accepted.
+ * Reads an object's (decompressed) bytes and calls the visitor once per physical record.
  *
- * Lines are parsed in groups as one JSON array (`[l1,l2,…]`, the group's newlines turned into
- * commas): one `JSON.parse` call over many lines is markedly faster than one call per line
- * (bench/processor.ts). A group that does not parse as exactly one object per line (a bad line, a
- * blank line) is re-read line by line, so a bad line costs only its own group the fast path and is
- * reported with its own line number.
+ * @example
+ * ```ts
+ * await readRecords(decodedBytes(body, { declaredGzip }), { format: "csv", maxRecordBytes, columns: USERS.columns }, visitor);
+ * ```
  */
-export async function readJsonLines(input: Readable, visitor: RecordVisitor): Promise<void> {
-  input.setEncoding("utf8");
-  let carry = "";
-  let linesBefore = 0;
-
-  const parseOne = async (text: string, line: number): Promise<void> => {
-    const trimmed = text.endsWith("\r") ? text.slice(0, -1) : text;
-    if (trimmed.trim() === "") return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch (error) {
-      await visitor.unreadable(line, { reason: "malformed_json", detail: (error as Error).message }, trimmed);
-      return;
-    }
-    if (!isRecord(parsed)) {
-      await visitor.unreadable(line, { reason: "not_an_object", detail: `expected a JSON object, got ${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed}` }, trimmed);
-      return;
-    }
-    const outcome = visitor.record(parsed, line, () => trimmed);
-    if (outcome) await outcome;
-  };
-
-  /** `group` holds `count` lines separated by `\n`, the first being line `firstLine`. */
-  const parseGroup = async (group: string, firstLine: number, count: number): Promise<void> => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(`[${group.replaceAll("\n", ",")}]`);
-    } catch {
-      parsed = undefined;
-    }
-    if (!Array.isArray(parsed) || parsed.length !== count) {
-      const lines = group.split("\n");
-      for (let index = 0; index < lines.length; index++) await parseOne(lines[index]!, firstLine + index);
-      return;
-    }
-    let lines: string[] | undefined;
-    for (let index = 0; index < count; index++) {
-      const value: unknown = parsed[index];
-      if (!isRecord(value)) {
-        lines ??= group.split("\n");
-        await parseOne(lines[index]!, firstLine + index);
-        continue;
-      }
-      // The raw line is only needed for a rejected record: split the group once, on demand.
-      const outcome = visitor.record(value, firstLine + index, () => {
-        lines ??= group.split("\n");
-        const line = lines[index]!;
-        return line.endsWith("\r") ? line.slice(0, -1) : line;
-      });
-      if (outcome) await outcome;
-    }
-  };
-
-  for await (const chunk of input) {
-    const text = carry + (chunk as string);
-    let start = 0;
-    for (;;) {
-      let count = 0;
-      let end = -1;
-      let newline = text.indexOf("\n", start);
-      while (newline !== -1 && count < JSON_LINES_PER_PARSE) {
-        count += 1;
-        end = newline;
-        newline = text.indexOf("\n", newline + 1);
-      }
-      if (count === 0) break;
-      await parseGroup(text.slice(start, end), linesBefore + 1, count);
-      linesBefore += count;
-      start = end + 1;
-    }
-    carry = text.slice(start);
+export async function readRecords(bytes: AsyncIterable<Buffer>, options: ReaderOptions, visitor: RecordVisitor): Promise<void> {
+  const { maxRecordBytes } = options;
+  if (options.format === "csv") return readCsv(splitLines(bytes, { maxLineBytes: maxRecordBytes }), { columns: options.columns, maxRecordBytes }, visitor);
+  if (options.jsonDocument) {
+    const peeked = await firstByte(withoutBom(bytes));
+    if (peeked.byte === 0x5b /* [ */) return readJsonArray(peeked.chunks, { maxRecordBytes }, visitor);
+    return readJsonLines(splitLines(peeked.chunks, { maxLineBytes: maxRecordBytes }), visitor);
   }
-  if (carry !== "") await parseGroup(carry, linesBefore + 1, 1);
-}
-
-/**
- * Reads CSV with a header row (RFC 4180 quoting, quoted fields may span lines) with csv-parse, the
- * well-kept streaming parser (no dependencies). Empty cells are missing values. A row whose field
- * count differs from the header's, or whose quoting is broken, is reported as `malformed_csv`.
- */
-export async function readCsv(input: Readable, visitor: RecordVisitor): Promise<void> {
-  const parser = parseCsv({ bom: true, info: true, relax_column_count: true, skip_records_with_error: true, skip_empty_lines: true });
-  const skipped: { line: number; rejection: Rejection; raw: unknown }[] = [];
-  parser.on("skip", (error: CsvError & { lines?: number; record?: unknown }) => {
-    skipped.push({ line: error.lines ?? 0, rejection: { reason: "malformed_csv", detail: error.message }, raw: error.record ?? null });
-  });
-  input.on("error", (error) => parser.destroy(error));
-  input.pipe(parser);
-  let header: string[] | undefined;
-  for await (const entry of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-    for (const skip of skipped.splice(0)) await visitor.unreadable(skip.line, skip.rejection, skip.raw);
-    const { record: fields, info } = entry;
-    if (header === undefined) {
-      header = fields.map((name) => name.trim());
-      continue;
-    }
-    const line = info.lines - countLineBreaks(fields);
-    if (fields.length !== header.length) {
-      await visitor.unreadable(line, { reason: "malformed_csv", detail: `expected ${header.length} fields as in the header, got ${fields.length}` }, fields);
-      continue;
-    }
-    const record: Record<string, string> = {};
-    for (let index = 0; index < header.length; index++) record[header[index]!] = fields[index]!;
-    const outcome = visitor.record(record, line, () => record);
-    if (outcome) await outcome;
-  }
-  for (const skip of skipped.splice(0)) await visitor.unreadable(skip.line, skip.rejection, skip.raw);
-}
-
-/** csv-parse reports the line where a record ends; quoted fields with line breaks move the start up. */
-function countLineBreaks(fields: readonly string[]): number {
-  let breaks = 0;
-  for (const field of fields) {
-    for (let at = field.indexOf("\n"); at !== -1; at = field.indexOf("\n", at + 1)) breaks += 1;
-  }
-  return breaks;
+  return readJsonLines(splitLines(bytes, { maxLineBytes: maxRecordBytes }), visitor);
 }

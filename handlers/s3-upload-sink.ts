@@ -11,7 +11,9 @@
  * one part in flight while the next one fills, so memory stays at two parts. No encryption header
  * is sent: the bucket's default encryption (SSE-KMS with the lake key) applies, which the lake's
  * bucket policy accepts. `abort` cancels the multipart upload, so a failed conversion leaves no
- * object and no stored parts.
+ * object and no stored parts. `stage` uploads what is buffered as the last part without completing
+ * the upload (a multipart upload's last part may be smaller than 5 MiB), so a file closed early holds
+ * no memory and still becomes visible only at `end`.
  */
 import {
   AbortMultipartUploadCommand,
@@ -22,7 +24,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { ByteSink } from "./parquet";
+import type { StagingSink } from "./partition-writers";
 
 /** S3's smallest part (all parts but the last), 5 MiB (Amazon S3 multipart upload limits). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -78,7 +80,7 @@ function partBuffer(): { add(chunk: Uint8Array): void; readonly bytes: number; t
  * await sink.end(); // or sink.abort() on failure
  * ```
  */
-export function s3UploadSink(s3: Pick<S3Client, "send">, target: S3UploadTarget): ByteSink {
+export function s3UploadSink(s3: Pick<S3Client, "send">, target: S3UploadTarget): StagingSink & { stage(): Promise<void> } {
   const partSize = Math.max(target.partSize ?? DEFAULT_PART_BYTES, MIN_PART_BYTES);
   const buffer = partBuffer();
   const parts: CompletedPart[] = [];
@@ -114,11 +116,19 @@ export function s3UploadSink(s3: Pick<S3Client, "send">, target: S3UploadTarget)
     });
   };
 
+  let staged = false;
   return {
     async write(bytes) {
       if (failed !== undefined) throw failed;
+      if (staged) throw new Error(`Write after stage to ${target.key}`);
       buffer.add(bytes);
       if (buffer.bytes >= partSize) await sendPart(buffer.take());
+    },
+    async stage() {
+      staged = true;
+      if (buffer.bytes > 0 || parts.length === 0) await sendPart(buffer.take());
+      await inFlight;
+      if (failed !== undefined) throw failed;
     },
     async end() {
       if (uploadId === undefined && parts.length === 0) {

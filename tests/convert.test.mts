@@ -448,7 +448,7 @@ describe("convertRecords", () => {
       { user_id: 2, email: "b@example.com", name: 'Line one\nline two "quoted"', country: null, signup_timestamp: null },
     ]);
     const rejected = store.objects.get("rejected/users/year=2026/month=11/day=20/n.jsonl")!.toString().trim().split("\n").map((line) => JSON.parse(line));
-    // csv-parse reports unparsable rows as soon as it meets them: compare in line order
+    // compare in line order
     const byLine = rejected.map(({ line_number, reason, column }) => ({ line_number, reason, column })).sort((left, right) => left.line_number - right.line_number);
     expect(byLine).toEqual([
       { line_number: 5, reason: "invalid_value", column: "user_id" },

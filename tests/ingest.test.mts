@@ -49,7 +49,15 @@ describe("messagesFromS3Event", () => {
       { bucket: "lake", key: "raw/users/empty.csv", size: 0, etag: "etag2", eventTime: "2026-11-20T10:00:00.000Z", dataset: "users", change: "created", sequencer: "0055AED6DCD90281E6" },
     ]);
     expect(skipped).toBe(2);
-    expect(logger.lines.map((line) => line.message)).toEqual(["Skipping folder marker", "Skipping object outside raw/<dataset>/"]);
+    expect(logger.lines.map((line) => line.message)).toEqual(["Skipping folder marker", "Object landed outside raw/<dataset>/; it will not be processed"]);
+  });
+
+  test("a file directly under raw/ is reported at error level, so the error-log alarm fires", () => {
+    const logger = recordingLogger();
+    messagesFromS3Event(s3ObjectCreatedEvent("lake", [{ key: "raw/loose.json", size: 5 }]), logger);
+    expect(logger.lines).toEqual([
+      { level: "error", message: "Object landed outside raw/<dataset>/; it will not be processed", attributes: { key: "raw/loose.json", registered: ["events", "users"] } },
+    ]);
   });
 
   test("announces a deletion or a delete marker as a removal of the key, with its sequencer", () => {

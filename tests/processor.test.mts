@@ -150,7 +150,11 @@ describe("the processor against S3 (moto)", () => {
       rowsRead: 4,
       rowsWritten: 3,
       rowsRejected: 1,
-      partitions: ["year=2026/month=11/day=20", "year=2026/month=11/day=21"],
+      partitions: [
+        { partition: "year=2026/month=11/day=20", key: expect.stringMatching(/^processed\/events\/year=2026\/month=11\/day=20\/.+\.parquet$/), rows: 1 },
+        { partition: "year=2026/month=11/day=21", key: expect.stringMatching(/^processed\/events\/year=2026\/month=11\/day=21\/.+\.parquet$/), rows: 2 },
+      ],
+      partitionCount: 2,
       replacedOutputs: 0,
     });
   });
@@ -283,8 +287,8 @@ describe("the processor against S3 (moto)", () => {
     expect(await keysUnder("rejected/events/year=")).toHaveLength(1);
     expect(outcome.logs).toContain('"RowsWritten"');
     expect(outcome.logs).toContain('"message":"Converted object"');
-    // csv-parse and hyparquet-writer are not in the Lambda runtime: they must be packed
-    for (const dependency of ["csv-parse", "hyparquet-writer", "hyparquet", "hysnappy"]) {
+    // hyparquet-writer is not in the Lambda runtime: it must be packed
+    for (const dependency of ["hyparquet-writer", "hyparquet", "hysnappy"]) {
       expect(upload.packedPaths.some((path) => path.replace(/\\/g, "/").endsWith(`node_modules/${dependency}`))).toBe(true);
     }
   });
