@@ -10,6 +10,7 @@ import { Messaging } from "./messaging";
 import { Compute } from "./compute";
 import { Analytics } from "./analytics";
 import { Observability } from "./observability";
+import { HeavyConversion } from "./heavy";
 
 const settings = loadSettings();
 const name = "datalake";
@@ -17,6 +18,20 @@ const name = "datalake";
 const network = new Network(name, { settings: settings.network, stack: settings.stack, logRetentionDays: settings.logRetentionDays });
 const storage = new Storage(name, { settings: settings.storage });
 const messaging = new Messaging(name, { settings: settings.messaging, kmsKeyArn: storage.kmsKeyArn });
+const heavy = new HeavyConversion(name, {
+  settings: settings.glue,
+  stack: settings.stack,
+  logRetentionDays: settings.logRetentionDays,
+  lakeBucketName: storage.lakeBucketName,
+  lakeBucketArn: storage.lakeBucketArn,
+  kmsKeyArn: storage.kmsKeyArn,
+  privateSubnetIds: network.privateSubnetIds,
+  availabilityZones: settings.network.availabilityZones,
+  glueSecurityGroupId: network.glueSecurityGroupId,
+  processingQueueUrl: messaging.processingQueueUrl,
+  processingQueueArn: messaging.processingQueueArn,
+  alertsTopicArn: messaging.alertsTopicArn,
+});
 const compute = new Compute(name, {
   settings: settings.compute,
   logRetentionDays: settings.logRetentionDays,
@@ -29,6 +44,7 @@ const compute = new Compute(name, {
   ingestFailuresQueueArn: messaging.ingestFailuresQueueArn,
   processingQueueArn: messaging.processingQueueArn,
   pipelineEventsTopicArn: messaging.pipelineEventsTopicArn,
+  heavy: { jobName: heavy.jobName, thresholdBytes: settings.glue.heavyObjectThresholdBytes },
 });
 const analytics = new Analytics(name, {
   settings: settings.analytics,
@@ -57,6 +73,7 @@ const observability = new Observability(name, {
   curatedFailureQueueName: analytics.curatedJobFailureQueueName,
   curatedScheduleRuleName: analytics.curatedScheduleRuleName,
   workgroupName: analytics.workgroupName,
+  heavy: { failureQueueName: heavy.failureQueueName, runsRuleName: heavy.runsRuleName, failuresRuleName: heavy.failuresRuleName },
 });
 
 export const environment = settings.environment;
@@ -91,6 +108,8 @@ export const athenaWorkgroupName = analytics.workgroupName;
 export const curatedJobFunctionName = analytics.curatedJobFunctionName;
 export const curatedJobFailureQueueName = analytics.curatedJobFailureQueueName;
 export const curatedScheduleRuleName = analytics.curatedScheduleRuleName;
+export const glueJobName = heavy.jobName;
+export const glueFailureQueueName = heavy.failureQueueName;
 export const dashboardName = observability.dashboardName;
 export const pipelineUnhealthyAlarmArn = observability.pipelineUnhealthyAlarmArn;
 export const rawPrefix = pulumi.output(storage.zones.raw);

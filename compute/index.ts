@@ -28,6 +28,8 @@ export interface ComputeArgs {
   readonly processingQueueArn: pulumi.Input<string>;
   /** The processor publishes one completion event per converted object here. */
   readonly pipelineEventsTopicArn: pulumi.Input<string>;
+  /** The heavy path: the Glue job the processor hands objects at or above the threshold to. */
+  readonly heavy: { readonly jobName: pulumi.Input<string>; readonly thresholdBytes: number };
 }
 
 /** What observability takes from compute. */
@@ -157,14 +159,23 @@ export class Compute extends pulumi.ComponentResource implements ComputeOutputs 
     const processorFunction = computeFunction("processor", settings.processor, {
       description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
       policy: pulumi
-        .all([args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn])
-        .apply(([lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn]) =>
-          processorPolicy({ lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, tracing: settings.tracing }),
+        .all([context, args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn, args.heavy.jobName])
+        .apply(([ctx, lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, jobName]) =>
+          processorPolicy({
+            lakeBucketArn,
+            glueJobArn: `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:job/${jobName}`,
+            processingQueueArn,
+            pipelineEventsTopicArn,
+            kmsKeyArn,
+            tracing: settings.tracing,
+          }),
         ),
       environment: {
         [FUNCTION_ENV.lakeBucket]: args.lakeBucketName,
         [FUNCTION_ENV.pipelineEventsTopicArn]: args.pipelineEventsTopicArn,
         [FUNCTION_ENV.planningMbPerSecond]: String(settings.processor.planningMbPerSecond),
+        [FUNCTION_ENV.glueJobName]: args.heavy.jobName,
+        [FUNCTION_ENV.heavyThresholdBytes]: String(args.heavy.thresholdBytes),
         // V8 heap capped below the function's memory (see compute/node-options.ts).
         NODE_OPTIONS: processorNodeOptions(settings.processor.memoryMb),
       },

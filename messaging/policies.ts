@@ -78,8 +78,8 @@ export function accountOnlyTopicPolicy(args: TopicPolicyArgs): PolicyDocument {
 }
 
 /**
- * The alerts topic: the account's principals, and CloudWatch alarms of this account (and region),
- * may publish; TLS required. The topic's key must also let `cloudwatch.amazonaws.com` use it
+ * The alerts topic: the account's principals, CloudWatch alarms and EventBridge rules of this account
+ * (and region) may publish; TLS required. EventBridge delivers the Glue job's failed runs. The topic's key must also let `cloudwatch.amazonaws.com` use it
  * (`kms:GenerateDataKey*`, `kms:Decrypt`): the lake key's policy in `storage/policies.ts` grants that.
  *
  * @example
@@ -102,7 +102,41 @@ export function alertsTopicPolicy(args: TopicPolicyArgs & { readonly region: str
         ArnLike: { "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:${args.accountId}:alarm:*` },
       },
     },
+    {
+      Sid: "EventBridgeRulesOfThisAccountPublish",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["sns:Publish"],
+      Resource: args.topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": args.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${args.partition}:events:${args.region}:${args.accountId}:rule/*` },
+      },
+    },
     ...denies,
+  );
+}
+
+/**
+ * A failure queue EventBridge delivers to: only the given rule of this account may send, over TLS.
+ * The queue's key must also let `events.amazonaws.com` use it (storage/policies.ts).
+ *
+ * @example
+ * ```ts
+ * queueFromRulePolicy({ queueArn: "arn:aws:sqs:eu-west-1:123456789012:glue-failures", ruleArn: "arn:aws:events:eu-west-1:123456789012:rule/glue-failed" });
+ * ```
+ */
+export function queueFromRulePolicy(args: { readonly queueArn: string; readonly ruleArn: string }): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "AllowFailureRule",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sqs:SendMessage",
+      Resource: args.queueArn,
+      Condition: { ArnEquals: { "aws:SourceArn": args.ruleArn } },
+    },
+    denyInsecureTransport("sqs:*", [args.queueArn]),
   );
 }
 

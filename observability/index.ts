@@ -46,6 +46,8 @@ export interface ObservabilityArgs {
   readonly curatedFailureQueueName: pulumi.Input<string>;
   readonly curatedScheduleRuleName: pulumi.Input<string>;
   readonly workgroupName: pulumi.Input<string>;
+  /** The heavy path's failure queue and the rules matching its finished and failed runs. */
+  readonly heavy: { readonly failureQueueName: pulumi.Input<string>; readonly runsRuleName: pulumi.Input<string>; readonly failuresRuleName: pulumi.Input<string> };
 }
 
 export interface ObservabilityOutputs {
@@ -102,6 +104,8 @@ export class Observability extends pulumi.ComponentResource implements Observabi
       curatedFailureQueueName: args.curatedFailureQueueName,
       curatedScheduleRuleName: args.curatedScheduleRuleName,
       workgroupName: args.workgroupName,
+      glueFailureQueueName: args.heavy.failureQueueName,
+      glueFailuresRuleName: args.heavy.failuresRuleName,
       metricsNamespace: namespace,
       datasets: DATASET_NAMES,
     });
@@ -165,6 +169,9 @@ export class Observability extends pulumi.ComponentResource implements Observabi
             ingestFailuresQueueName: args.ingestFailuresQueueName,
             curatedFailureQueueName: args.curatedFailureQueueName,
             workgroupName: args.workgroupName,
+            glueFailureQueueName: args.heavy.failureQueueName,
+            glueRunsRuleName: args.heavy.runsRuleName,
+            glueFailuresRuleName: args.heavy.failuresRuleName,
           })
           .apply((resolved) =>
             JSON.stringify(
@@ -178,6 +185,9 @@ export class Observability extends pulumi.ComponentResource implements Observabi
                 curatedFailureQueueName: resolved.curatedFailureQueueName,
                 workgroupName: resolved.workgroupName,
                 datasets: DATASET_NAMES,
+                glueFailureQueueName: resolved.glueFailureQueueName,
+                glueRunsRuleName: resolved.glueRunsRuleName,
+                glueFailuresRuleName: resolved.glueFailuresRuleName,
               }),
             ),
           ),

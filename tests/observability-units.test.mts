@@ -35,6 +35,8 @@ const names = (stack: string): PipelineNames<string> => ({
   curatedFailureQueueName: `${stack}-curated-failures-q`,
   curatedScheduleRuleName: `${stack}-curated-schedule`,
   workgroupName: `${stack}-wg`,
+  glueFailureQueueName: `${stack}-glue-failures-q`,
+  glueFailuresRuleName: `${stack}-glue-failures-rule`,
   metricsNamespace: metricsNamespace(stack),
   datasets: DATASET_NAMES,
 });
@@ -276,6 +278,9 @@ describe("dashboard body", () => {
     curatedFailureQueueName: "q-curated-failures",
     workgroupName: "wg-dev",
     datasets: ["events", "users"],
+    glueFailureQueueName: "q-glue-failures",
+    glueRunsRuleName: "rule-glue-runs",
+    glueFailuresRuleName: "rule-glue-failures",
   };
   const body = JSON.parse(JSON.stringify(dashboardBody(dashboardNames))) as { widgets: { x: number; y: number; width: number; height: number; properties: { title: string; metrics: unknown[][] } }[] };
   const metricLines = body.widgets.flatMap((widget) => widget.properties.metrics);

@@ -45,6 +45,8 @@ export interface LocalGlueRun {
   /** Seconds to start the Spark session, and of the whole run (the session included). */
   readonly sessionSeconds: number;
   readonly seconds: number;
+  /** CPU seconds of the run's processes (driver, JVM, Python workers; 0 off Linux). */
+  readonly cpuSeconds: number;
 }
 
 /** Where the run reads objects and writes outputs: local folders, or an S3 endpoint. */
