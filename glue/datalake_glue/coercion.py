@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Union
 
@@ -51,6 +52,7 @@ INVALID = _Invalid()
 FieldCoercer = Callable[[Any], Union[Coerced, _Invalid]]
 
 MILLIS_PER_DAY = 86_400_000
+_CANONICAL_UTC = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{3}))?Z")
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -149,6 +151,7 @@ class _Coercers:
 
     def __init__(self, rules: Coercion) -> None:
         self.rules = rules
+        self.day_starts: dict[str, int | _Invalid] = {}
         self.integer_text = compile_js_regex(rules.integer.source, rules.integer.flags)
         self.timestamp_text = compile_js_regex(rules.timestamp.source, rules.timestamp.flags)
         self.date_text = compile_js_regex(rules.date.source, rules.date.flags)
@@ -178,8 +181,32 @@ class _Coercers:
     def timestamp(self, value: Any) -> Coerced | _Invalid:
         if not isinstance(value, str):
             return INVALID
-        canonical = _canonical_utc_timestamp(value)
+        canonical = self._canonical_utc_timestamp(value)
         return canonical if canonical is not None else self._general_timestamp(value)
+
+    def _canonical_utc_timestamp(self, text: str) -> Coerced | _Invalid | None:
+        """handlers/coerce.ts `canonicalUtcTimestamp`: ``YYYY-MM-DDTHH:MM:SS[.sss]Z``; None for other forms
+        (the general parser rejects those whose digits are not digits, as the TypeScript's fast path does).
+
+        It computes the day with ``Date.UTC``, which reads years 0 to 99 as 1900 + year: kept, for parity.
+        Days are cached (one file holds few).
+        """
+        match = _CANONICAL_UTC.fullmatch(text)
+        if match is None:
+            return None
+        day_start = self.day_starts.get(text[:10])
+        if day_start is None:
+            year, month, day = int(match[1]), int(match[2]), int(match[3])
+            day_start = _js_date_utc_days(year, month, day) * MILLIS_PER_DAY if valid_calendar_day(year, month, day) else INVALID
+            if len(self.day_starts) >= 4096:
+                self.day_starts.clear()
+            self.day_starts[text[:10]] = day_start
+        if day_start is INVALID:
+            return INVALID
+        hour, minute, second = int(match[4]), int(match[5]), int(match[6])
+        if hour > 23 or minute > 59 or second > 59:
+            return INVALID
+        return day_start + hour * 3_600_000 + minute * 60_000 + second * 1000 + (int(match[7]) if match[7] else 0)  # type: ignore[operator]
 
     def _general_timestamp(self, value: str) -> Coerced | _Invalid:
         match = self.timestamp_text(js_trim(value))
@@ -241,32 +268,6 @@ def _offset_minutes(zone: Optional[str]) -> Optional[int]:
     if hours > 23 or minutes > 59:
         return None
     return (hours * 60 + minutes) * (-1 if zone[0] == "-" else 1)
-
-
-def _canonical_utc_timestamp(text: str) -> Coerced | _Invalid | None:
-    """handlers/coerce.ts `canonicalUtcTimestamp`: ``YYYY-MM-DDTHH:MM:SS[.sss]Z``; None for other forms.
-
-    It computes the day with ``Date.UTC``, which reads years 0 to 99 as 1900 + year: kept, for parity.
-    """
-    length = len(text)
-    # A non-ASCII text is never canonical; the general parser rejects it just as this one would.
-    if length not in (20, 24) or not text.isascii() or text[-1] != "Z":
-        return None
-    if text[4] != "-" or text[7] != "-" or text[10] != "T" or text[13] != ":" or text[16] != ":":
-        return None
-    if length == 24 and text[19] != ".":
-        return None
-    digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19] + (text[20:23] if length == 24 else "")
-    if not digits.isdigit():
-        return INVALID
-    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
-    if not valid_calendar_day(year, month, day):
-        return INVALID
-    hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
-    if hour > 23 or minute > 59 or second > 59:
-        return INVALID
-    millis = int(text[20:23]) if length == 24 else 0
-    return _js_date_utc_days(year, month, day) * MILLIS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis
 
 
 def describe(value: Any, rules: Coercion) -> str:

@@ -8,8 +8,9 @@ only, as the processor splits them. JSON Lines objects are split across tasks (a
 CSV objects are read by one task each, in order (a quoted field may span lines). Records are parsed
 and coerced in Python (``readers``, ``coercion``) with the rules of the contract, then rows are
 shuffled so that each (object, day) lands in one task and becomes one Parquet file, as the
-processor writes one file per day. Line numbers are only needed for rejected records: each task
-counts its lines, and the driver turns task-local numbers into the object's line numbers.
+processor writes one file per day. It is one Spark pass: what the rows cannot carry (each task's
+line count, rows per day and rejected records) goes to a small side file per task
+(``SideFiles``), and the driver finishes it, turning task-local line numbers into the object's.
 
 Example::
 
@@ -19,11 +20,14 @@ Example::
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
@@ -56,8 +60,6 @@ SESSION_SETTINGS = {
 
 #: Hadoop's text input splits on this only (by default it also splits on a lone ``\\r``).
 RECORD_DELIMITER = "\n"
-
-ROW, REJECTED, LINES = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -149,24 +151,75 @@ def _typed(column: Column) -> Any:
     return F.col(column.name)
 
 
-def _day_key(millis: int) -> int:
-    """The UTC day of an instant as YYYYMMDD."""
-    from datetime import date, timedelta
-
-    day = date(1970, 1, 1) + timedelta(days=millis // MILLIS_PER_DAY)
+def _day_key(epoch_day: int) -> int:
+    """A UTC day (days since 1970-01-01) as YYYYMMDD."""
+    day = date(1970, 1, 1) + timedelta(days=epoch_day)
     return day.year * 10_000 + day.month * 100 + day.day
 
 
-def _parse_partition(contract: Contract, dataset: Dataset, source: SourceInput, task: int, lines: Iterable[str]) -> Iterator[tuple[Any, ...]]:
-    """Parses and coerces one task's lines. Emits rows, rejected records and the task's line count.
+class SideFiles:
+    """Small files the tasks write next to Spark's output (their line counts, row counts and rejected
+    records) and the driver reads back: a local folder, or an S3 prefix (boto3 on Glue's executors).
+    Picklable: it holds only where, and opens its client in the process that uses it."""
 
-    ``(ROW, src, day, *values)``; ``(REJECTED, src, task, line, seq, json_without_line)``;
-    ``(LINES, src, task, count)``. Rejected lines are finished by the driver once line numbers are known.
+    def __init__(self, root: str, region: Optional[str] = None) -> None:
+        self.root = root.rstrip("/") + "/"
+        self.region = region
+
+    def _s3(self) -> Any:
+        import boto3
+
+        return boto3.client("s3", **({"region_name": self.region} if self.region else {}))
+
+    def _bucket_prefix(self) -> tuple[str, str]:
+        parsed = urlparse(self.root)
+        return parsed.netloc, parsed.path.lstrip("/")
+
+    def uri(self, name: str) -> str:
+        return self.root + name
+
+    def write(self, name: str, text: str) -> None:
+        if self.root.startswith("s3://"):
+            bucket, prefix = self._bucket_prefix()
+            self._s3().put_object(Bucket=bucket, Key=prefix + name, Body=text.encode("utf-8"))
+            return
+        path = Path(urlparse(self.root).path) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def read_all(self, suffix: str) -> list[str]:
+        """The texts of every file whose name ends with ``suffix``."""
+        if self.root.startswith("s3://"):
+            bucket, prefix = self._bucket_prefix()
+            client, texts = self._s3(), []
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    if item["Key"].endswith(suffix):
+                        texts.append(client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode("utf-8"))
+            return texts
+        folder = Path(urlparse(self.root).path)
+        return [path.read_text(encoding="utf-8") for path in sorted(folder.glob(f"*{suffix}"))] if folder.is_dir() else []
+
+
+TASK_SUFFIX = ".task.json"
+
+
+def _parse_partition(
+    contract: Contract, dataset: Dataset, source: SourceInput, task: int, lines: Iterable[str], side: SideFiles
+) -> Iterator[tuple[Any, ...]]:
+    """Parses and coerces one task's lines; yields its rows ``(src, day, *values)``.
+
+    What only the driver can finish goes to a side file when the task's lines are exhausted: the
+    task's line count (line numbers are the object's only once every earlier task's count is known),
+    its rows per day, and its rejected records, as ``[task-local line, order, JSON text with a line
+    placeholder]``. A retried task rewrites the same file.
     """
     coerce = record_coercer(dataset, contract.coercion)
     partition_index = dataset.partition_index
     map_indices = [index for index, column in enumerate(dataset.columns) if column.type == "map<string,string>"]
     day_cache: dict[int, int] = {}
+    rows_per_day: dict[int, int] = {}
+    rejected: list[tuple[int, int, str]] = []
     count = 0
     seq = 0
 
@@ -189,21 +242,21 @@ def _parse_partition(contract: Contract, dataset: Dataset, source: SourceInput, 
                 if partition_index < 0:
                     day = 0
                 else:
-                    millis = values[partition_index]
-                    assert isinstance(millis, int)
-                    epoch_day = millis // MILLIS_PER_DAY
-                    day = day_cache.get(epoch_day) or day_cache.setdefault(epoch_day, _day_key(millis))
+                    epoch_day = values[partition_index] // MILLIS_PER_DAY  # type: ignore[operator]
+                    day = day_cache.get(epoch_day) or day_cache.setdefault(epoch_day, _day_key(epoch_day))
                 for index in map_indices:
                     entries = values[index]
                     if isinstance(entries, dict):
                         values[index] = list(entries.items())  # type: ignore[call-overload]
-                yield (ROW, source.index, day, *values)
+                rows_per_day[day] = rows_per_day.get(day, 0) + 1
+                yield (source.index, day, *values)
                 continue
             assert rejection is not None
-            yield (REJECTED, source.index, task, item.line, seq, rejected_line(contract, source.source_key, rejection, item.raw))
+            rejected.append((item.line, seq, rejected_line(contract, source.source_key, rejection, item.raw)))
         else:
-            yield (REJECTED, source.index, task, item.line, seq, rejected_line(contract, source.source_key, item.rejection, item.raw))
-    yield (LINES, source.index, task, count)
+            rejected.append((item.line, seq, rejected_line(contract, source.source_key, item.rejection, item.raw)))
+    summary = {"src": source.index, "task": task, "lines": count, "rows": rows_per_day, "rejected": rejected}
+    side.write(f"{source.index:05d}-{task:05d}{TASK_SUFFIX}", json.dumps(summary))
 
 
 def _lines_rdd(spark: SparkSession, source: SourceInput) -> Any:
@@ -245,68 +298,60 @@ def _staged_files(directory: str, suffix: str) -> Iterator[tuple[dict[str, str],
         yield values, name
 
 
-def convert_dataset(spark: SparkSession, contract: Contract, dataset: Dataset, sources: Sequence[SourceInput], staging: str) -> dict[int, StagedObject]:
-    """Converts objects of one dataset; stages their Parquet and rejected records under ``staging``."""
+def convert_dataset(
+    spark: SparkSession, contract: Contract, dataset: Dataset, sources: Sequence[SourceInput], staging: str, region: Optional[str] = None
+) -> dict[int, StagedObject]:
+    """Converts objects of one dataset in one Spark pass; stages their Parquet and rejected records under ``staging``."""
+    root = staging.rstrip("/")
+    side = SideFiles(f"{root}/tasks/{dataset.name}", region)
     rdds = [
         _lines_rdd(spark, source).mapPartitionsWithIndex(
-            lambda task, lines, source=source: _parse_partition(contract, dataset, source, task, lines)
+            lambda task, lines, source=source: _parse_partition(contract, dataset, source, task, lines, side)
         )
         for source in sources
     ]
-    parsed = spark.sparkContext.union(rdds).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        rows = parsed.filter(lambda item: item[0] == ROW).map(lambda item: item[1:])
-        frame = spark.createDataFrame(rows, _raw_schema(dataset), verifySchema=False)
-        typed = frame.select("_src", "_day", *[_typed(column) for column in dataset.columns])
-        rows_dir = f"{staging.rstrip('/')}/rows/{dataset.name}"
-        typed.repartition("_src", "_day").write.mode("overwrite").partitionBy("_src", "_day").parquet(rows_dir)
+    frame = spark.createDataFrame(spark.sparkContext.union(rdds), _raw_schema(dataset), verifySchema=False)
+    typed = frame.select("_src", "_day", *[_typed(column) for column in dataset.columns])
+    rows_dir = f"{root}/rows/{dataset.name}"
+    typed.repartition("_src", "_day").write.mode("overwrite").partitionBy("_src", "_day").parquet(rows_dir)
 
-        counts = [item[1:] for item in parsed.filter(lambda item: item[0] == LINES).collect()]
-        offsets = spark.sparkContext.broadcast(_line_offsets(counts))
-        # (src, task, seq, line text) with the object's line number in place of the placeholder.
-        rejected = parsed.filter(lambda item: item[0] == REJECTED).map(
-            lambda item: (item[1], item[2], item[4], item[5].replace(LINE_PLACEHOLDER, str(item[3] + offsets.value[(item[1], item[2])])))
-        )
-        rejected_frame = spark.createDataFrame(rejected, "_src int, task int, seq int, line string")
-        rejected_dir = f"{staging.rstrip('/')}/rejected/{dataset.name}"
-        (
-            rejected_frame.repartition("_src")
-            .sortWithinPartitions("_src", "task", "seq")
-            .select("_src", "line")
-            .write.mode("overwrite")
-            .partitionBy("_src")
-            .text(rejected_dir)
-        )
-
-        tallies = parsed.map(lambda item: (item[0], item[1], item[2] if item[0] == ROW else 0)).countByValue()
-    finally:
-        parsed.unpersist()
-
+    summaries = [json.loads(text) for text in side.read_all(TASK_SUFFIX)]
+    offsets = _line_offsets((summary["src"], summary["task"], summary["lines"]) for summary in summaries)
     staged = {source.index: StagedObject() for source in sources}
-    for (kind, src, day), count in tallies.items():
-        if kind == ROW:
+    row_counts: dict[tuple[int, int], int] = {}
+    rejected: dict[int, list[tuple[int, int, str]]] = {}
+    for summary in summaries:
+        src, task = summary["src"], summary["task"]
+        for day, count in summary["rows"].items():
+            row_counts[(src, int(day))] = row_counts.get((src, int(day)), 0) + count
             staged[src].rows_written += count
-        elif kind == REJECTED:
-            staged[src].rows_rejected += count
-    for src, item in staged.items():
+        offset = offsets[(src, task)]
+        for line, seq, text in summary["rejected"]:
+            rejected.setdefault(src, []).append((task, seq, text.replace(LINE_PLACEHOLDER, str(line + offset))))
+    for src, entries in rejected.items():
+        entries.sort()
+        name = f"rejected-{src:05d}.jsonl"
+        SideFiles(f"{root}/rejected/{dataset.name}", region).write(name, "".join(f"{text}\n" for _, _, text in entries))
+        staged[src].rows_rejected = len(entries)
+        staged[src].rejected_file = SideFiles(f"{root}/rejected/{dataset.name}", region).uri(name)
+    for item in staged.values():
         item.rows_read = item.rows_written + item.rows_rejected
-    row_counts = {(src, day): count for (kind, src, day), count in tallies.items() if kind == ROW}
     for values, name in _staged_files(rows_dir, ".parquet"):
         src, day = int(values["_src"]), int(values["_day"])
         partition = "" if dataset.partition_index < 0 else contract.partition(day // 10_000, day // 100 % 100, day % 100)
         if partition in staged[src].partitions:
             raise RuntimeError(f"two staged files for object {src} partition {partition!r}: the shuffle did not group them")
         staged[src].partitions[partition] = StagedPartition(rows=row_counts[(src, day)], file=name)
-    for values, name in _staged_files(rejected_dir, ".txt"):
-        staged[int(values["_src"])].rejected_file = name
     return staged
 
 
-def convert_sources(spark: SparkSession, contract: Contract, sources: Sequence[SourceInput], staging: str) -> dict[int, StagedObject]:
-    """Converts objects of any datasets (one Spark pass per dataset)."""
+def convert_sources(
+    spark: SparkSession, contract: Contract, sources: Sequence[SourceInput], staging: str, region: Optional[str] = None
+) -> dict[int, StagedObject]:
+    """Converts objects of any datasets (one Spark pass per dataset); ``region`` for S3 staging."""
     staged: dict[int, StagedObject] = {}
     for name in sorted({source.dataset for source in sources}):
         dataset = contract.dataset(name)
         of_dataset = [source for source in sources if source.dataset == name]
-        staged.update(convert_dataset(spark, contract, dataset, of_dataset, staging))
+        staged.update(convert_dataset(spark, contract, dataset, of_dataset, staging, region))
     return staged

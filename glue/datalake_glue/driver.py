@@ -70,11 +70,11 @@ def is_unreadable_gzip(error: BaseException) -> bool:
 
 
 def _convert_isolating(
-    spark: SparkSession, contract: Contract, sources: Sequence[SourceInput], staging: str, log: Log
+    spark: SparkSession, contract: Contract, sources: Sequence[SourceInput], staging: str, log: Log, region: Optional[str]
 ) -> dict[int, StagedObject | ObjectRejected]:
     """All sources in one pass; if that fails, each on its own, so a bad object fails alone."""
     try:
-        return dict(convert_sources(spark, contract, sources, f"{staging.rstrip('/')}/all"))
+        return dict(convert_sources(spark, contract, sources, f"{staging.rstrip('/')}/all", region))
     except Exception as error:  # Py4J and Spark errors carry the executor's exception as text
         if len(sources) == 1:
             if is_unreadable_gzip(error):
@@ -83,7 +83,7 @@ def _convert_isolating(
         log("Run failed as a whole; converting its objects one by one", {"objects": len(sources), "error": str(error).splitlines()[0][:500]})
     results: dict[int, StagedObject | ObjectRejected] = {}
     for source in sources:
-        results.update(_convert_isolating(spark, contract, [source], f"{staging.rstrip('/')}/one-{source.index}", log))
+        results.update(_convert_isolating(spark, contract, [source], f"{staging.rstrip('/')}/one-{source.index}", log, region))
     return results
 
 
@@ -118,8 +118,9 @@ def run(
     handback: Optional[Handback],
     run_id: str,
     log: Log,
+    region: Optional[str] = None,
 ) -> list[dict[str, Any]]:
-    """Converts every object of a run; returns one summary per object, in order."""
+    """Converts every object of a run; returns one summary per object, in order. ``region``: of S3 staging."""
     summaries: list[dict[str, Any]] = [{"key": spec.key, "status": "pending"} for spec in specs]
     sources: list[SourceInput] = []
     outcomes: dict[int, StagedObject | ObjectRejected] = {}
@@ -134,7 +135,7 @@ def run(
             continue
         sources.append(SourceInput(index, spec.dataset, path, spec.encoding.format, spec.key))
     if sources:
-        outcomes.update(_convert_isolating(spark, contract, sources, storage.staging(run_id), log))
+        outcomes.update(_convert_isolating(spark, contract, sources, storage.staging(run_id), log, region))
 
     for index, outcome in sorted(outcomes.items()):
         spec = specs[index]

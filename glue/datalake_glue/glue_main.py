@@ -52,6 +52,8 @@ def main(spark: SparkSession, arguments: Mapping[str, str], s3: Any, sqs: Any) -
     specs = object_specs(arguments, s3)
     run_id = arguments.get("JOB_RUN_ID") or "run"
     log("Converting objects", {"objects": len(specs), "jobRunId": run_id})
-    summaries = run(spark, contract, specs, GlueS3Storage(s3, bucket, arguments["temp_prefix"]), SqsHandback(sqs, arguments["handback_queue_url"]), run_id, log)
+    storage = GlueS3Storage(s3, bucket, arguments["temp_prefix"])
+    region = s3.meta.region_name
+    summaries = run(spark, contract, specs, storage, SqsHandback(sqs, arguments["handback_queue_url"]), run_id, log, region)
     log("Run finished", {"jobRunId": run_id, "statuses": [summary["status"] for summary in summaries]})
     return summaries

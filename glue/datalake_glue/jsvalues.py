@@ -131,9 +131,10 @@ def js_object(pairs: Iterable[tuple[str, JsValue]]) -> dict[str, JsValue]:
 
     A repeated key keeps its first position and its last value, as ``JSON.parse`` does.
     """
-    merged: dict[str, JsValue] = {}
-    for key, value in pairs:
-        merged[key] = value
+    merged: dict[str, JsValue] = dict(pairs)
+    # Most objects have no key starting with a digit: nothing to reorder.
+    if not any("0" <= key[:1] <= "9" for key in merged):
+        return merged
     indices = [key for key in merged if _is_array_index(key)]
     if not indices:
         return merged
