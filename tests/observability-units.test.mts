@@ -295,7 +295,7 @@ describe("dashboard body", () => {
 
   test("shows every queue's depth and the processing queue's age", () => {
     const depth = linesOf("AWS/SQS", "ApproximateNumberOfMessagesVisible").map((line) => line[3]);
-    expect(depth).toEqual(["q-processing", "q-dlq", "q-ingest-failures", "q-curated-failures"]);
+    expect(depth).toEqual(["q-processing", "q-dlq", "q-ingest-failures", "q-curated-failures", "q-glue-failures"]);
     expect(linesOf("AWS/SQS", "ApproximateAgeOfOldestMessage").map((line) => line[3])).toEqual(["q-processing"]);
   });
 
