@@ -9,12 +9,13 @@
  *   BENCH_ROW_GROUP_ROWS=20000 BENCH_MAX_BUFFERED_ROWS=20000 npm run bench:processor -- 200
  */
 import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { dirname, join } from "node:path";
-import { convertRecords, type SinkFactory } from "../handlers/convert";
+import { convertRecords } from "../handlers/convert";
 import { EVENTS } from "../handlers/datasets";
-import { loadParquetCodec, type ByteSink } from "../handlers/parquet";
+import { loadParquetCodec } from "../handlers/parquet";
+import { fileSinks } from "../tests/harness/file-sinks";
 import { processorNodeOptions } from "../compute/node-options";
 import { schema } from "../config/schema";
 
@@ -77,28 +78,6 @@ async function generateEvents(path: string, targetBytes: number): Promise<void> 
   }
   out.end();
   await once(out, "finish");
-}
-
-function fileSinks(root: string): SinkFactory {
-  return (key) => {
-    const path = join(root, key);
-    mkdirSync(dirname(path), { recursive: true });
-    const stream: WriteStream = createWriteStream(path);
-    const sink: ByteSink = {
-      async write(bytes) {
-        if (!stream.write(bytes)) await once(stream, "drain");
-      },
-      async end() {
-        stream.end();
-        await once(stream, "finish");
-      },
-      async abort() {
-        stream.destroy();
-        rmSync(path, { force: true });
-      },
-    };
-    return sink;
-  };
 }
 
 function directoryBytes(root: string): number {

@@ -250,6 +250,17 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
       evaluationPeriods: 1,
     });
 
+  /** An EventBridge rule that could not deliver to (invoke) its targets. */
+  const ruleFailed = (key: string, summary: string, runbook: RunbookSection, ruleName: N) =>
+    spec(key, summary, runbook, {
+      critical: true,
+      metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: ruleName }, stat: "Sum", period },
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      // EventBridge publishes FailedInvocations only when an invocation failed.
+      treatMissingData: "notBreaching",
+    });
+
   return [
     ...perFunction,
     spec(
@@ -296,22 +307,8 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
       RUNBOOK.heavyRunFailed,
       names.glueFailureQueueName,
     ),
-    spec("glue-failure-delivery", "EventBridge could not deliver a failed Glue run's event to the alerts topic or the failure queue.", RUNBOOK.heavyFailureDelivery, {
-      critical: true,
-      metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: names.glueFailuresRuleName }, stat: "Sum", period },
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      // EventBridge publishes FailedInvocations only when a delivery failed.
-      treatMissingData: "notBreaching",
-    }),
-    spec("curated-schedule-failed", "The schedule could not invoke the curated zone job.", RUNBOOK.curatedScheduleFailed, {
-      critical: true,
-      metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: names.curatedScheduleRuleName }, stat: "Sum", period },
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      // EventBridge publishes FailedInvocations only when an invocation failed.
-      treatMissingData: "notBreaching",
-    }),
+    ruleFailed("glue-failure-delivery", "EventBridge could not deliver a failed Glue run's event to the alerts topic or the failure queue.", RUNBOOK.heavyFailureDelivery, names.glueFailuresRuleName),
+    ruleFailed("curated-schedule-failed", "The schedule could not invoke the curated zone job.", RUNBOOK.curatedScheduleFailed, names.curatedScheduleRuleName),
     spec(
       "athena-scan-budget",
       `The Athena workgroup scanned more than ${settings.athenaDailyScanBudgetBytes} bytes in a day.`,

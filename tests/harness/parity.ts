@@ -9,47 +9,23 @@
  * const facts = await parquetFacts(join(root, "processor", processor.outputs[0]!));
  * ```
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { convertRecords, landedAt, versionOutputs, type SinkFactory } from "../../handlers/convert";
+import { convertRecords, landedAt, versionOutputs } from "../../handlers/convert";
 import type { DatasetDefinition } from "../../handlers/datasets";
 import { permanentCause } from "../../handlers/errors";
 import type { GlueObjectResult } from "../../handlers/glue-objects";
 import type { ObjectLandedMessage } from "../../handlers/ingest";
 import { outputName, rawEncoding } from "../../handlers/outputs";
-import { loadParquetCodec, type ByteSink } from "../../handlers/parquet";
+import { loadParquetCodec } from "../../handlers/parquet";
+import { fileSinks } from "./file-sinks";
 
 /** The queue message a raw object of a test would have had. */
 export function landedMessage(dataset: DatasetDefinition, key: string, body: Buffer): ObjectLandedMessage {
   const etag = createHash("md5").update(body).digest("hex");
   return { bucket: "parity-lake", key, size: body.length, etag, versionId: `v-${etag.slice(0, 12)}`, eventTime: "2026-11-25T08:00:00Z", dataset: dataset.name, change: "created", sequencer: "0055AED6DCD90281E5" };
-}
-
-/** Sinks writing lake keys as files under `root`. */
-export function fileSinks(root: string): SinkFactory {
-  return (key) => {
-    const path = join(root, key);
-    mkdirSync(dirname(path), { recursive: true });
-    const stream = createWriteStream(path);
-    const sink: ByteSink = {
-      async write(bytes) {
-        if (!stream.write(bytes)) await once(stream, "drain");
-      },
-      async end() {
-        stream.end();
-        await once(stream, "finish");
-      },
-      async abort() {
-        stream.destroy();
-        rmSync(path, { force: true });
-      },
-    };
-    return sink;
-  };
 }
 
 /** What the processor's engine makes of an object, in the shape of the job's result document. */
