@@ -128,12 +128,33 @@ class CsvParser:
         self.events.append(_CsvRecord(self.record, self.lines))
         self.record = []
 
+    def _plain_line(self, buf: str) -> bool:
+        """The fast path: a whole line without quotes, between records, with the discovered line end
+        and no other CR or LF in it, is split on commas. Same records and line counts as the loop."""
+        delimiter = self.record_delimiter
+        if delimiter not in ("\n", "\r\n") or self.quoting or self.escaping or self.field or self.record or self.was_quoting:
+            return False
+        if not buf.endswith(delimiter) or '"' in buf:
+            return False
+        body = buf[: -len(delimiter)]
+        if "\r" in body or "\n" in body:
+            return False
+        if self.was_row_delimiter:
+            self.lines += 1
+        if body:
+            self.events.append(_CsvRecord(body.split(","), self.lines))
+        self.was_row_delimiter = True
+        return True
+
     def feed(self, buf: str) -> list[Union[_CsvRecord, _CsvSkip]]:
         """Parses one chunk that ends at a line end (or the end of the input); returns what it completed."""
         if not self.bom_checked:
             self.bom_checked = True
             if buf.startswith("\ufeff"):
                 buf = buf[1:]
+        elif self._plain_line(buf):
+            events, self.events = self.events, []
+            return events
         pos, length = 0, len(buf)
         while pos < length:
             if self.was_row_delimiter:

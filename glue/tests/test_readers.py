@@ -1,5 +1,5 @@
 """The readers: JSON Lines lines and csv-parse's CSV, with the processor's line numbers."""
-from datalake_glue.readers import Parsed, Unreadable, read_csv, read_json_lines
+from datalake_glue.readers import CsvParser, Parsed, Unreadable, read_csv, read_json_lines
 
 
 def test_json_lines_skip_blank_lines_and_strip_cr() -> None:
@@ -40,3 +40,29 @@ def test_csv_bom_crlf_header_trim_and_field_count() -> None:
     # Assess
     assert isinstance(items[0], Parsed) and items[0].record == {"id": "1", "v": "2"}
     assert isinstance(items[1], Unreadable) and items[1].line == 4 and items[1].raw == ["3"]
+
+
+class _CharByChar(CsvParser):
+    """The state machine without the fast path for plain lines."""
+
+    def _plain_line(self, buf: str) -> bool:
+        return False
+
+
+def test_csv_fast_path_for_plain_lines_gives_what_the_state_machine_gives() -> None:
+    # Prepare
+    texts = [
+        "h1,h2\n1,2\n\n3,4\n",
+        "h1,h2\r\n1,2\r\n\r\n3\r\n4,5\r\n",
+        'h1,h2\n1,"a\nb"\n2,c\n"x"y,3\n4,5\n',
+        "h1,h2\n1,a\rb\n2,c\n",
+        "h1,h2\r\n1,a\nb\r\n2,c\r\n",
+    ]
+    for text in texts:
+        lines = [line + "\n" for line in text.split("\n")[:-1]]
+        # Act
+        fast, slow = CsvParser(), _CharByChar()
+        fast_events = [event for line in lines for event in fast.feed(line)] + fast.end()
+        slow_events = [event for line in lines for event in slow.feed(line)] + slow.end()
+        # Assess
+        assert fast_events == slow_events, text
