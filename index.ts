@@ -1,5 +1,5 @@
 /**
- * The datalake program: reads the stack's settings once and composes the six layers, each taking
+ * The datalake program: reads the stack's settings once and composes the seven layers, each taking
  * what the previous ones export. Stack outputs are what a user or CI needs to use the lake.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -11,6 +11,7 @@ import { Compute } from "./compute";
 import { Analytics } from "./analytics";
 import { Observability } from "./observability";
 import { DATASETS, registryProblems } from "./handlers/datasets";
+import { HeavyConversion } from "./heavy";
 
 const settings = loadSettings();
 const registry = registryProblems(DATASETS);
@@ -20,6 +21,21 @@ const name = "datalake";
 const network = new Network(name, { settings: settings.network, stack: settings.stack, logRetentionDays: settings.logRetentionDays });
 const storage = new Storage(name, { settings: settings.storage });
 const messaging = new Messaging(name, { settings: settings.messaging, kmsKeyArn: storage.kmsKey.arn });
+const heavy = new HeavyConversion(name, {
+  settings: settings.glue,
+  stack: settings.stack,
+  logRetentionDays: settings.logRetentionDays,
+  lakeBucketName: storage.lakeBucket.name,
+  lakeBucketArn: storage.lakeBucket.arn,
+  kmsKeyArn: storage.kmsKey.arn,
+  privateSubnetIds: network.subnetIds.private,
+  availabilityZones: settings.network.availabilityZones,
+  glueSecurityGroupId: network.glueSecurityGroupId,
+  processingQueueUrl: messaging.processingQueue.url,
+  processingQueueArn: messaging.processingQueue.arn,
+  alertsTopicArn: messaging.alertsTopic.arn,
+  runbookUrl: settings.observability.runbookUrl,
+});
 const compute = new Compute(name, {
   settings: settings.compute,
   logRetentionDays: settings.logRetentionDays,
@@ -32,6 +48,7 @@ const compute = new Compute(name, {
   ingestFailuresQueueArn: messaging.ingestFailuresQueue.arn,
   processingQueueArn: messaging.processingQueue.arn,
   pipelineEventsTopicArn: messaging.pipelineEventsTopic.arn,
+  heavy: { jobName: heavy.job.name, thresholdBytes: settings.glue.heavyObjectThresholdBytes },
 });
 const analytics = new Analytics(name, {
   settings: settings.analytics,
@@ -60,6 +77,7 @@ const observability = new Observability(name, {
   curatedFailureQueueName: analytics.curatedJob.failureQueue.name,
   curatedScheduleRuleName: analytics.curatedJob.scheduleRuleName,
   workgroupName: analytics.workgroup.name,
+  heavy: { failureQueueName: heavy.failureQueue.name, runsRuleName: heavy.runsRule.name, failuresRuleName: heavy.failuresRule.name },
 });
 
 // Stack outputs: flat names that the README, the runbook, automation/ and CI rely on.
@@ -97,6 +115,9 @@ export const curatedJobFunctionName = analytics.curatedJob.name;
 export const curatedJobFailureQueueName = analytics.curatedJob.failureQueue.name;
 export const curatedJobFailureQueueUrl = analytics.curatedJob.failureQueue.url;
 export const curatedScheduleRuleName = analytics.curatedJob.scheduleRuleName;
+export const glueJobName = heavy.job.name;
+export const glueJobFailureQueueName = heavy.failureQueue.name;
+export const glueJobFailureQueueUrl = heavy.failureQueue.url;
 export const smokeTestPolicyArn = analytics.smokeTestPolicy.arn;
 export const dashboardName = observability.dashboard.name;
 export const pipelineUnhealthyAlarmArn = observability.alarms.pipelineUnhealthyArn;

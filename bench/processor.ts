@@ -12,13 +12,14 @@
  *   BENCH_ROW_GROUP_ROWS=20000 BENCH_MAX_BUFFERED_ROWS=20000 npm run bench:processor -- 200
  */
 import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import { dirname, join } from "node:path";
-import { convertRecords, type SinkFactory } from "../handlers/convert";
+import { convertRecords } from "../handlers/convert";
 import { EVENTS } from "../handlers/datasets";
-import { loadParquetCodec, type ByteSink } from "../handlers/parquet";
+import { loadParquetCodec } from "../handlers/parquet";
+import { fileSinks } from "../tests/harness/file-sinks";
 import { processorNodeOptions } from "../compute/node-options";
 import { BENCH_USAGE, BenchUsageError, parseBenchArgs } from "./args";
 import { schema } from "../config/schema";
@@ -192,28 +193,6 @@ async function bounds(script: string, memoryMb: number): Promise<void> {
     const rejected = `${figures.rowsRejected}${figures.rowsRejected > 0 ? ` (${Object.entries(figures.rejectedByReason).map(([reason, count]) => `${reason} ${count}`).join(", ")})` : ""}`;
     console.log(row([which, String(figures.inputBytes), figures.seconds.toFixed(1), figures.cpuSeconds.toFixed(1), (figures.peakRssBytes / MB).toFixed(0), String(figures.rowsRead), String(figures.rowsWritten), rejected, String(figures.files)]));
   }
-}
-
-function fileSinks(root: string): SinkFactory {
-  return (key) => {
-    const path = join(root, key);
-    mkdirSync(dirname(path), { recursive: true });
-    const stream: WriteStream = createWriteStream(path);
-    const sink: ByteSink = {
-      async write(bytes) {
-        if (!stream.write(bytes)) await once(stream, "drain");
-      },
-      async end() {
-        stream.end();
-        await once(stream, "finish");
-      },
-      async abort() {
-        stream.destroy();
-        rmSync(path, { force: true });
-      },
-    };
-    return sink;
-  };
 }
 
 function directoryBytes(root: string): number {

@@ -14,6 +14,7 @@ import { convertObject, versionOutputs } from "../handlers/convert";
 import { loadParquetCodec, type ParquetCodec } from "../handlers/parquet";
 import type { ObjectLandedMessage } from "../handlers/ingest";
 import type { DatasetDefinition } from "../handlers/datasets";
+import type { HeavyRoute } from "../handlers/heavy-route";
 
 /** Environment variable names the functions read. */
 export const FUNCTION_ENV = {
@@ -30,6 +31,10 @@ export const FUNCTION_ENV = {
   partitionLastYear: "PARTITION_LAST_YEAR",
   /** "true" for emulators (moto, LocalStack) that serve S3 only path-style. */
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
+  /** The Glue job heavy objects are handed to (handlers/heavy-route.ts); unset, the processor converts every object. */
+  glueJobName: "GLUE_JOB_NAME",
+  /** Planned bytes (stored size, × 8 for .gz) from which an object goes to the Glue job. */
+  heavyThresholdBytes: "HEAVY_OBJECT_THRESHOLD_BYTES",
 } as const;
 
 function requiredEnv(name: string): string {
@@ -74,6 +79,7 @@ export function processorCallbackFactory(): (event: SQSEvent, context: Context) 
   // the DLQ, and the errors alarm fires) instead of crashing the container on an unhandled rejection.
   const codecLoading = loadParquetCodec();
   codecLoading.catch(() => undefined);
+  const heavy = heavyRouteFromEnvironment();
   const convertWith = (codec: ParquetCodec) => async (message: ObjectLandedMessage, dataset: DatasetDefinition) =>
     versionOutputs(await convertObject(message, dataset, { s3, logger, metrics, codec, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(partitionYears ? { partitionYears } : {}) }));
   return async (event, context) => {
@@ -81,8 +87,17 @@ export function processorCallbackFactory(): (event: SQSEvent, context: Context) 
     const convert = convertWith(await codecLoading);
     return handleProcessorBatch(
       event,
-      { s3, logger, convert, ...(events ? { events } : {}), ...(planningBytesPerSecond ? { planningBytesPerSecond } : {}) },
+      { s3, logger, convert, ...(events ? { events } : {}), ...(planningBytesPerSecond ? { planningBytesPerSecond } : {}), ...(heavy ? { heavy } : {}) },
       context,
     );
   };
+}
+
+/** The Glue route when the environment names a job and a threshold (the program always sets both). */
+function heavyRouteFromEnvironment(): HeavyRoute | undefined {
+  const jobName = process.env[FUNCTION_ENV.glueJobName];
+  const thresholdBytes = Number(process.env[FUNCTION_ENV.heavyThresholdBytes]);
+  if (!jobName || !(thresholdBytes > 0)) return undefined;
+  const { GlueClient } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+  return { glue: new GlueClient({}), jobName, thresholdBytes };
 }

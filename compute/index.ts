@@ -29,6 +29,8 @@ export interface ComputeArgs {
   readonly processingQueueArn: pulumi.Input<string>;
   /** The processor publishes one completion event per converted object here. */
   readonly pipelineEventsTopicArn: pulumi.Input<string>;
+  /** The heavy path: the Glue job the processor hands objects at or above the threshold to. */
+  readonly heavy: { readonly jobName: pulumi.Input<string>; readonly thresholdBytes: number };
 }
 
 /** What compute builds, as observability and operators take it. */
@@ -149,9 +151,16 @@ export class Compute extends pulumi.ComponentResource {
     const processorFunction = computeFunction("processor", settings.processor, {
       description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
       policy: pulumi
-        .all([args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn])
-        .apply(([lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn]) =>
-          processorPolicy({ lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, tracing: settings.tracing }),
+        .all([context, args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn, args.heavy.jobName])
+        .apply(([ctx, lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, jobName]) =>
+          processorPolicy({
+            lakeBucketArn,
+            glueJobArn: `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:job/${jobName}`,
+            processingQueueArn,
+            pipelineEventsTopicArn,
+            kmsKeyArn,
+            tracing: settings.tracing,
+          }),
         ),
       environment: {
         [FUNCTION_ENV.lakeBucket]: args.lakeBucketName,
@@ -160,6 +169,8 @@ export class Compute extends pulumi.ComponentResource {
         [FUNCTION_ENV.maxRecordBytes]: String(settings.processor.maxRecordBytes),
         [FUNCTION_ENV.partitionFirstYear]: String(settings.processor.partitionYears.first),
         [FUNCTION_ENV.partitionLastYear]: String(settings.processor.partitionYears.last),
+        [FUNCTION_ENV.glueJobName]: args.heavy.jobName,
+        [FUNCTION_ENV.heavyThresholdBytes]: String(args.heavy.thresholdBytes),
         // V8 heap capped below the function's memory (see compute/node-options.ts).
         NODE_OPTIONS: processorNodeOptions(settings.processor.memoryMb),
       },

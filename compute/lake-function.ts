@@ -26,6 +26,7 @@ export const ARCHITECTURE = "arm64";
  */
 export const RUNTIME_PROVIDED_PACKAGES = [
   "@aws-sdk/client-athena",
+  "@aws-sdk/client-glue",
   "@aws-sdk/client-s3",
   "@aws-sdk/client-sns",
   "@aws-sdk/client-sqs",

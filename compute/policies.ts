@@ -3,7 +3,7 @@
  * statement names its resources; the only `*` resource is X-Ray's, which AWS does not scope.
  */
 import { PolicyDocument, PolicyStatement, policyDocument } from "../iam/documents";
-import { ZONES } from "../storage/zones";
+import { GLUE_PREFIXES, ZONES } from "../storage/zones";
 
 /**
  * X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions, so the
@@ -44,6 +44,8 @@ export function ingestPolicy(args: IngestPolicyArgs): PolicyDocument {
 
 export interface ProcessorPolicyArgs {
   readonly lakeBucketArn: string;
+  /** The heavy path's Glue job, whose runs the processor starts. */
+  readonly glueJobArn: string;
   readonly processingQueueArn: string;
   readonly pipelineEventsTopicArn: string;
   readonly kmsKeyArn: string;
@@ -54,6 +56,8 @@ export interface ProcessorPolicyArgs {
  * The processor reads raw objects, writes processed and rejected ones (and deletes those a newer
  * version or a deletion of their raw key replaced), keeps one manifest per raw key under
  * `manifests/`, consumes its queue and announces each applied change on the pipeline-events topic.
+ * Heavy objects go to the Glue job (`glue:StartJobRun` on that job only), whose result documents
+ * under `glue/results/` it reads when the job hands them back.
  *
  * `s3:ListBucket` on the lake bucket, with no `s3:prefix` condition: S3 answers a GetObject or
  * HeadObject on a missing key with 404 only when the caller has `s3:ListBucket` on the bucket, and
@@ -75,6 +79,8 @@ export function processorPolicy(args: ProcessorPolicyArgs): PolicyDocument {
       Resource: [objects(ZONES.processed), objects(ZONES.rejected)],
     },
     { Sid: "KeepPerKeyManifests", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: objects(ZONES.manifests) },
+    { Sid: "ReadGlueResults", Effect: "Allow", Action: ["s3:GetObject"], Resource: objects(GLUE_PREFIXES.results) },
+    { Sid: "StartHeavyConversions", Effect: "Allow", Action: ["glue:StartJobRun"], Resource: args.glueJobArn },
     {
       Sid: "ConsumeProcessingQueue",
       Effect: "Allow",

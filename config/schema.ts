@@ -15,7 +15,8 @@ import {
   stringArrayKey,
   stringKey,
 } from "./keys";
-import { INTERFACE_ENDPOINT_NAMES, SERVICES_CALLED_BY_FUNCTIONS } from "../network/endpoints";
+import { INTERFACE_ENDPOINT_NAMES, REQUIRED_INTERFACE_ENDPOINTS } from "../network/endpoints";
+import { DEFAULT_HEAVY_OBJECT_THRESHOLD_MB, GLUE_WORKER_TYPES, PROCESSOR_BENCHMARK_MB_PER_SECOND } from "./heavy";
 
 import { SUBSCRIBER_ACCEPTS, parseSubscriber } from "./subscribers";
 
@@ -85,8 +86,8 @@ export const schema = {
   }),
   interfaceEndpoints: stringArrayKey({
     description:
-      "AWS services that get an interface VPC endpoint (private DNS, in every private subnet, billed per AZ-hour). S3 and DynamoDB always get free gateway endpoints. Must include every service the functions call (sns, athena): the Lambda security group allows no other way out.",
-    default: [...SERVICES_CALLED_BY_FUNCTIONS],
+      `AWS services that get an interface VPC endpoint (private DNS, in every private subnet, billed per AZ-hour). S3 and DynamoDB always get free gateway endpoints. Must include every service the functions and the Glue job call (${REQUIRED_INTERFACE_ENDPOINTS.join(", ")}): their security groups allow no other way out.`,
+    default: [...REQUIRED_INTERFACE_ENDPOINTS],
     item: enumKey({ description: "service", default: INTERFACE_ENDPOINT_NAMES[0]!, values: INTERFACE_ENDPOINT_NAMES }),
     unique: true,
   }),
@@ -268,6 +269,37 @@ export const schema = {
   tracing: booleanKey({
     description: "Turn on AWS X-Ray active tracing for every function.",
     default: false,
+  }),
+
+  // Heavy path (Glue)
+  heavyObjectThresholdMb: integerKey({
+    description: `Objects at or above this size (planned MB: stored size, × 8 for .gz) are converted by the Glue job instead of the processor. 0 derives it from processorTimeoutSeconds: what the processor converts in half its timeout at the benchmark's ${PROCESSOR_BENCHMARK_MB_PER_SECOND} MB/s (${DEFAULT_HEAVY_OBJECT_THRESHOLD_MB} MB at 300 s; README, The heavy path). At most processorTimeoutSeconds × ${PROCESSOR_BENCHMARK_MB_PER_SECOND}.`,
+    default: 0,
+    min: 0,
+    max: 10_000_000,
+  }),
+  glueWorkerType: enumKey({
+    description: "Worker type of the Glue conversion job (G.1X: 4 vCPU and 16 GB per worker; each next type doubles both).",
+    default: "G.1X",
+    values: GLUE_WORKER_TYPES,
+  }),
+  glueNumberOfWorkers: integerKey({
+    description: "Workers of one Glue conversion run (one of them is Spark's driver).",
+    default: 4,
+    min: 2,
+    max: 299,
+  }),
+  glueTimeoutMinutes: integerKey({
+    description: "A Glue conversion run still running after this many minutes is stopped (state TIMEOUT) and alerts.",
+    default: 120,
+    min: 1,
+    max: 10_080,
+  }),
+  glueMaxConcurrentRuns: integerKey({
+    description: "Glue conversion runs that may run at once; the processor retries a start refused beyond it.",
+    default: 3,
+    min: 1,
+    max: 1000,
   }),
 
   // Analytics

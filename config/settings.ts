@@ -12,6 +12,7 @@
 import { CONFIG_NAMESPACE, ConfigKey, ConfigValues, schema } from "./schema";
 import { servicesWithoutEndpoint } from "../network/endpoints";
 import { nearest } from "./suggest";
+import { PROCESSOR_BENCHMARK_MB_PER_SECOND, heavyObjectThresholdMbFor, maxHeavyObjectThresholdMb } from "./heavy";
 
 import { PipelineEventSubscriber, parseSubscriber } from "./subscribers";
 
@@ -90,6 +91,16 @@ export interface ComputeSettings {
   readonly processor: ProcessorSettings;
 }
 
+/** The heavy path: the Glue conversion job and the size from which the processor hands objects to it. */
+export interface GlueSettings {
+  /** Planned bytes (stored size, × 8 for .gz) from which an object goes to the Glue job. */
+  readonly heavyObjectThresholdBytes: number;
+  readonly workerType: ConfigValues["glueWorkerType"];
+  readonly numberOfWorkers: number;
+  readonly timeoutMinutes: number;
+  readonly maxConcurrentRuns: number;
+}
+
 export interface AnalyticsSettings {
   readonly bytesScannedCutoffPerQuery: number;
   /** Years the `year` partition projection of date-partitioned tables spans, inclusive. */
@@ -132,6 +143,7 @@ export interface Settings {
   readonly messaging: MessagingSettings;
   readonly compute: ComputeSettings;
   readonly analytics: AnalyticsSettings;
+  readonly glue: GlueSettings;
   readonly observability: ObservabilitySettings;
 }
 
@@ -257,8 +269,8 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       problems.push({
         key: qualified("interfaceEndpoints"),
         message:
-          `${JSON.stringify(values.interfaceEndpoints)} is not accepted: it lacks ${uncovered.join(", ")}, which the functions call. ` +
-          `The Lambda security group admits HTTPS only to the VPC's interface endpoints and the S3/DynamoDB prefix lists ` +
+          `${JSON.stringify(values.interfaceEndpoints)} is not accepted: it lacks ${uncovered.join(", ")}, which the functions or the Glue job call. ` +
+          `Their security groups admit HTTPS only to the VPC's interface endpoints and the S3/DynamoDB prefix lists ` +
           `(never through NAT), so those calls would time out; add ${uncovered.join(", ")} to ${qualified("interfaceEndpoints")}`,
       });
     }
@@ -301,12 +313,26 @@ function checkCrossKeyRules(values: ConfigValues, problems: ConfigProblem[]): vo
       message: `${values.alarmEvaluationPeriods} is not accepted when ${qualified("alarmPeriodSeconds")} is ${values.alarmPeriodSeconds}; CloudWatch evaluates at most one day, so expected at most ${Math.floor(86_400 / values.alarmPeriodSeconds)}`,
     });
   }
+  if (values.heavyObjectThresholdMb !== 0 && values.heavyObjectThresholdMb > maxHeavyObjectThresholdMb(values.processorTimeoutSeconds)) {
+    problems.push({
+      key: qualified("heavyObjectThresholdMb"),
+      message:
+        `${values.heavyObjectThresholdMb} is not accepted when ${qualified("processorTimeoutSeconds")} is ${values.processorTimeoutSeconds}; ` +
+        `objects just under the threshold are converted by the processor, which at the benchmark's ${PROCESSOR_BENCHMARK_MB_PER_SECOND} MB/s converts at most ` +
+        `${maxHeavyObjectThresholdMb(values.processorTimeoutSeconds)} MB in that timeout, so expected at most that (half of it leaves the processor a margin)`,
+    });
+  }
   if (values.processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR > 43_200) {
     problems.push({
       key: qualified("processorTimeoutSeconds"),
       message: `${values.processorTimeoutSeconds} is not accepted; the queue's visibility timeout (${VISIBILITY_TIMEOUT_FACTOR}x) may not exceed 12 hours`,
     });
   }
+}
+
+/** The configured threshold, or the one derived from the processor's timeout when it is 0. */
+function heavyObjectThresholdMb(values: ConfigValues): number {
+  return values.heavyObjectThresholdMb === 0 ? heavyObjectThresholdMbFor(values.processorTimeoutSeconds) : values.heavyObjectThresholdMb;
 }
 
 const reservation = (value: number): { reservedConcurrency?: number } => (value === -1 ? {} : { reservedConcurrency: value });
@@ -392,6 +418,13 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
         timeoutSeconds: values.curatedJobTimeoutSeconds,
         runtime: values.lambdaRuntime,
       },
+    },
+    glue: {
+      heavyObjectThresholdBytes: heavyObjectThresholdMb(values) * 1024 * 1024,
+      workerType: values.glueWorkerType,
+      numberOfWorkers: values.glueNumberOfWorkers,
+      timeoutMinutes: values.glueTimeoutMinutes,
+      maxConcurrentRuns: values.glueMaxConcurrentRuns,
     },
     observability: {
       alarmPeriodSeconds: values.alarmPeriodSeconds,

@@ -101,13 +101,13 @@ interface FieldState {
 /** Coerces one field; returns a failure symbol when the value does not fit. */
 type FieldCoercer = (value: unknown, state: FieldState) => CoercedValue | Failure;
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-const INTEGER_TEXT = /^[+-]?\d+$/;
-const JSON_INTEGER_TEXT = /^-?\d+$/;
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+export const INTEGER_TEXT = /^[+-]?\d+$/;
+export const JSON_INTEGER_TEXT = /^-?\d+$/;
 // ISO 8601 date, optionally with a time and a zone; a time without a zone is read as UTC.
-const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
+export const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+export const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MILLIS_PER_DAY = 86_400_000;
 /** The smallest text a key written twice adds: `,"":0`. */
 const REPEATED_MEMBER_CHARS = 5;
@@ -389,7 +389,7 @@ const COERCERS: Readonly<Record<ColumnType, FieldCoercer>> = {
   "map<string,string>": coerceStringMap,
 };
 
-const EXPECTED: Readonly<Record<ColumnType, string>> = {
+export const EXPECTED: Readonly<Record<ColumnType, string>> = {
   string: "a string",
   int: "a 32-bit integer",
   bigint: "a 64-bit integer",

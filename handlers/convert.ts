@@ -133,7 +133,7 @@ function rejectedWriter(key: string, sourceKey: string, openSink: SinkFactory): 
 }
 
 /** The day an object landed, from the ingest message's event time (falls back to the epoch when unreadable, never to "now", which would break idempotency). */
-function landedAt(message: Pick<ObjectLandedMessage, "eventTime">): Date {
+export function landedAt(message: Pick<ObjectLandedMessage, "eventTime">): Date {
   const parsed = new Date(message.eventTime);
   return Number.isNaN(parsed.getTime()) ? new Date(0) : parsed;
 }

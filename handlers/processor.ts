@@ -18,6 +18,8 @@ import { outputName } from "./outputs";
 import { PermanentError, isPermanent, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
 import { timeBudget, type PlannedObject } from "./time-budget";
+import { handOff, handbackOutputs, handbackWritten, isHandedOff, isHeavy, orphanedOutputs, type HeavyRoute } from "./heavy-route";
+import { isGlueHandback } from "./glue-objects";
 import { datasetPrefix } from "../storage/zones";
 import { MAX_S3_KEY_BYTES, boundedKeySegment } from "./s3-keys";
 
@@ -35,6 +37,8 @@ export interface ProcessorDependencies {
   readonly planningBytesPerSecond?: number;
   /** Milliseconds since the epoch, to time each conversion; defaults to `Date.now`. */
   readonly now?: () => number;
+  /** Objects at or above the route's threshold go to the Glue job (./heavy-route); absent: every object is converted here. */
+  readonly heavy?: HeavyRoute;
 }
 
 /** Planning throughput when none is configured: a third of what the benchmark measures at 1024 MB. */
@@ -91,9 +95,9 @@ async function writeRejectedObject(message: ObjectLandedMessage | RejectedMessag
 }
 
 /** The version's outputs: its conversion, or, for data that can never be read, its rejection record. */
-async function versionOutputs(message: ObjectLandedMessage, dataset: DatasetDefinition, deps: ProcessorDependencies): Promise<VersionOutputs> {
+async function versionOutputs(message: ObjectLandedMessage, produce: (message: ObjectLandedMessage) => Promise<VersionOutputs>, deps: ProcessorDependencies): Promise<VersionOutputs> {
   try {
-    return await deps.convert(message, dataset);
+    return await produce(message);
   } catch (error) {
     const permanent = permanentCause(error);
     if (permanent === undefined) throw error;
@@ -107,13 +111,35 @@ async function processRecord(record: SQSRecord, deps: ProcessorDependencies): Pr
   const dataset = findDataset(message.dataset);
   if (dataset === undefined) throw new PermanentError(`Unknown dataset ${message.dataset}`, "unknown_dataset");
   const now = deps.now ?? Date.now;
-  await applyChange(message, (effective) => versionOutputs(effective, dataset, deps), {
-    store: manifestStore(deps.s3, message.bucket),
-    s3: deps.s3,
-    logger: deps.logger,
-    ...(deps.events ? { events: deps.events } : {}),
-    now: () => new Date(now()),
-  });
+  const store = manifestStore(deps.s3, message.bucket);
+  // A handback brings the outputs the Glue job wrote; a heavy object goes to the job (./heavy-route).
+  const handback = isGlueHandback(message) ? message : undefined;
+  const route = deps.heavy;
+  // `effective` is the message as applied: a replay of the same version keeps its first landing time.
+  const produce = handback
+    ? () => handbackOutputs(handback, deps.s3)
+    : route && isHeavy(message, route.thresholdBytes)
+      ? (effective: ObjectLandedMessage) => handOff(effective, dataset, route, deps.s3, deps.logger)
+      : (effective: ObjectLandedMessage) => deps.convert(effective, dataset);
+  let outcome: Awaited<ReturnType<typeof applyChange>>;
+  try {
+    outcome = await applyChange(message, (effective) => versionOutputs(effective, produce, deps), {
+      store,
+      s3: deps.s3,
+      logger: deps.logger,
+      ...(deps.events ? { events: deps.events } : {}),
+      now: () => new Date(now()),
+    });
+  } catch (error) {
+    // The job run is started: the change is applied when the job hands the message back.
+    if (isHandedOff(error)) return;
+    throw error;
+  }
+  if (handback && outcome === "stale") {
+    // A later version won while the job ran: what the job wrote is in no manifest.
+    const kept = (await store.read(message.dataset, message.key))?.manifest.outputs ?? [];
+    await store.deleteOutputs(orphanedOutputs(await handbackWritten(handback, deps.s3), kept));
+  }
 }
 
 /** What a message that could not be applied names, enough to file its rejection record. */
@@ -184,7 +210,7 @@ export async function handleProcessorBatch(event: SQSEvent, deps: ProcessorDepen
     : undefined;
   const deferred: string[] = [];
   const handle = async (record: SQSRecord): Promise<void> => {
-    const planned = plannedObjectOf(record);
+    const planned = plannedObjectOf(record, deps.heavy?.thresholdBytes);
     if (budget && (deferred.length > 0 || !budget.mayStart(planned, record === event.Records[0]))) {
       deferred.push(record.messageId);
       throw new DeferredMessage(record.messageId);
@@ -221,11 +247,15 @@ class DeferredMessage extends Error {
   }
 }
 
-/** The object a message names, for planning; a malformed message plans as empty (it fails fast). */
-function plannedObjectOf(record: SQSRecord): PlannedObject {
+/**
+ * The object a message names, for planning; a malformed message plans as empty (it fails fast), and
+ * so do a heavy object (only a job run is started) and a handback (only its result is read).
+ */
+function plannedObjectOf(record: SQSRecord, heavyThresholdBytes: number | undefined): PlannedObject {
   try {
-    const { key, size } = parseObjectLandedMessage(record.body);
-    return { key, size };
+    const message = parseObjectLandedMessage(record.body);
+    const handedOver = isGlueHandback(message) || (heavyThresholdBytes !== undefined && isHeavy(message, heavyThresholdBytes));
+    return { key: message.key, size: handedOver ? 0 : message.size };
   } catch {
     return { key: "", size: 0 };
   }

@@ -1,19 +1,24 @@
 /** Resource policies of the messaging layer, as pure functions of ARNs. */
 import { PolicyDocument, PolicyStatement, denyInsecureTransport, policyDocument } from "../iam/documents";
 
-/** The processing queue admits messages only from the ingest topic, and only over TLS. */
-export function queueFromTopicPolicy(args: { queueArn: string; topicArn: string }): PolicyDocument {
+/** A queue only one source of one AWS service may send to (`aws:SourceArn`), over TLS. */
+function queueFromSourcePolicy(sid: string, service: string, queueArn: string, sourceArn: string): PolicyDocument {
   return policyDocument(
     {
-      Sid: "AllowIngestTopic",
+      Sid: sid,
       Effect: "Allow",
-      Principal: { Service: "sns.amazonaws.com" },
+      Principal: { Service: service },
       Action: "sqs:SendMessage",
-      Resource: args.queueArn,
-      Condition: { ArnEquals: { "aws:SourceArn": args.topicArn } },
+      Resource: queueArn,
+      Condition: { ArnEquals: { "aws:SourceArn": sourceArn } },
     },
-    denyInsecureTransport("sqs:*", [args.queueArn]),
+    denyInsecureTransport("sqs:*", [queueArn]),
   );
+}
+
+/** The processing queue admits messages only from the ingest topic, and only over TLS. */
+export function queueFromTopicPolicy(args: { queueArn: string; topicArn: string }): PolicyDocument {
+  return queueFromSourcePolicy("AllowIngestTopic", "sns.amazonaws.com", args.queueArn, args.topicArn);
 }
 
 /**
@@ -78,8 +83,8 @@ export function accountOnlyTopicPolicy(args: TopicPolicyArgs): PolicyDocument {
 }
 
 /**
- * The alerts topic: the account's principals, and CloudWatch alarms of this account (and region),
- * may publish; TLS required. The topic's key must also let `cloudwatch.amazonaws.com` use it
+ * The alerts topic: the account's principals, CloudWatch alarms and EventBridge rules of this account
+ * (and region) may publish; TLS required. EventBridge delivers the Glue job's failed runs. The topic's key must also let `cloudwatch.amazonaws.com` use it
  * (`kms:GenerateDataKey*`, `kms:Decrypt`): the lake key's policy in `storage/policies.ts` grants that.
  *
  * @example
@@ -89,21 +94,34 @@ export function accountOnlyTopicPolicy(args: TopicPolicyArgs): PolicyDocument {
  */
 export function alertsTopicPolicy(args: TopicPolicyArgs & { readonly region: string }): PolicyDocument {
   const [allowAccount, ...denies] = accountOnlyStatements(args);
+  const servicePublishes = (sid: string, service: string, sourceArn: string): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: ["sns:Publish"],
+    Resource: args.topicArn,
+    Condition: { StringEquals: { "aws:SourceAccount": args.accountId }, ArnLike: { "aws:SourceArn": sourceArn } },
+  });
+  const inRegion = `${args.region}:${args.accountId}`;
   return policyDocument(
     allowAccount!,
-    {
-      Sid: "CloudWatchAlarmsOfThisAccountPublish",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: ["sns:Publish"],
-      Resource: args.topicArn,
-      Condition: {
-        StringEquals: { "aws:SourceAccount": args.accountId },
-        ArnLike: { "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:${args.accountId}:alarm:*` },
-      },
-    },
+    servicePublishes("CloudWatchAlarmsOfThisAccountPublish", "cloudwatch.amazonaws.com", `arn:${args.partition}:cloudwatch:${inRegion}:alarm:*`),
+    servicePublishes("EventBridgeRulesOfThisAccountPublish", "events.amazonaws.com", `arn:${args.partition}:events:${inRegion}:rule/*`),
     ...denies,
   );
+}
+
+/**
+ * A failure queue EventBridge delivers to: only the given rule of this account may send, over TLS.
+ * The queue's key must also let `events.amazonaws.com` use it (storage/policies.ts).
+ *
+ * @example
+ * ```ts
+ * queueFromRulePolicy({ queueArn: "arn:aws:sqs:eu-west-1:123456789012:glue-failures", ruleArn: "arn:aws:events:eu-west-1:123456789012:rule/glue-failed" });
+ * ```
+ */
+export function queueFromRulePolicy(args: { readonly queueArn: string; readonly ruleArn: string }): PolicyDocument {
+  return queueFromSourcePolicy("AllowFailureRule", "events.amazonaws.com", args.queueArn, args.ruleArn);
 }
 
 /** The subscription filter: only messages for known datasets reach the processing queue. */

@@ -10,7 +10,7 @@ import type { NetworkSettings } from "../config";
 import { awsContext } from "../iam/context";
 import { GATEWAY_ENDPOINT_SERVICES, GatewayEndpointName, endpointServiceName } from "./endpoints";
 import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy, gatewayEndpointPolicy } from "./policies";
-import { DATA_ACL_RULE_PURPOSES, dataAclRules, endpointIngressRules, lambdaEgressRules } from "./rules";
+import { DATA_ACL_RULE_PURPOSES, dataAclRules, endpointIngressRules, glueSecurityGroupRules, lambdaEgressRules } from "./rules";
 
 export interface NetworkArgs {
   readonly settings: NetworkSettings;
@@ -30,6 +30,8 @@ export interface NetworkOutputs {
     readonly data: pulumi.Output<string[]>;
   };
   readonly lambdaSecurityGroupId: pulumi.Output<string>;
+  /** The Glue conversion job's security group (its network connection's). */
+  readonly glueSecurityGroupId: pulumi.Output<string>;
   /** Endpoint ids by service (`s3`, `dynamodb` and the stack's interface endpoints). */
   readonly endpointIds: pulumi.Output<Record<string, string>>;
   readonly flowLogGroupName: pulumi.Output<string>;
@@ -119,13 +121,27 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // The Glue job's workers: each other, the endpoints and S3, as Glue requires and nothing more.
+    const glueRules = gatewayEndpoints.s3.prefixListId.apply((s3) => glueSecurityGroupRules(settings.vpcCidr, s3));
+    const glueSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-glue`,
+      {
+        vpcId: vpc.vpcId,
+        description: "Glue conversion job of the data lake: its workers to each other, HTTPS to VPC endpoints only",
+        ingress: glueRules.apply((rules) => rules.ingress),
+        egress: glueRules.apply((rules) => rules.egress),
+        tags: { Name: `${name}-glue` },
+      },
+      { parent: this },
+    );
+
     // Interface endpoints answer on the AWS service names (private DNS) from the private subnets.
     const endpointSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-endpoints`,
       {
         vpcId: vpc.vpcId,
-        description: "Interface VPC endpoints: HTTPS from the data lake's Lambda functions only",
-        ingress: lambdaSecurityGroup.id.apply(endpointIngressRules),
+        description: "Interface VPC endpoints: HTTPS from the data lake's Lambda functions and Glue job only",
+        ingress: pulumi.all([lambdaSecurityGroup.id, glueSecurityGroup.id]).apply(([lambda, glue]) => endpointIngressRules(lambda, glue)),
         egress: [],
         tags: { Name: `${name}-endpoints` },
       },
@@ -202,6 +218,7 @@ export class Network extends pulumi.ComponentResource {
       vpc: { id: vpc.vpcId, cidr: settings.vpcCidr },
       subnetIds: { public: vpc.publicSubnetIds, private: vpc.privateSubnetIds, data: vpc.isolatedSubnetIds },
       lambdaSecurityGroupId: lambdaSecurityGroup.id,
+      glueSecurityGroupId: glueSecurityGroup.id,
       endpointIds: pulumi
         .all(endpoints.map(([service, endpoint]) => endpoint.id.apply((id) => [service, id] as const)))
         .apply((pairs) => Object.fromEntries(pairs)),

@@ -16,7 +16,12 @@ export interface SecurityGroupRule {
   readonly cidrBlocks?: string[];
   readonly prefixListIds?: string[];
   readonly securityGroups?: string[];
+  /** The group itself as the peer. */
+  readonly self?: boolean;
 }
+
+/** Every TCP port: Glue's workers talk to each other on any of them. */
+export const ALL_TCP_PORTS = { from: 0, to: 65535 } as const;
 
 /**
  * The Lambda security group's egress: HTTPS to the VPC (interface endpoints) and to the S3 and
@@ -38,17 +43,39 @@ export function lambdaEgressRules(vpcCidr: string, prefixLists: { readonly s3: s
   ];
 }
 
-/** The endpoint security group admits HTTPS from the Lambda security group and nothing else. */
-export function endpointIngressRules(lambdaSecurityGroupId: string): SecurityGroupRule[] {
+/**
+ * The endpoint security group admits HTTPS from the Lambda security group and from the Glue job's,
+ * and nothing else.
+ *
+ * @example endpointIngressRules("sg-lambda", "sg-glue").map((rule) => rule.securityGroups) // [["sg-lambda"], ["sg-glue"]]
+ */
+export function endpointIngressRules(lambdaSecurityGroupId: string, glueSecurityGroupId: string): SecurityGroupRule[] {
+  const https = { protocol: "tcp", fromPort: HTTPS_PORT, toPort: HTTPS_PORT } as const;
   return [
-    {
-      description: "HTTPS from the data lake's Lambda functions",
-      protocol: "tcp",
-      fromPort: HTTPS_PORT,
-      toPort: HTTPS_PORT,
-      securityGroups: [lambdaSecurityGroupId],
-    },
+    { ...https, description: "HTTPS from the data lake's Lambda functions", securityGroups: [lambdaSecurityGroupId] },
+    { ...https, description: "HTTPS from the data lake's Glue conversion job", securityGroups: [glueSecurityGroupId] },
   ];
+}
+
+/**
+ * The Glue job's security group. Glue requires a rule admitting all TCP traffic from the group
+ * itself (its workers' network interfaces talk to each other); beyond that, like the Lambda
+ * group: HTTPS to the VPC's interface endpoints and to S3 through its gateway endpoint, no ingress
+ * from anywhere else and no way to the internet.
+ *
+ * @example glueSecurityGroupRules("10.0.0.0/16", "pl-s3").egress.length // 3
+ */
+export function glueSecurityGroupRules(vpcCidr: string, s3PrefixList: string): { ingress: SecurityGroupRule[]; egress: SecurityGroupRule[] } {
+  const https = { protocol: "tcp", fromPort: HTTPS_PORT, toPort: HTTPS_PORT } as const;
+  const allTcp = { protocol: "tcp", fromPort: ALL_TCP_PORTS.from, toPort: ALL_TCP_PORTS.to } as const;
+  return {
+    ingress: [{ ...allTcp, description: "Glue workers of the job, to each other (required by Glue)", self: true }],
+    egress: [
+      { ...allTcp, description: "Glue workers of the job, to each other (required by Glue)", self: true },
+      { ...https, description: "HTTPS to the interface endpoints inside the VPC", cidrBlocks: [vpcCidr] },
+      { ...https, description: "HTTPS to S3 through the gateway endpoint", prefixListIds: [s3PrefixList] },
+    ],
+  };
 }
 
 /** One network ACL entry, as the inline `ingress`/`egress` of `aws.ec2.NetworkAcl` takes it. */

@@ -30,6 +30,9 @@ export interface PipelineNames<N> {
   /** The EventBridge rule that schedules the curated job. */
   readonly curatedScheduleRuleName: N;
   readonly workgroupName: N;
+  /** The heavy path's failure queue (failed Glue runs) and the EventBridge rule that fills it. */
+  readonly glueFailureQueueName: N;
+  readonly glueFailuresRuleName: N;
   /** The stack's own metrics namespace (`metricsNamespace(stack)`). */
   readonly metricsNamespace: string;
   /** Datasets of the registry: the rejected-row ratio sums over them. */
@@ -258,6 +261,17 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
       evaluationPeriods: 1,
     });
 
+  /** An EventBridge rule that could not deliver to (invoke) its targets. */
+  const ruleFailed = (key: string, summary: string, runbook: RunbookSection, ruleName: N) =>
+    spec(key, summary, runbook, {
+      critical: true,
+      metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: ruleName }, stat: "Sum", period },
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      // EventBridge publishes FailedInvocations only when an invocation failed.
+      treatMissingData: "notBreaching",
+    });
+
   return [
     ...perFunction,
     spec(
@@ -298,14 +312,14 @@ export function alarmSpecs<N>(settings: ObservabilitySettings, names: PipelineNa
         treatMissingData: "notBreaching",
       },
     ),
-    spec("curated-schedule-failed", "The schedule could not invoke the curated zone job.", RUNBOOK.curatedScheduleFailed, {
-      critical: true,
-      metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: names.curatedScheduleRuleName }, stat: "Sum", period },
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      // EventBridge publishes FailedInvocations only when an invocation failed.
-      treatMissingData: "notBreaching",
-    }),
+    anyVisible(
+      "glue-failures-not-empty",
+      "A Glue conversion run failed (FAILED, TIMEOUT, STOPPED or ERROR): its event waits in the heavy path's failure queue and its objects were not converted.",
+      RUNBOOK.heavyRunFailed,
+      names.glueFailureQueueName,
+    ),
+    ruleFailed("glue-failure-delivery", "EventBridge could not deliver a failed Glue run's event to the alerts topic or the failure queue.", RUNBOOK.heavyFailureDelivery, names.glueFailuresRuleName),
+    ruleFailed("curated-schedule-failed", "The schedule could not invoke the curated zone job.", RUNBOOK.curatedScheduleFailed, names.curatedScheduleRuleName),
     spec(
       "athena-scan-budget",
       `The Athena workgroup scanned more than ${settings.athenaDailyScanBudgetBytes} bytes in a day.`,

@@ -14,6 +14,10 @@ export interface DashboardNames {
   readonly curatedFailureQueueName: string;
   readonly workgroupName: string;
   readonly datasets: readonly string[];
+  /** The heavy path: its failure queue and the rules matching its finished and failed runs. */
+  readonly glueFailureQueueName: string;
+  readonly glueRunsRuleName: string;
+  readonly glueFailuresRuleName: string;
 }
 
 /** A CloudWatch dashboard metric line: namespace, name, dimension pairs, then optional rendering options. */
@@ -34,7 +38,8 @@ const PERIOD_SECONDS = 300;
 /**
  * The dashboard's widgets, as CloudWatch's dashboard body: per function invocations, errors, p99
  * duration and throttles; queue depth and age; DLQ and failure-queue depth; rows read, written and
- * rejected; error log lines; curated job outcomes; Athena bytes scanned per day.
+ * rejected; error log lines; curated job outcomes; heavy-path (Glue) runs and failures; Athena bytes
+ * scanned per day.
  *
  * @example
  * ```ts
@@ -72,6 +77,7 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
     ["dead-letter", names.deadLetterQueueName],
     ["ingest failures", names.ingestFailuresQueueName],
     ["curated failures", names.curatedFailureQueueName],
+    ["heavy-path failures", names.glueFailureQueueName],
   ];
   place(
     "Queue depth (visible messages)",
@@ -106,6 +112,14 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
       ["AWS/Lambda", "Invocations", "FunctionName", curated, { id: "runs", label: "runs" }],
       ["AWS/Lambda", "Errors", "FunctionName", curated, { id: "failed", label: "failed runs" }],
       [{ expression: "FILL(runs, 0) - FILL(failed, 0)", label: "successful runs", id: "succeeded" }],
+    ],
+    { stat: "Sum", period: DAY_SECONDS, view: "bar" },
+  );
+  place(
+    "Heavy conversion (Glue) runs per day",
+    [
+      ["AWS/Events", "MatchedEvents", "RuleName", names.glueRunsRuleName, { label: "finished runs" }],
+      ["AWS/Events", "MatchedEvents", "RuleName", names.glueFailuresRuleName, { label: "failed runs" }],
     ],
     { stat: "Sum", period: DAY_SECONDS, view: "bar" },
   );

@@ -46,6 +46,8 @@ export interface ObservabilityArgs {
   readonly curatedFailureQueueName: pulumi.Input<string>;
   readonly curatedScheduleRuleName: pulumi.Input<string>;
   readonly workgroupName: pulumi.Input<string>;
+  /** The heavy path's failure queue and the rules matching its finished and failed runs. */
+  readonly heavy: { readonly failureQueueName: pulumi.Input<string>; readonly runsRuleName: pulumi.Input<string>; readonly failuresRuleName: pulumi.Input<string> };
 }
 
 /** What observability builds, as operators take it. */
@@ -106,6 +108,8 @@ export class Observability extends pulumi.ComponentResource {
       curatedFailureQueueName: args.curatedFailureQueueName,
       curatedScheduleRuleName: args.curatedScheduleRuleName,
       workgroupName: args.workgroupName,
+      glueFailureQueueName: args.heavy.failureQueueName,
+      glueFailuresRuleName: args.heavy.failuresRuleName,
       metricsNamespace: namespace,
       datasets: DATASET_NAMES,
       freshness: DATASETS.flatMap(({ name: dataset, maxSilenceHours }) => (maxSilenceHours === undefined ? [] : [{ dataset, maxSilenceHours }])),
@@ -171,6 +175,9 @@ export class Observability extends pulumi.ComponentResource {
             ingestFailuresQueueName: args.ingestFailuresQueueName,
             curatedFailureQueueName: args.curatedFailureQueueName,
             workgroupName: args.workgroupName,
+            glueFailureQueueName: args.heavy.failureQueueName,
+            glueRunsRuleName: args.heavy.runsRuleName,
+            glueFailuresRuleName: args.heavy.failuresRuleName,
           })
           .apply((resolved) =>
             JSON.stringify(
@@ -184,6 +191,9 @@ export class Observability extends pulumi.ComponentResource {
                 curatedFailureQueueName: resolved.curatedFailureQueueName,
                 workgroupName: resolved.workgroupName,
                 datasets: DATASET_NAMES,
+                glueFailureQueueName: resolved.glueFailureQueueName,
+                glueRunsRuleName: resolved.glueRunsRuleName,
+                glueFailuresRuleName: resolved.glueFailuresRuleName,
               }),
             ),
           ),

@@ -17,6 +17,8 @@ export const RUNBOOK = {
   curatedScheduleFailed: "Curated job schedule failed",
   rejectedRows: "Rejected rows above the bound",
   athenaBudget: "Athena daily scan budget exceeded",
+  heavyRunFailed: "Heavy conversion run failed",
+  heavyFailureDelivery: "Heavy conversion failures not delivered",
   pipelineUnhealthy: "Pipeline unhealthy",
   datasetSilent: "Dataset stopped arriving",
 } as const;

@@ -3,7 +3,12 @@
  * those `aws.s3.BucketLifecycleConfiguration` takes, so tests check exactly what is deployed.
  */
 import type { LakeLifecycleSettings } from "../config";
-import { ZONES } from "./zones";
+import { GLUE_PREFIXES, ZONES } from "./zones";
+
+/** Days the Glue job's staging output is kept: a run moves what it needs within its timeout. */
+export const GLUE_TEMP_EXPIRATION_DAYS = 2;
+/** Days the Glue job's result documents and backfill lists are kept: beyond any processing queue retention (14 days at most). */
+export const GLUE_RESULTS_EXPIRATION_DAYS = 15;
 
 /** S3 keeps the parts of an upload that never completed, and bills them, until a rule aborts it. */
 export const ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS = 7;
@@ -40,7 +45,8 @@ export function housekeepingRule(noncurrentVersionExpirationDays: number): Lifec
 /**
  * The lake bucket's rules: `raw/` cools to STANDARD_IA then GLACIER (and optionally expires),
  * `processed/` moves to INTELLIGENT_TIERING (Athena reads it unpredictably), `rejected/` expires,
- * `curated/` stays in STANDARD (it is what dashboards query).
+ * `curated/` stays in STANDARD (it is what dashboards query); the Glue job's staging, result documents
+ * and backfill lists expire.
  *
  * @example
  * ```ts
@@ -73,6 +79,9 @@ export function lakeLifecycleRules(lifecycle: LakeLifecycleSettings, noncurrentV
       filter: { prefix: ZONES.rejected },
       expiration: { days: lifecycle.rejectedExpirationDays },
     },
+    { id: "glue-temp-expires", status: "Enabled", filter: { prefix: GLUE_PREFIXES.temp }, expiration: { days: GLUE_TEMP_EXPIRATION_DAYS } },
+    { id: "glue-results-expire", status: "Enabled", filter: { prefix: GLUE_PREFIXES.results }, expiration: { days: GLUE_RESULTS_EXPIRATION_DAYS } },
+    { id: "glue-runs-expire", status: "Enabled", filter: { prefix: GLUE_PREFIXES.runs }, expiration: { days: GLUE_RESULTS_EXPIRATION_DAYS } },
   ];
 }
 

@@ -93,6 +93,8 @@ export const KEY_VIA_SERVICES = [
   "sqs",
   // compute encrypts function environments with the lake key.
   "lambda",
+  // the Glue job's security configuration encrypts its bookmarks (CSE-KMS) with the lake key.
+  "glue",
 ] as const;
 
 /** Key administration without any cryptographic use: who may manage the key is decided in IAM. */
@@ -127,6 +129,8 @@ function deliveringServices(ctx: AwsContext): readonly { sid: string; service: s
     { sid: "SnsDeliversToEncryptedQueues", service: "sns.amazonaws.com", sourceArn: `arn:${partition}:sns:${region}:${accountId}:*` },
     // CloudWatch alarms publishing to the encrypted alerts topic.
     { sid: "CloudWatchAlarmsPublishToEncryptedTopics", service: "cloudwatch.amazonaws.com", sourceArn: `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:*` },
+    // EventBridge rules delivering the Glue job's failed runs to the alerts topic and its failure queue.
+    { sid: "EventBridgeRulesDeliverToEncryptedDestinations", service: "events.amazonaws.com", sourceArn: `arn:${partition}:events:${region}:${accountId}:rule/*` },
   ];
 }
 

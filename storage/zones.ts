@@ -19,6 +19,21 @@ export const ZONES = {
 
 export type Zone = keyof typeof ZONES;
 
+/**
+ * Prefixes of the lake bucket that belong to the Glue conversion job (handlers/glue-objects.ts);
+ * none is under a table's location, and none is a zone of data.
+ */
+export const GLUE_PREFIXES = {
+  /** The job's script, its Python package and the contract (uploaded by the program). */
+  scripts: "glue/scripts/",
+  /** Spark's staging output and Glue's temporary directory; expired by the lifecycle. */
+  temp: "glue/temp/",
+  /** One result document per converted object version, read by the processor on handback. */
+  results: "glue/results/",
+  /** Object lists of backfill runs (`--objects_key`). */
+  runs: "glue/runs/",
+} as const;
+
 /** `<zone>/<dataset>/` */
 export function datasetPrefix(zone: Zone, dataset: string): string {
   return `${ZONES[zone]}${dataset}/`;

@@ -172,8 +172,8 @@ describe.each(["dev", "prod"])("stack %s: analytics", (stack) => {
     });
 
     test("runs on the configured schedule, with permission for that rule only", () => {
-      const rule = run().one("aws:cloudwatch/eventRule:EventRule");
-      const target = run().one("aws:cloudwatch/eventTarget:EventTarget");
+      const rule = run().one("aws:cloudwatch/eventRule:EventRule", "datalake-curated-schedule");
+      const target = run().one("aws:cloudwatch/eventTarget:EventTarget", "datalake-curated-schedule");
       const permission = run().one("aws:lambda/permission:Permission", "datalake-curated-from-schedule");
       expect(rule.inputs.scheduleExpression).toBe("cron(30 2 * * ? *)");
       expect(target.inputs).toMatchObject({ rule: rule.state.name, arn: job().state.arn });
@@ -231,7 +231,7 @@ describe("analytics config overrides", () => {
     });
     expect(run.one(TABLE, "datalake-table-events").inputs.parameters["projection.year.range"]).toBe("2019,2040");
     expect(run.one(TABLE, "datalake-table-rejected").inputs.parameters["projection.year.range"]).toBe("2019,2040");
-    expect(run.one("aws:cloudwatch/eventRule:EventRule").inputs.scheduleExpression).toBe("rate(6 hours)");
+    expect(run.one("aws:cloudwatch/eventRule:EventRule", "datalake-curated-schedule").inputs.scheduleExpression).toBe("rate(6 hours)");
   });
 
   test("a Unix-style five-field cron stops the program naming the key", async () => {

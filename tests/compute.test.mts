@@ -182,7 +182,7 @@ describe("policy builders", () => {
     const args = { ingestTopicArn: "arn:topic", ingestFailuresQueueArn: "arn:failures", kmsKeyArn: "arn:key" };
     expect(ingestPolicy({ ...args, tracing: false }).Statement).not.toContainEqual(XRAY_STATEMENT);
     expect(ingestPolicy({ ...args, tracing: true }).Statement).toContainEqual(XRAY_STATEMENT);
-    const processorArgs = { lakeBucketArn: "arn:aws:s3:::lake", processingQueueArn: "arn:queue", pipelineEventsTopicArn: "arn:events", kmsKeyArn: "arn:key" };
+    const processorArgs = { lakeBucketArn: "arn:aws:s3:::lake", glueJobArn: "arn:aws:glue:eu-west-1:123456789012:job/convert", processingQueueArn: "arn:queue", pipelineEventsTopicArn: "arn:events", kmsKeyArn: "arn:key" };
     expect(processorPolicy({ ...processorArgs, tracing: true }).Statement).toContainEqual(XRAY_STATEMENT);
   });
 });

@@ -8,11 +8,13 @@ import { describe, expect, test } from "vitest";
 import { parseSettings, subnetsFit } from "../config/settings.js";
 import {
   INTERFACE_ENDPOINT_NAMES,
+  REQUIRED_INTERFACE_ENDPOINTS,
   SERVICES_CALLED_BY_FUNCTIONS,
+  SERVICES_CALLED_BY_GLUE_JOB,
   endpointServiceName,
   servicesWithoutEndpoint,
 } from "../network/endpoints.js";
-import { dataAclRules, endpointIngressRules, lambdaEgressRules } from "../network/rules.js";
+import { dataAclRules, endpointIngressRules, glueSecurityGroupRules, lambdaEgressRules } from "../network/rules.js";
 import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy, gatewayEndpointPolicy } from "../network/policies.js";
 import { autoSubnetLayout, overlappingSubnets } from "../network/layout.js";
 import {
@@ -37,10 +39,16 @@ describe("endpoint catalogue", () => {
   });
 
   test("servicesWithoutEndpoint lists exactly the called services left out", () => {
-    expect(servicesWithoutEndpoint(SERVICES_CALLED_BY_FUNCTIONS)).toEqual([]);
-    const [first, ...rest] = SERVICES_CALLED_BY_FUNCTIONS;
+    expect(servicesWithoutEndpoint(REQUIRED_INTERFACE_ENDPOINTS)).toEqual([]);
+    const [first, ...rest] = REQUIRED_INTERFACE_ENDPOINTS;
     expect(servicesWithoutEndpoint(rest)).toEqual([first]);
-    expect(servicesWithoutEndpoint([])).toEqual(SERVICES_CALLED_BY_FUNCTIONS);
+    expect(servicesWithoutEndpoint([])).toEqual(REQUIRED_INTERFACE_ENDPOINTS);
+  });
+
+  test("the endpoints a stack needs are what the functions call and what the Glue job calls", () => {
+    expect([...REQUIRED_INTERFACE_ENDPOINTS].sort()).toEqual([...new Set([...SERVICES_CALLED_BY_FUNCTIONS, ...SERVICES_CALLED_BY_GLUE_JOB])].sort());
+    expect(SERVICES_CALLED_BY_FUNCTIONS).toContain("glue");
+    expect(SERVICES_CALLED_BY_GLUE_JOB).toEqual(expect.arrayContaining(["glue", "sqs", "logs", "kms"]));
   });
 
   test("endpoint service names follow com.amazonaws.<region>.<service>", () => {
@@ -59,9 +67,21 @@ describe("traffic rules", () => {
     expect(rules.flatMap((rule) => rule.prefixListIds ?? [])).toEqual(["pl-s3", "pl-ddb"]);
   });
 
-  test("endpoint ingress names only the Lambda security group", () => {
-    expect(endpointIngressRules("sg-lambda")).toEqual([expect.objectContaining({ securityGroups: ["sg-lambda"], fromPort: 443, toPort: 443 })]);
-    expect(endpointIngressRules("sg-lambda")[0]).not.toHaveProperty("cidrBlocks");
+  test("endpoint ingress names only the Lambda and Glue security groups", () => {
+    expect(endpointIngressRules("sg-lambda", "sg-glue")).toEqual([
+      expect.objectContaining({ securityGroups: ["sg-lambda"], fromPort: 443, toPort: 443 }),
+      expect.objectContaining({ securityGroups: ["sg-glue"], fromPort: 443, toPort: 443 }),
+    ]);
+    for (const rule of endpointIngressRules("sg-lambda", "sg-glue")) expect(rule).not.toHaveProperty("cidrBlocks");
+  });
+
+  test("the Glue group admits only itself, and reaches only itself, the VPC's endpoints and S3", () => {
+    const rules = glueSecurityGroupRules("10.1.0.0/16", "pl-s3");
+    expect(rules.ingress).toEqual([expect.objectContaining({ self: true, fromPort: 0, toPort: 65535 })]);
+    expect(rules.ingress[0]).not.toHaveProperty("cidrBlocks");
+    expect(rules.egress.flatMap((rule) => rule.cidrBlocks ?? [])).toEqual(["10.1.0.0/16"]);
+    expect(rules.egress.flatMap((rule) => rule.prefixListIds ?? [])).toEqual(["pl-s3"]);
+    expect(rules.egress.filter((rule) => rule.cidrBlocks || rule.prefixListIds).every((rule) => rule.fromPort === 443 && rule.toPort === 443)).toBe(true);
   });
 
   test("the data ACL allows only the VPC CIDR, with distinct rule numbers and ephemeral replies", () => {
@@ -157,11 +177,11 @@ describe("network monthly cost", () => {
 
 describe("network config validation", () => {
   const invalid = [
-    { title: "an interface endpoint for a service the pipeline does not use", overrides: { "datalake:interfaceEndpoints": ["sns", "athena", "ec2"] }, mentions: ["datalake:interfaceEndpoints", "ec2", "one of sns, athena, sqs"] },
+    { title: "an interface endpoint for a service the pipeline does not use", overrides: { "datalake:interfaceEndpoints": ["sns", "athena", "ec2"] }, mentions: ["datalake:interfaceEndpoints", "ec2", "one of sns, athena, glue, sqs"] },
     { title: "a repeated interface endpoint", overrides: { "datalake:interfaceEndpoints": ["sqs", "sqs"] }, mentions: ["datalake:interfaceEndpoints", "without repeats"] },
     { title: "interface endpoints that are not a list", overrides: { "datalake:interfaceEndpoints": "sqs" }, mentions: ["datalake:interfaceEndpoints", '"sqs"'] },
-    { title: "no interface endpoint at all", overrides: { "datalake:interfaceEndpoints": [] }, mentions: ["datalake:interfaceEndpoints: [] is not accepted", "lacks sns, athena", "never through NAT"] },
-    { title: "NAT None with a called service missing", overrides: { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": ["sns", "sqs", "logs"] }, mentions: ["datalake:interfaceEndpoints", "it lacks athena, which the functions call"] },
+    { title: "no interface endpoint at all", overrides: { "datalake:interfaceEndpoints": [] }, mentions: ["datalake:interfaceEndpoints: [] is not accepted", "lacks sns, athena, glue, sqs, logs, kms", "never through NAT"] },
+    { title: "NAT None with a called service missing", overrides: { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": ["sns", "sqs", "logs"] }, mentions: ["datalake:interfaceEndpoints", "it lacks athena, glue, kms, which the functions or the Glue job call"] },
     { title: "a VPC CIDR larger than /16", overrides: { "datalake:vpcCidr": "10.0.0.0/8" }, mentions: ["datalake:vpcCidr", "from /16 to /24"] },
     { title: "a single availability zone", overrides: { "datalake:availabilityZones": 1 }, mentions: ["datalake:availabilityZones", "from 2 to 6"] },
     { title: "subnets that overflow their zone", overrides: { "datalake:vpcCidr": "10.0.0.0/20", "datalake:dataSubnetCidrMask": 22 }, mentions: ["datalake:dataSubnetCidrMask", "do not fit", "10.0.0.0/20"] },
@@ -176,9 +196,9 @@ describe("network config validation", () => {
     }
 
     test(`${stack}: accepts NAT None once every called service has an endpoint`, () => {
-      const settings = parseSettings(rawFor(stack, { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": [...SERVICES_CALLED_BY_FUNCTIONS, "lambda"] }), stack);
+      const settings = parseSettings(rawFor(stack, { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": [...REQUIRED_INTERFACE_ENDPOINTS, "lambda"] }), stack);
       expect(settings.network.natStrategy).toBe("None");
-      expect(settings.network.interfaceEndpoints).toEqual([...SERVICES_CALLED_BY_FUNCTIONS, "lambda"]);
+      expect(settings.network.interfaceEndpoints).toEqual([...REQUIRED_INTERFACE_ENDPOINTS, "lambda"]);
     });
   }
 });

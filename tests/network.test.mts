@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { runProgram, type ProgramRun } from "./harness/program.js";
 import { MOCK_ACCOUNT_ID } from "./harness/mocks.js";
 import { stackConfig } from "./harness/stack-config.js";
-import { SERVICES_CALLED_BY_FUNCTIONS } from "../network/endpoints.js";
+import { REQUIRED_INTERFACE_ENDPOINTS } from "../network/endpoints.js";
 import { natGatewayCount, networkMonthlyCost } from "../network/cost.js";
 
 const VPC = "awsx:ec2:Vpc";
@@ -18,7 +18,7 @@ const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 
 /** What each stack file declares, read independently of the program. */
 const EXPECTED = {
-  dev: { zones: 2, nat: "Single", cidr: "10.10.0.0/16", retention: 14, endpoints: ["sns", "athena"] },
+  dev: { zones: 2, nat: "Single", cidr: "10.10.0.0/16", retention: 14, endpoints: ["sns", "athena", "glue", "sqs", "logs", "kms"] },
   prod: { zones: 3, nat: "OnePerAz", cidr: "10.20.0.0/16", retention: 365, endpoints: ["sns", "sqs", "logs", "kms", "sts", "athena", "glue", "monitoring"] },
 } as const;
 
@@ -98,12 +98,25 @@ describe.each(["dev", "prod"] as const)("network of stack %s", (stack) => {
     expect(s3.state.prefixListId).toMatch(/^pl-/);
   });
 
-  test("the endpoint group admits HTTPS only from the Lambda group and sends nothing", () => {
+  test("the endpoint group admits HTTPS only from the Lambda and Glue groups and sends nothing", () => {
     const endpoints = run().one(SECURITY_GROUP, "datalake-endpoints");
     const lambda = run().one(SECURITY_GROUP, "datalake-lambda");
+    const glue = run().one(SECURITY_GROUP, "datalake-glue");
     expect(endpoints.inputs.egress).toEqual([]);
     expect(endpoints.inputs.ingress).toEqual([
       { description: expect.any(String), protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: [lambda.id] },
+      { description: expect.any(String), protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: [glue.id] },
+    ]);
+  });
+
+  test("the Glue group admits only its own workers and reaches only them, the VPC's endpoints and S3", () => {
+    const glue = run().one(SECURITY_GROUP, "datalake-glue");
+    const s3 = run().one(ENDPOINT, "datalake-s3");
+    expect(glue.inputs.ingress).toEqual([{ description: expect.any(String), protocol: "tcp", fromPort: 0, toPort: 65535, self: true }]);
+    expect(glue.inputs.egress).toEqual([
+      { description: expect.any(String), protocol: "tcp", fromPort: 0, toPort: 65535, self: true },
+      { description: expect.any(String), protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [expected.cidr] },
+      { description: expect.any(String), protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [s3.state.prefixListId] },
     ]);
   });
 
@@ -197,15 +210,15 @@ describe.each(["dev", "prod"] as const)("network of stack %s", (stack) => {
 });
 
 describe("natStrategy None", () => {
-  test("builds a VPC without NAT when the interface endpoints cover every service the functions call", async () => {
-    const run = await runProgram("dev", { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": [...SERVICES_CALLED_BY_FUNCTIONS] });
+  test("builds a VPC without NAT when the interface endpoints cover every service the functions and the Glue job call", async () => {
+    const run = await runProgram("dev", { "datalake:natStrategy": "None", "datalake:interfaceEndpoints": [...REQUIRED_INTERFACE_ENDPOINTS] });
     expect(run.one(VPC).inputs.natGateways).toEqual({ strategy: "None" });
-    expect(run.all(ENDPOINT).filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface")).toHaveLength(SERVICES_CALLED_BY_FUNCTIONS.length);
+    expect(run.all(ENDPOINT).filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface")).toHaveLength(REQUIRED_INTERFACE_ENDPOINTS.length);
   });
 
-  test("fails the program naming the key when a service the functions call has no endpoint", async () => {
+  test("fails the program naming the key when a service the functions or the Glue job call has no endpoint", async () => {
     await expect(runProgram("prod", { "datalake:interfaceEndpoints": ["sns", "sqs"] })).rejects.toThrow(
-      /datalake:interfaceEndpoints: \["sns","sqs"\] is not accepted: it lacks athena, which the functions call/,
+      /datalake:interfaceEndpoints: \["sns","sqs"\] is not accepted: it lacks athena, glue, logs, kms, which the functions or the Glue job call/,
     );
   });
 });

@@ -35,6 +35,8 @@ const names = (stack: string): PipelineNames<string> => ({
   curatedFailureQueueName: `${stack}-curated-failures-q`,
   curatedScheduleRuleName: `${stack}-curated-schedule`,
   workgroupName: `${stack}-wg`,
+  glueFailureQueueName: `${stack}-glue-failures-q`,
+  glueFailuresRuleName: `${stack}-glue-failures-rule`,
   metricsNamespace: metricsNamespace(stack),
   datasets: DATASET_NAMES,
   freshness: [{ dataset: "events", maxSilenceHours: 24 }],
@@ -279,6 +281,9 @@ describe("dashboard body", () => {
     curatedFailureQueueName: "q-curated-failures",
     workgroupName: "wg-dev",
     datasets: ["events", "users"],
+    glueFailureQueueName: "q-glue-failures",
+    glueRunsRuleName: "rule-glue-runs",
+    glueFailuresRuleName: "rule-glue-failures",
   };
   const body = JSON.parse(JSON.stringify(dashboardBody(dashboardNames))) as { widgets: { x: number; y: number; width: number; height: number; properties: { title: string; metrics: unknown[][] } }[] };
   const metricLines = body.widgets.flatMap((widget) => widget.properties.metrics);
@@ -293,7 +298,7 @@ describe("dashboard body", () => {
 
   test("shows every queue's depth and the processing queue's age", () => {
     const depth = linesOf("AWS/SQS", "ApproximateNumberOfMessagesVisible").map((line) => line[3]);
-    expect(depth).toEqual(["q-processing", "q-dlq", "q-ingest-failures", "q-curated-failures"]);
+    expect(depth).toEqual(["q-processing", "q-dlq", "q-ingest-failures", "q-curated-failures", "q-glue-failures"]);
     expect(linesOf("AWS/SQS", "ApproximateAgeOfOldestMessage").map((line) => line[3])).toEqual(["q-processing"]);
   });
 

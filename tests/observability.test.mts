@@ -147,7 +147,7 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
   });
 
   test("the curated job alarms when its schedule fails to invoke it, naming the declared rule", () => {
-    const rule = run().one("aws:cloudwatch/eventRule:EventRule");
+    const rule = run().one("aws:cloudwatch/eventRule:EventRule", "datalake-curated-schedule");
     expect(alarm("curated-schedule-failed").inputs).toMatchObject({
       namespace: "AWS/Events",
       metricName: "FailedInvocations",
@@ -156,6 +156,19 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
       threshold: 0,
       treatMissingData: "notBreaching",
     });
+  });
+
+  test("the heavy path alarms on a failed Glue run in its failure queue, and on failed deliveries of its failure rule", () => {
+    const failures = run().one("aws:sqs/queue:Queue", "datalake-glue-failures");
+    const rule = run().one("aws:cloudwatch/eventRule:EventRule", "datalake-glue-failures");
+    expect(alarm("glue-failures-not-empty").inputs).toMatchObject({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: failures.state.name },
+      threshold: 0,
+      alarmActions: [run().one("aws:sns/topic:Topic", "datalake-alerts").state.arn],
+    });
+    expect(alarm("glue-failure-delivery").inputs).toMatchObject({ namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: rule.state.name } });
   });
 
   test("Athena's daily scan budget comes from config", () => {
@@ -178,6 +191,8 @@ describe.each(["dev", "prod"])("stack %s", (stack) => {
       "dlq-not-empty",
       "ingest-failures-not-empty",
       "curated-failures-not-empty",
+      "glue-failures-not-empty",
+      "glue-failure-delivery",
       "curated-schedule-failed",
     ].map((key) => `datalake-${stack}-${key}`);
 

@@ -174,7 +174,13 @@ describe("lake key policy", () => {
       if (!grantsData) continue;
       expect(statement.Condition?.StringEquals, statement.Sid).toMatchObject({ "kms:CallerAccount": "123456789012", "kms:ViaService": expectedServices });
     }
-    expect(expectedServices).toEqual(["s3.eu-west-1.amazonaws.com", "sns.eu-west-1.amazonaws.com", "sqs.eu-west-1.amazonaws.com", "lambda.eu-west-1.amazonaws.com"]);
+    expect(expectedServices).toEqual([
+      "s3.eu-west-1.amazonaws.com",
+      "sns.eu-west-1.amazonaws.com",
+      "sqs.eu-west-1.amazonaws.com",
+      "lambda.eu-west-1.amazonaws.com",
+      "glue.eu-west-1.amazonaws.com",
+    ]);
   });
 
   test("the account administers the key (alias, rotation, policy, deletion) without conditions", () => {
@@ -186,10 +192,14 @@ describe("lake key policy", () => {
     for (const action of dataActions) expect(actionsOf(admin!).some((pattern) => covers(pattern, action)), action).toBe(false);
   });
 
-  test("only S3, SNS, CloudWatch and CloudWatch Logs act as services, each scoped to this account's resources", () => {
+  test("only S3, SNS, CloudWatch, EventBridge and CloudWatch Logs act as services, each scoped to this account's resources", () => {
     const serviceStatements = policy.Statement.filter((statement) => typeof statement.Principal === "object" && statement.Principal.Service !== undefined);
     const services = serviceStatements.map((statement) => (statement.Principal as { Service: string }).Service);
-    expect(services.sort()).toEqual(["cloudwatch.amazonaws.com", "logs.eu-west-1.amazonaws.com", "s3.amazonaws.com", "sns.amazonaws.com"]);
+    expect(services.sort()).toEqual(["cloudwatch.amazonaws.com", "events.amazonaws.com", "logs.eu-west-1.amazonaws.com", "s3.amazonaws.com", "sns.amazonaws.com"]);
+    expect(serviceStatements.find((statement) => (statement.Principal as { Service: string }).Service === "events.amazonaws.com")?.Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnLike: { "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/*" },
+    });
     const sourceArnOf = (service: string) => serviceStatements.find((statement) => (statement.Principal as { Service: string }).Service === service)?.Condition;
     expect(sourceArnOf("sns.amazonaws.com")).toEqual({ StringEquals: { "aws:SourceAccount": "123456789012" }, ArnLike: { "aws:SourceArn": "arn:aws:sns:eu-west-1:123456789012:*" } });
     expect(sourceArnOf("cloudwatch.amazonaws.com")).toEqual({
@@ -203,7 +213,7 @@ describe("lake key policy", () => {
   });
 
   test("delivering services may only generate data keys and decrypt", () => {
-    for (const sid of ["S3DeliversToEncryptedDestinations", "SnsDeliversToEncryptedQueues", "CloudWatchAlarmsPublishToEncryptedTopics"]) {
+    for (const sid of ["S3DeliversToEncryptedDestinations", "SnsDeliversToEncryptedQueues", "CloudWatchAlarmsPublishToEncryptedTopics", "EventBridgeRulesDeliverToEncryptedDestinations"]) {
       expect(statementsNamed(policy.Statement, sid)[0]?.Action, sid).toEqual(["kms:GenerateDataKey*", "kms:Decrypt"]);
     }
   });

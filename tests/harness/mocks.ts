@@ -91,6 +91,11 @@ export function callResult(token: string, inputs: Record<string, any>, region: s
       return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/test`, userId: "AIDTEST", id: MOCK_ACCOUNT_ID };
     case "aws:index/getRegion:getRegion":
       return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+    case "aws:ec2/getSubnet:getSubnet": {
+      // Subnets are named subnet-<tier>-<index> by the VPC mock; their zones follow the index.
+      const index = Number(String(inputs.id ?? "").split("-").pop());
+      return { ...inputs, availabilityZone: `${region}${String.fromCharCode(97 + (Number.isNaN(index) ? 0 : index))}` };
+    }
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
     default:
