@@ -3,6 +3,7 @@
  * {@link UsageError} that says what was wrong and how to call it.
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_MAX_OBJECTS_PER_RUN } from "./glue-backfill";
 
 /** Wrong arguments: the CLI prints the message and the usage, and exits with {@link EXIT_USAGE}. */
 export class UsageError extends Error {
@@ -27,10 +28,11 @@ Commands:
   redrive --stack NAME [--queue Q]          replay failed work: Q is dlq (back to the processing queue), ingest-failures
                                             (announce the stored S3 events again), curated-failures (rebuild their days),
                                             or all (default); each reports its counts, an empty queue returns at once
-  replay --stack NAME SELECTION [--dry-run] [--batch-size N]
+  replay --stack NAME SELECTION [--dry-run] [--batch-size N] [--engine lambda|glue]
                                             announce raw objects' current versions again through the ingest topic; SELECTION is
                                             --prefix raw/…, or --dataset D [--from YYYY-MM-DD --to YYYY-MM-DD] (LastModified, UTC),
-                                            or --keys-file FILE (one key a line); --dry-run counts objects and bytes only
+                                            or --keys-file FILE (one key a line); --dry-run counts objects and bytes only;
+                                            --engine glue converts the selection (--prefix or --dataset) in Glue job runs instead
   curate --stack NAME --from YYYY-MM-DD --to YYYY-MM-DD
                                             rebuild the curated days of a range, one after another
   check-config [--stack NAME... | --all]    validate Pulumi.<stack>.yaml files offline with preview's rules (default: --all)
@@ -57,7 +59,7 @@ export type Command = CommonOptions &
     | { readonly kind: "verify"; readonly stack: string; readonly timeoutSeconds: number }
     | { readonly kind: "smoke"; readonly stack: string; readonly timeoutSeconds: number }
     | { readonly kind: "redrive"; readonly stack: string; readonly queues: readonly FailureQueue[] }
-    | { readonly kind: "replay"; readonly stack: string; readonly selection: ReplayArguments; readonly dryRun: boolean; readonly batchSize: number }
+    | { readonly kind: "replay"; readonly stack: string; readonly selection: ReplayArguments; readonly dryRun: boolean; readonly batchSize: number; readonly engine: ReplayEngine }
     | { readonly kind: "curate"; readonly stack: string; readonly from: string; readonly to: string }
     /** `stacks` empty: every `Pulumi.<stack>.yaml` of the project. */
     | { readonly kind: "check-config"; readonly stacks: readonly string[] }
@@ -74,6 +76,16 @@ export type ReplayArguments =
   | { readonly kind: "keys-file"; readonly path: string };
 
 export const DEFAULT_REPLAY_BATCH_SIZE = 100;
+/** The days a `--dataset` replay selects when `--from`/`--to` are not given: every landing day. */
+export const OPEN_FROM_DAY = "0000-01-01";
+export const OPEN_TO_DAY = "9999-12-31";
+
+/**
+ * Who converts a replay: `lambda` announces each object to the processor (one invocation per object),
+ * `glue` hands the whole selection to the Glue job (automation/glue-backfill.ts).
+ */
+export const REPLAY_ENGINES = ["lambda", "glue"] as const;
+export type ReplayEngine = (typeof REPLAY_ENGINES)[number];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const COMMANDS = ["preview", "deploy", "promote", "verify", "smoke", "redrive", "replay", "curate", "check-config"] as const;
@@ -87,7 +99,7 @@ const ALLOWED: Record<CommandName, readonly string[]> = {
   verify: ["stack", "timeout"],
   smoke: ["stack", "timeout"],
   redrive: ["stack", "queue"],
-  replay: ["stack", "prefix", "dataset", "from", "to", "keys-file", "dry-run", "batch-size"],
+  replay: ["stack", "prefix", "dataset", "from", "to", "keys-file", "dry-run", "batch-size", "engine"],
   curate: ["stack", "from", "to"],
   "check-config": ["stack", "all"],
 };
@@ -104,10 +116,16 @@ function replaySelection(values: { prefix?: string; dataset?: string; from?: str
   if (given !== 1) throw new UsageError("replay needs exactly one of --prefix, --dataset or --keys-file");
   if (values.prefix !== undefined) return { kind: "prefix", prefix: values.prefix };
   if (values["keys-file"] !== undefined) return { kind: "keys-file", path: values["keys-file"] };
-  const from = values.from === undefined ? "0000-01-01" : day(values.from, "from", "replay");
-  const to = values.to === undefined ? "9999-12-31" : day(values.to, "to", "replay");
+  const from = values.from === undefined ? OPEN_FROM_DAY : day(values.from, "from", "replay");
+  const to = values.to === undefined ? OPEN_TO_DAY : day(values.to, "to", "replay");
   if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
   return { kind: "days", dataset: values.dataset!, from, to };
+}
+
+function replayEngine(value: string | undefined): ReplayEngine {
+  if (value === undefined) return "lambda";
+  if (!(REPLAY_ENGINES as readonly string[]).includes(value)) throw new UsageError(`--engine "${value}" is not one of ${REPLAY_ENGINES.join(", ")}`);
+  return value as ReplayEngine;
 }
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -155,6 +173,7 @@ export function parseCommand(argv: readonly string[]): Command {
         "keys-file": { type: "string" },
         "dry-run": { type: "boolean" },
         "batch-size": { type: "string" },
+        engine: { type: "string" },
         commit: { type: "string" },
         "work-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -198,7 +217,11 @@ export function parseCommand(argv: readonly string[]): Command {
     case "replay": {
       const batchSize = values["batch-size"] === undefined ? DEFAULT_REPLAY_BATCH_SIZE : Number(values["batch-size"]);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError(`--batch-size "${values["batch-size"]}" must be a whole number from 1 to 10000`);
-      return { ...common, kind: "replay", stack: stackName(stacks[0], "stack", command), selection: replaySelection(values), dryRun: values["dry-run"] ?? false, batchSize };
+      const engine = replayEngine(values.engine);
+      const selection = replaySelection(values);
+      if (engine === "glue" && selection.kind === "keys-file") throw new UsageError("--engine glue converts a --prefix or a --dataset, not a --keys-file");
+      if (engine === "glue" && values["batch-size"] !== undefined) throw new UsageError(`--batch-size is for --engine lambda; a Glue run takes up to ${DEFAULT_MAX_OBJECTS_PER_RUN} objects`);
+      return { ...common, kind: "replay", stack: stackName(stacks[0], "stack", command), selection, dryRun: values["dry-run"] ?? false, batchSize, engine };
     }
     case "curate": {
       const from = day(values.from, "from", command);

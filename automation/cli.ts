@@ -8,12 +8,13 @@ import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { AthenaClient } from "@aws-sdk/client-athena";
+import { GlueClient } from "@aws-sdk/client-glue";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { readFileSync } from "node:fs";
-import { DEFAULT_SMOKE_TIMEOUT_SECONDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args";
+import { DEFAULT_SMOKE_TIMEOUT_SECONDS, OPEN_FROM_DAY, OPEN_TO_DAY, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommand, USAGE, UsageError, type Command } from "./args";
 import { deployStack, previewStacks, promoteStack, verifyStack, type DriverDependencies } from "./driver";
 import { stringOutput } from "./outputs";
 import { streamProgress, type Progress } from "./progress";
@@ -22,9 +23,11 @@ import { redriveDeadLetters } from "./redrive";
 import { runReplay, type ReplaySelection } from "./replay";
 import { curateDays, redriveCuratedFailures, redriveIngestFailures, type CuratedJobInvoker, type DrainOptions } from "./failure-queues";
 import type { FailureQueue, ReplayArguments } from "./args";
+import { parseBackfillRequest, planBackfill, startGlueBackfill } from "./glue-backfill";
 import { newRunId, runSmokeTest, smokeTargets } from "./smoke";
 import type { OpenStack, PolicyCheck, StackOperations, StackOutputs } from "./stack-operations";
 import { checkStackConfig, formatStackConfigReport } from "../config/check";
+import { datasetPrefix } from "../storage/zones";
 
 /** AWS SDK clients for one region (endpoint and credentials from the environment, as the SDK reads them). */
 export interface AwsClients {
@@ -32,6 +35,8 @@ export interface AwsClients {
   readonly athena: AthenaClient;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
+  /** Starts the heavy path's job runs (`replay --engine glue`). */
+  readonly glue: Pick<GlueClient, "send">;
   /** Runs the curated job for a day (Lambda `Invoke`, or a local sandbox in tests). */
   readonly invokeCuratedJob: (functionName: string) => CuratedJobInvoker;
 }
@@ -101,6 +106,7 @@ function defaultAwsClients(region: string | undefined): AwsClients {
     athena: new AthenaClient(config),
     sqs: new SQSClient(config),
     sns: new SNSClient(config),
+    glue: new GlueClient(config),
     invokeCuratedJob: (functionName) => async (day) => {
       const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify({ day })) }));
       if (response.FunctionError) throw new Error(`the curated job failed for ${day}: ${Buffer.from(response.Payload ?? []).toString()}`);
@@ -220,6 +226,7 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     case "replay": {
       const stack = await openStack(command.stack);
       const outputs = await stack.outputs();
+      if (command.engine === "glue") return replayWithGlue(command, stack.name, outputs, awsClients(await stack.awsRegion()));
       const { s3, sns } = awsClients(await stack.awsRegion());
       const report = await runReplay({
         s3,
@@ -248,6 +255,37 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
     }
     default:
       break;
+  }
+
+  /** `replay --engine glue`: the selection's current versions converted by Glue job runs (automation/glue-backfill.ts). */
+  async function replayWithGlue(command: Extract<Command, { kind: "replay" }>, stackName: string, outputs: StackOutputs, clients: AwsClients): Promise<void> {
+    const { selection } = command;
+    if (selection.kind === "keys-file") throw new Error("--engine glue converts a --prefix or a --dataset");
+    const bucket = stringOutput(outputs, "lakeBucketName", stackName);
+    const days = selection.kind === "days" ? selection : undefined;
+    const parsed = parseBackfillRequest({
+      bucket,
+      prefix: selection.kind === "prefix" ? selection.prefix : datasetPrefix("raw", selection.dataset),
+      // The args' open bounds (0000-01-01, 9999-12-31) select every landing day: no filter.
+      ...(days && days.from !== OPEN_FROM_DAY ? { from: days.from } : {}),
+      ...(days && days.to !== OPEN_TO_DAY ? { to: days.to } : {}),
+    });
+    if (parsed.request === undefined) throw new Error(parsed.problems.join("; "));
+    if (command.dryRun) {
+      const plan = await planBackfill(clients.s3, parsed.request);
+      progress.step(`${stackName}: replay --engine glue (dry run) would convert ${plan.specs.length} objects; ${plan.skipped.length} skipped (format not accepted)`);
+      return;
+    }
+    const report = await startGlueBackfill({
+      s3: clients.s3,
+      glue: clients.glue,
+      jobName: stringOutput(outputs, "glueJobName", stackName),
+      request: parsed.request,
+      runName: new Date(now()).toISOString().replace(/[:.]/g, "-"),
+      log: (line) => progress.step(line),
+    });
+    const objects = report.runs.reduce((sum, run) => sum + run.objects, 0);
+    progress.step(`${stackName}: replay --engine glue started ${report.runs.length} job runs for ${objects} objects; ${report.skipped.length} skipped (format not accepted)`);
   }
 
   async function redrive(queue: FailureQueue, stackName: string, outputs: StackOutputs, clients: AwsClients): Promise<void> {

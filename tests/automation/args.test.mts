@@ -21,7 +21,12 @@ describe("parseCommand", () => {
       dryRun: true,
       batchSize: 20,
     });
-    expect(parseCommand(["replay", "--stack", "dev", "--keys-file", "keys.txt"])).toMatchObject({ selection: { kind: "keys-file", path: "keys.txt" } });
+    expect(parseCommand(["replay", "--stack", "dev", "--keys-file", "keys.txt"])).toMatchObject({ selection: { kind: "keys-file", path: "keys.txt" }, engine: "lambda" });
+    expect(parseCommand(["replay", "--stack", "dev", "--dataset", "events", "--from", "2026-11-01", "--engine", "glue"])).toMatchObject({
+      kind: "replay",
+      selection: { kind: "days", dataset: "events", from: "2026-11-01", to: "9999-12-31" },
+      engine: "glue",
+    });
     expect(parseCommand(["curate", "--stack", "dev", "--from", "2026-11-01", "--to", "2026-11-03"])).toMatchObject({ kind: "curate", from: "2026-11-01", to: "2026-11-03" });
     expect(parseCommand(["promote", "--from", "dev", "--to", "prod", "--preview-only", "--summary", "s.md"])).toMatchObject({ previewOnly: true, approve: false, summaryFile: "s.md" });
     expect(parseCommand(["verify", "--stack", "prod"])).toMatchObject({ kind: "verify", stack: "prod", timeoutSeconds: DEFAULT_SMOKE_TIMEOUT_SECONDS });
@@ -39,6 +44,9 @@ describe("parseCommand", () => {
     [["replay", "--stack", "dev", "--dataset", "events", "--from", "11/01/2026"], '--from "11/01/2026" is not a day as YYYY-MM-DD'],
     [["replay", "--stack", "dev", "--dataset", "events", "--from", "2026-11-05", "--to", "2026-11-01"], "--to 2026-11-01 is before --from 2026-11-05"],
     [["replay", "--stack", "dev", "--prefix", "raw/", "--batch-size", "0"], '--batch-size "0" must be a whole number from 1 to 10000'],
+    [["replay", "--stack", "dev", "--prefix", "raw/events/", "--engine", "spark"], '--engine "spark" is not one of lambda, glue'],
+    [["replay", "--stack", "dev", "--keys-file", "keys.txt", "--engine", "glue"], "--engine glue converts a --prefix or a --dataset, not a --keys-file"],
+    [["replay", "--stack", "dev", "--prefix", "raw/events/", "--engine", "glue", "--batch-size", "10"], "--batch-size is for --engine lambda; a Glue run takes up to 5000 objects"],
     [["curate", "--stack", "dev", "--from", "2026-11-01"], "curate needs --to YYYY-MM-DD"],
     [["promote", "--from", "dev", "--to", "prod", "--approve", "--preview-only"], "promote takes --approve or --preview-only, not both"],
     [["deploy", "--stack", "dev", "--summary", "s.md"], "deploy does not take --summary"],

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AthenaClient } from "@aws-sdk/client-athena";
+import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { runCli } from "../../automation/cli.js";
@@ -71,6 +72,7 @@ function unusedClients() {
     s3: new S3Client(clientConfig(endpoint)),
     athena: new AthenaClient(clientConfig(endpoint)),
     sns: new SNSClient(clientConfig(endpoint)),
+    glue: new GlueClient(clientConfig(endpoint)),
     invokeCuratedJob: () => async () => {
       throw new Error("the DLQ redrive invokes no function");
     },

@@ -2,6 +2,7 @@ import { AthenaClient, CreateWorkGroupCommand, GetQueryExecutionCommand, ListQue
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { GlueClient } from "@aws-sdk/client-glue";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { runCli } from "../../automation/cli.js";
 import { newRunId, runSmokeTest, smokeCountQuery, smokeSample, smokeTargets, type SmokeOptions } from "../../automation/smoke.js";
@@ -184,7 +185,7 @@ describe("npm run ci -- smoke", () => {
       out: { write: (chunk: string) => (out += chunk) },
       err: { write: (chunk: string) => (out += chunk) },
       openStack: () => backend.openStack,
-      awsClients: () => ({ s3, athena, sqs: new SQSClient(clientConfig(endpoint)), sns: new SNSClient(clientConfig(endpoint)), invokeCuratedJob: () => async () => undefined }),
+      awsClients: () => ({ s3, athena, sqs: new SQSClient(clientConfig(endpoint)), sns: new SNSClient(clientConfig(endpoint)), glue: new GlueClient(clientConfig(endpoint)), invokeCuratedJob: () => async () => undefined }),
       sleep: async (ms) => {
         clock += ms;
         await processRawObjects();
