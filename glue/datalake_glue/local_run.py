@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -80,7 +81,13 @@ def _log(message: str, attributes: Mapping[str, Any]) -> None:
 def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
     import boto3
 
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=args.region)
+    # The caller's principal when the environment names one (the local pipeline runs the job as the Glue
+    # job's role through the policy-enforcing endpoint); the emulator's anonymous test keys otherwise.
+    session = boto3.session.Session(
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+        region_name=args.region,
+    )
     options: dict[str, Any] = {"endpoint_url": args.endpoint, "verify": args.ca_bundle or True}
     from botocore.config import Config
 

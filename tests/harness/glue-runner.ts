@@ -111,6 +111,8 @@ export async function runGlueLocally(options: LocalGlueRunOptions): Promise<Loca
   }
   const { stdout, stderr, code } = await spawnCollecting(PYTHON, args, {
     ...process.env,
+    // The job calls the endpoint as the endpoint's principal (the Glue job's role on the policy endpoint).
+    ...(storage.kind === "endpoint" ? { AWS_ACCESS_KEY_ID: storage.endpoint.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: storage.endpoint.credentials.secretAccessKey } : {}),
     PYTHONPATH: [GLUE_PYTHON_ROOT, process.env.PYTHONPATH].filter(Boolean).join(":"),
     // Spark's Python workers: the same interpreter as the driver.
     PYSPARK_PYTHON: PYTHON,
@@ -149,10 +151,18 @@ export interface LocalGlueJobRunner {
 /**
  * Plays the job runs recorded by an emulator's Glue API locally, against that emulator.
  *
+ * @param options.endpoint - what the job's conversion calls, as the job's principal (its role, on the policy endpoint).
  * @param options.handbackQueueUrl - where handbacks go (the processing queue); omitted, they are returned.
  */
-export function localGlueJobRunner(options: { readonly endpoint: AwsEndpoint; readonly bucket: string; readonly handbackQueueUrl?: string; readonly contract?: GlueContract }): LocalGlueJobRunner {
-  const glue = new GlueClient(clientConfig(options.endpoint));
+export function localGlueJobRunner(options: {
+  readonly endpoint: AwsEndpoint;
+  readonly bucket: string;
+  readonly handbackQueueUrl?: string;
+  readonly contract?: GlueContract;
+  /** Where the Glue service's own API is called (runs listed, the job created); defaults to `endpoint`. */
+  readonly serviceEndpoint?: AwsEndpoint;
+}): LocalGlueJobRunner {
+  const glue = new GlueClient(clientConfig(options.serviceEndpoint ?? options.endpoint));
   const played = new Set<string>();
   return {
     async ensureJob(jobName) {

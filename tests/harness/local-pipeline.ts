@@ -37,6 +37,7 @@ import { s3ChangeLedger, type S3ChangeLedger } from "./s3-changes";
 import { PolicyEndpoint } from "./iam/endpoint";
 import { policyModelFromRun, type PolicyModel, type PrincipalDeclaration } from "./iam/model";
 import type { PolicyDocument } from "../../iam/documents";
+import { localGlueJobRunner, type LocalGlueJobRunner, type LocalGlueRun } from "./glue-runner";
 
 const FUNCTION = "aws:lambda/function:Function";
 
@@ -46,6 +47,8 @@ export const PRINCIPALS = {
   producer: "producer",
   /** Runs the CI smoke test with the managed policy the program declares for it. */
   ciSmoke: "ci-smoke",
+  /** The Glue job's runs, with its role's declared policy, placed in the private subnets as the processor is. */
+  glueJob: "glue-job",
   /** The harness itself: provisioning, reading the lake back, the Lambda service's own plumbing. */
   admin: "admin",
 } as const;
@@ -85,6 +88,20 @@ function producerDeclaration(run: ProgramRun): PrincipalDeclaration {
   return { name: PRINCIPALS.producer, policies: [{ name: "inline:producer", document }] };
 }
 
+/**
+ * The Glue job's principal: its role's inline policy exactly as declared (heavy/policies.ts). Its
+ * requests go through the VPC endpoints of the private subnets, where its network connection places it.
+ */
+function glueJobDeclaration(run: ProgramRun): PrincipalDeclaration | undefined {
+  const grants = run.all("aws:iam/rolePolicy:RolePolicy").filter((policy) => policy.name === "datalake-glue");
+  if (grants.length === 0) return undefined;
+  return {
+    name: PRINCIPALS.glueJob,
+    policies: grants.map((grant) => ({ name: `inline:${grant.name}`, document: JSON.parse(grant.inputs.policy) as PolicyDocument })),
+    networkOf: "datalake-processor",
+  };
+}
+
 /** The CI smoke test's principal, with exactly the policy the program declares for it. */
 function ciSmokeDeclaration(run: ProgramRun): PrincipalDeclaration {
   const declared = run.one("aws:iam/policy:Policy", "datalake-smoke-test");
@@ -99,6 +116,7 @@ export class LocalPipeline {
   private readonly poller: SQSClient;
   private readonly producer: S3Client;
   private readonly extraProcessors: LocalFunction[] = [];
+  private glueRunner: LocalGlueJobRunner | undefined;
 
   private constructor(
     readonly endpoint: AwsEndpoint,
@@ -129,7 +147,9 @@ export class LocalPipeline {
     const policy = enforce ? await PolicyEndpoint.start(upstream, policyModelFromRun(run, { substitutions: new Substitutions() })) : undefined;
     // Provisioning goes through the policy endpoint, so that queue URLs name it (SQS clients send to their QueueUrl's host).
     const plane = await provisionDataPlane(run, policy ? policy.awsEndpointFor(PRINCIPALS.admin) : upstream);
-    const declaredPolicies = policy ? policyModelFromRun(run, plane, { principals: [producerDeclaration(run), ciSmokeDeclaration(run)] }) : undefined;
+    const glueJob = glueJobDeclaration(run);
+    const principals = [producerDeclaration(run), ciSmokeDeclaration(run), ...(glueJob ? [glueJob] : [])];
+    const declaredPolicies = policy ? policyModelFromRun(run, plane, { principals }) : undefined;
     if (policy && declaredPolicies) policy.useModel(options.adjustPolicies ? options.adjustPolicies(declaredPolicies) : declaredPolicies);
     const faults = options.faults ? await FaultProxy.start(policy ? policy.awsEndpointFor("datalake-processor") : upstream) : undefined;
     const environmentOf = (declared: RecordedResource): Record<string, string> => ({
@@ -147,7 +167,10 @@ export class LocalPipeline {
     });
     const clock = options.clock ?? (() => DEFAULT_LANDING_TIME);
     const changes = s3ChangeLedger(run, plane.buckets["datalake-lake"]!, upstream.region, clock);
-    return new LocalPipeline(upstream, run, plane, ingest, processor, clock, policy, faults, changes, startProcessor, declaredPolicies);
+    const pipeline = new LocalPipeline(upstream, run, plane, ingest, processor, clock, policy, faults, changes, startProcessor, declaredPolicies);
+    // The processor may start runs of the declared job from its first batch.
+    await pipeline.glueJobRunner();
+    return pipeline;
   }
 
   /** Judges requests by the policies as the program declares them again, undoing `adjustPolicies` (a fix deployed). */
@@ -270,6 +293,40 @@ export class LocalPipeline {
       ),
     );
     return reports.reduce((sum, report) => sum + report.deleted, 0);
+  }
+
+  /**
+   * Plays the Glue job runs the processor started (the emulator records them): each run's conversion
+   * on a local Spark, calling the endpoint as the Glue job's role, its handbacks sent to the processing
+   * queue for the next `process()`. Returns what each run did, oldest first.
+   */
+  async runGlueJobs(): Promise<{ readonly jobRunId: string; readonly run: LocalGlueRun }[]> {
+    const jobName = this.glueJobName;
+    if (jobName === undefined) throw new Error("The program declares no Glue job");
+    return (await this.glueJobRunner()).runPending(jobName);
+  }
+
+  /**
+   * The local Glue runner, with the declared job created on the emulator (StartJobRun needs it). Listing
+   * and creating jobs is the Glue service's own doing: straight to the emulator, not as any principal.
+   */
+  private async glueJobRunner(): Promise<LocalGlueJobRunner> {
+    if (this.glueRunner === undefined) {
+      this.glueRunner = localGlueJobRunner({
+        endpoint: this.policy ? this.policy.awsEndpointFor(PRINCIPALS.glueJob) : this.endpoint,
+        serviceEndpoint: this.endpoint,
+        bucket: this.lakeBucket,
+        handbackQueueUrl: this.processingQueue.url,
+      });
+      if (this.glueJobName !== undefined) await this.glueRunner.ensureJob(this.glueJobName);
+    }
+    return this.glueRunner;
+  }
+
+  /** The declared Glue job's name, when the program declares one. */
+  private get glueJobName(): string | undefined {
+    const job = this.run.all("aws:glue/job:Job")[0];
+    return job === undefined ? undefined : String(job.inputs.name);
   }
 
   /** Messages waiting in the dead-letter queue (received with a short visibility timeout, not deleted). */

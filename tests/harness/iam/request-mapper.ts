@@ -501,7 +501,22 @@ const ATHENA_RULES: Readonly<Record<string, RpcRule>> = {
   StopQueryExecution: onExecution("athena:StopQueryExecution"),
 };
 
-const RPC_SERVICES: Readonly<Record<string, Readonly<Record<string, RpcRule>>>> = { sqs: SQS_RULES, sns: SNS_RULES, kms: KMS_RULES, athena: ATHENA_RULES };
+/** A Glue job's ARN: `arn:aws:glue:<region>:<account>:job/<name>` (Service Authorization Reference, AWS Glue, resource type `job`). */
+const onJob = (action: string): RpcRule => (params, request, env) => {
+  const name = text(params.JobName);
+  if (!name) return "no JobName";
+  return { checks: [{ action, resource: `arn:${env.partition}:glue:${request.region}:${env.accountId}:job/${name}` }], target: { kind: "none" } };
+};
+
+/** The Glue calls the processor (StartJobRun) and operators (the runs' state) make; the job's own are S3 and SQS calls. */
+const GLUE_RULES: Readonly<Record<string, RpcRule>> = {
+  StartJobRun: onJob("glue:StartJobRun"),
+  GetJobRun: onJob("glue:GetJobRun"),
+  GetJobRuns: onJob("glue:GetJobRuns"),
+  GetJob: onJob("glue:GetJob"),
+};
+
+const RPC_SERVICES: Readonly<Record<string, Readonly<Record<string, RpcRule>>>> = { sqs: SQS_RULES, sns: SNS_RULES, kms: KMS_RULES, athena: ATHENA_RULES, glue: GLUE_RULES };
 
 function mapRpc(request: HttpRequestFacts, env: MappingEnvironment): MappedRequest {
   const call = rpcCall(request);
