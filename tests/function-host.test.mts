@@ -86,10 +86,10 @@ describe("the runtime's Node and Lambda's flags", () => {
 
 describe("what the function can require", () => {
   test("a package only the project's node_modules has is not found", async () => {
-    // Prepare: csv-parse is installed in the project, and the upload does not pack it
-    expect(existsSync(join(PROJECT_ROOT, "node_modules", "csv-parse"))).toBe(true);
+    // Prepare: fast-check (a test library) is installed in the project, and the upload does not pack it
+    expect(existsSync(join(PROJECT_ROOT, "node_modules", "fast-check"))).toBe(true);
     // Act
-    const error = await initError(`const { parse } = require("csv-parse");\nexports.handler = async () => typeof parse;\n`);
+    const error = await initError(`const fc = require("fast-check");\nexports.handler = async () => typeof fc;\n`);
     // Assess
     expect(error.error).toMatchObject({ name: "Runtime.ImportModuleError", code: "MODULE_NOT_FOUND" });
   });
