@@ -389,6 +389,20 @@ const COERCERS: Readonly<Record<ColumnType, FieldCoercer>> = {
   "map<string,string>": coerceStringMap,
 };
 
+/**
+ * The wording of the coercer's rejections, as functions of what they name: the coercer builds its
+ * details with them, and the Glue job's contract (handlers/glue-contract.ts) carries them as templates.
+ */
+export const COERCION_WORDING = {
+  missingRequired: (column: string) => `${column} is required`,
+  invalidValue: (column: string, expected: string, value: string) => `${column} must be ${expected}, got ${value}`,
+  loneSurrogate: (column: string) => `${column} holds a lone UTF-16 surrogate (a \\uD800–\\uDFFF escape without its pair), which UTF-8 cannot encode`,
+  /** A map written as JSON text (a CSV field) with a key written twice. */
+  mapKeyRepeated: (column: string) => `${column} writes a key twice; which value holds is ambiguous`,
+  /** A record's key (or `map.key`) written twice; the key comes quoted as `JSON.stringify` quotes it. */
+  keyRepeated: (quotedKey: string) => `key ${quotedKey} is written twice; which value holds is ambiguous`,
+} as const;
+
 export const EXPECTED: Readonly<Record<ColumnType, string>> = {
   string: "a string",
   int: "a 32-bit integer",
@@ -400,7 +414,23 @@ export const EXPECTED: Readonly<Record<ColumnType, string>> = {
   "map<string,string>": "an object of string values",
 };
 
-const DESCRIBED_CHARS = 80;
+/**
+ * How `describe` words a rejected value: its limits (in UTF-16 code units) and phrases. Exported for
+ * the Glue job's contract (handlers/glue-contract.ts), which carries them as data.
+ */
+export const DESCRIBE_WORDING = {
+  /** A quoted string longer than this is cut to `maxChars - ellipsis.length` units plus the ellipsis. */
+  maxChars: 80,
+  ellipsis: "...",
+  array: (count: number | string, plural: boolean) => `an array of ${count} item${plural ? "s" : ""}`,
+  object: (shownKeys: string, more: string) => `an object with keys ${shownKeys}${more}`,
+  /** Keys named, each cut to `keyChars` units plus `keyEllipsis`, joined by `keySeparator`. */
+  shownKeys: 3,
+  keyChars: 20,
+  keyEllipsis: "…",
+  keySeparator: ", ",
+  moreKeys: (count: number | string) => `, … (${count} keys)`,
+} as const;
 
 /**
  * A short description of a rejected value that can never throw: strings are cut before quoting,
@@ -409,15 +439,16 @@ const DESCRIBED_CHARS = 80;
  * @example describe([[[1]]]) // "an array of 1 item"; describe("x".repeat(500)) // "\"xxx…\"..."
  */
 export function describe(value: unknown): string {
+  const wording = DESCRIBE_WORDING;
   if (typeof value === "string") {
-    const text = JSON.stringify(value.length > DESCRIBED_CHARS ? value.slice(0, DESCRIBED_CHARS) : value);
-    return text.length > DESCRIBED_CHARS ? `${text.slice(0, DESCRIBED_CHARS - 3)}...` : text;
+    const text = JSON.stringify(value.length > wording.maxChars ? value.slice(0, wording.maxChars) : value);
+    return text.length > wording.maxChars ? `${text.slice(0, wording.maxChars - wording.ellipsis.length)}${wording.ellipsis}` : text;
   }
-  if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? "" : "s"}`;
+  if (Array.isArray(value)) return wording.array(value.length, value.length !== 1);
   if (typeof value === "object" && value !== null) {
     const keys = Object.keys(value);
-    const shown = keys.slice(0, 3).map((key) => JSON.stringify(key.length > 20 ? `${key.slice(0, 20)}…` : key));
-    return `an object with keys ${shown.join(", ")}${keys.length > 3 ? `, … (${keys.length} keys)` : ""}`;
+    const shown = keys.slice(0, wording.shownKeys).map((key) => JSON.stringify(key.length > wording.keyChars ? `${key.slice(0, wording.keyChars)}${wording.keyEllipsis}` : key));
+    return wording.object(shown.join(wording.keySeparator), keys.length > wording.shownKeys ? wording.moreKeys(keys.length) : "");
   }
   return String(value);
 }
@@ -458,13 +489,13 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
       const column = columns[index]!;
       const raw = record[column.name];
       if (raw === undefined) {
-        if (column.required) return { reason: "missing_required", column: column.name, detail: `${column.name} is required` };
+        if (column.required) return { reason: "missing_required", column: column.name, detail: COERCION_WORDING.missingRequired(column.name) };
         out[index] = null;
         continue;
       }
       state.textBound += column.name.length + 4;
       if (raw === null || raw === "") {
-        if (column.required) return { reason: "missing_required", column: column.name, detail: `${column.name} is required` };
+        if (column.required) return { reason: "missing_required", column: column.name, detail: COERCION_WORDING.missingRequired(column.name) };
         state.textBound += raw === null ? 4 : 2;
         out[index] = null;
         continue;
@@ -477,7 +508,7 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
     if (source !== undefined && duplicateSuspected(source.length, state.textBound)) {
       const repeated = findDuplicateKey(source.text(), mapColumns);
       if (repeated !== undefined) {
-        return { reason: "duplicate_key", column: repeated.split(".")[0]!, detail: `key ${JSON.stringify(repeated)} is written twice; which value holds is ambiguous` };
+        return { reason: "duplicate_key", column: repeated.split(".")[0]!, detail: COERCION_WORDING.keyRepeated(JSON.stringify(repeated)) };
       }
     }
     return undefined;
@@ -486,10 +517,10 @@ export function recordCoercer(dataset: DatasetDefinition): RecordCoercer {
 
 function fieldRejection(failure: Failure, column: ColumnDefinition, raw: unknown): Rejection {
   if (failure === UNENCODABLE) {
-    return { reason: "invalid_utf8", column: column.name, detail: `${column.name} holds a lone UTF-16 surrogate (a \\uD800–\\uDFFF escape without its pair), which UTF-8 cannot encode` };
+    return { reason: "invalid_utf8", column: column.name, detail: COERCION_WORDING.loneSurrogate(column.name) };
   }
   if (failure === REPEATED_KEY) {
-    return { reason: "duplicate_key", column: column.name, detail: `${column.name} writes a key twice; which value holds is ambiguous` };
+    return { reason: "duplicate_key", column: column.name, detail: COERCION_WORDING.mapKeyRepeated(column.name) };
   }
-  return { reason: "invalid_value", column: column.name, detail: `${column.name} must be ${EXPECTED[column.type]}, got ${describe(raw)}` };
+  return { reason: "invalid_value", column: column.name, detail: COERCION_WORDING.invalidValue(column.name, EXPECTED[column.type], describe(raw)) };
 }

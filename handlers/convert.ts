@@ -73,6 +73,15 @@ export interface ConversionResult extends ConversionCounts {
   readonly ignoredTrailingBytes?: number;
 }
 
+/**
+ * The detail of a `validation_error` (a defect of the engine, kept with the record): the error's text,
+ * cut (exported for the Glue job's contract, handlers/glue-contract.ts).
+ */
+export const VALIDATION_ERROR_WORDING = {
+  threw: (error: string) => `validating the record threw: ${error}`,
+  errorChars: 200,
+} as const;
+
 /** Rejected lines are written in chunks of about this size. */
 const REJECTED_CHUNK_CHARS = 256 * 1024;
 
@@ -187,7 +196,7 @@ export async function convertRecords(input: Readable, options: ConversionOptions
         rejection = coerce(record, values, source.json ? source : undefined) ?? writers.refuse(values);
       } catch (error) {
         // A defect, not the record's fault; keeping the record here keeps every other row of the file.
-        rejection = { reason: "validation_error", detail: `validating the record threw: ${String(error).slice(0, 200)}` };
+        rejection = { reason: "validation_error", detail: VALIDATION_ERROR_WORDING.threw(String(error).slice(0, VALIDATION_ERROR_WORDING.errorChars)) };
       }
       if (rejection !== undefined) return rejected.add(line, rejection, source.text());
       rowsWritten += 1;

@@ -20,6 +20,24 @@ import type { Rejection } from "./coerce";
 import type { LinePiece } from "./line-splitter";
 import type { RecordSource, RecordVisitor } from "./record-readers";
 
+/**
+ * The wording of the reader's rejections, as functions of what they name (exported for the Glue job's
+ * contract, handlers/glue-contract.ts).
+ */
+export const CSV_WORDING = {
+  /** `quotedCharacter`: the character as `JSON.stringify` quotes it. */
+  afterClosingQuote: (quotedCharacter: string) => `unexpected ${quotedCharacter} after a closing quote (RFC 4180: a quoted field ends at a comma or the line's end)`,
+  quoteInsideField: 'a quote (") inside a field that does not start with one; quote the whole field and double its quotes',
+  notClosedAtEnd: "a quoted field opened on this line is not closed before the end of the object",
+  notClosedWithin: (limit: number | string) => `a quoted field opened on this line is not closed within ${limit} bytes (processorMaxRecordKb)`,
+  spansIntoFields: (fields: number | string, expected: number | string) => `a quoted field opened on this line spans lines into a record of ${fields} fields, not ${expected}`,
+  fieldCount: (expected: number | string, fields: number | string) => `expected ${expected} fields as in the first row, got ${fields}`,
+  headerRepeats: (column: string) => `the header names ${column} twice; which field holds its value is ambiguous`,
+  /** `columns`: the dataset's column names joined by ", ". */
+  noHeader: (columns: string, fields: number | string, expected: number | string) =>
+    `no header row: the first row names none of the columns (${columns}) and has ${fields} fields, not ${expected} to read in that order`,
+} as const;
+
 export interface CsvOptions {
   readonly columns: readonly ColumnDefinition[];
   /** A record spanning lines may not grow beyond this many characters. */
@@ -83,14 +101,14 @@ function parseQuoted(text: string, at: number): Parsed {
         continue;
       }
       if (cursor < text.length && code !== LF && code !== CR) {
-        return { kind: "malformed", detail: `unexpected ${JSON.stringify(text[cursor])} after a closing quote (RFC 4180: a quoted field ends at a comma or the line's end)` };
+        return { kind: "malformed", detail: CSV_WORDING.afterClosingQuote(JSON.stringify(text[cursor])) };
       }
     } else {
       let end = cursor;
       while (end < text.length) {
         const code = text.charCodeAt(end);
         if (code === COMMA || code === LF || code === CR) break;
-        if (code === QUOTE) return { kind: "malformed", detail: 'a quote (") inside a field that does not start with one; quote the whole field and double its quotes' };
+        if (code === QUOTE) return { kind: "malformed", detail: CSV_WORDING.quoteInsideField };
         end += 1;
       }
       fields.push(text.slice(cursor, end));
@@ -122,7 +140,7 @@ function layoutOf(fields: readonly string[], columns: readonly ColumnDefinition[
     isHeader: false,
     layout: {
       kind: "unreadable",
-      detail: `no header row: the first row names none of the columns (${columns.map((column) => column.name).join(", ")}) and has ${fields.length} fields, not ${columns.length} to read in that order`,
+      detail: CSV_WORDING.noHeader(columns.map((column) => column.name).join(", "), fields.length, columns.length),
     },
   };
 }
@@ -155,10 +173,10 @@ export async function readCsv(pieces: AsyncIterable<LinePiece>, options: CsvOpti
     }
     if (layout.kind === "unreadable") return reject(at, { reason: "malformed_csv", detail: layout.detail }, raw);
     if (fields.length !== layout.fieldCount) {
-      return reject(at, { reason: "malformed_csv", detail: `expected ${layout.fieldCount} fields as in the first row, got ${fields.length}` }, raw);
+      return reject(at, { reason: "malformed_csv", detail: CSV_WORDING.fieldCount(layout.fieldCount, fields.length) }, raw);
     }
     if (layout.repeated !== undefined) {
-      return reject(at, { reason: "duplicate_key", column: layout.repeated, detail: `the header names ${layout.repeated} twice; which field holds its value is ambiguous` }, raw);
+      return reject(at, { reason: "duplicate_key", column: layout.repeated, detail: CSV_WORDING.headerRepeats(layout.repeated) }, raw);
     }
     const record: Record<string, string> = {};
     for (let index = 0; index < columns.length; index++) {
@@ -196,10 +214,16 @@ export async function readCsv(pieces: AsyncIterable<LinePiece>, options: CsvOpti
           : parseQuoted(text, at);
       if (parsed.kind === "open") {
         if (!final && text.length - at <= maxRecordBytes) break;
-        parsed = { kind: "malformed", detail: `a quoted field opened on this line is not closed ${final ? "before the end of the object" : `within ${maxRecordBytes} bytes (processorMaxRecordKb)`}` };
+        parsed = { kind: "malformed", detail: final ? CSV_WORDING.notClosedAtEnd : CSV_WORDING.notClosedWithin(maxRecordBytes) };
+      }
+      // A record spanning lines is held whole: beyond the limit it is rejected as one still open would
+      // be. Without this, whether such a record was read depended on where the stream's chunks ended
+      // (one still open past the limit at the end of a chunk was rejected, one closed within it read).
+      if (parsed.kind === "record" && parsed.multiline && parsed.end - at > maxRecordBytes) {
+        parsed = { kind: "malformed", detail: CSV_WORDING.notClosedWithin(maxRecordBytes) };
       }
       if (parsed.kind === "record" && parsed.multiline && layout?.kind === "fields" && parsed.fields.length !== layout.fieldCount) {
-        parsed = { kind: "malformed", detail: `a quoted field opened on this line spans lines into a record of ${parsed.fields.length} fields, not ${layout.fieldCount}` };
+        parsed = { kind: "malformed", detail: CSV_WORDING.spansIntoFields(parsed.fields.length, layout.fieldCount) };
       }
       if (parsed.kind === "malformed") {
         // Resynchronise: this line alone is rejected; reading starts again on the next one.

@@ -12,6 +12,18 @@ import { visitJsonText } from "./json-lines";
 import type { Rejection } from "./coerce";
 import type { RecordVisitor } from "./record-readers";
 
+/**
+ * The wording of the reader's rejections (exported for the Glue job's contract,
+ * handlers/glue-contract.ts).
+ */
+export const JSON_ARRAY_WORDING = {
+  emptyElement: "an empty element between commas of the array",
+  tooLarge: (bytes: number | string, limit: number | string, kept: number | string) =>
+    `array element of ${bytes} bytes is longer than the limit of ${limit} bytes (processorMaxRecordKb); record holds its first ${kept} bytes`,
+  notUtf8: "the element is not UTF-8; record shows invalid bytes as U+FFFD",
+  afterClose: "text after the array's closing bracket",
+} as const;
+
 const LF = 10;
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -61,17 +73,17 @@ export async function readJsonArray(chunks: AsyncIterable<Buffer>, options: { re
   const emit = (done: Element | undefined, endsWithSeparator: boolean): void | Promise<void> => {
     if (done === undefined) {
       if (!endsWithSeparator && separators === 0) return undefined;
-      return visitor.unreadable(line, { reason: "malformed_json", detail: "an empty element between commas of the array" }, "");
+      return visitor.unreadable(line, { reason: "malformed_json", detail: JSON_ARRAY_WORDING.emptyElement }, "");
     }
     const bytes = Buffer.concat(done.parts);
     if (done.bytes > maxRecordBytes) {
       const rejection: Rejection = {
         reason: "record_too_large",
-        detail: `array element of ${done.bytes} bytes is longer than the limit of ${maxRecordBytes} bytes (processorMaxRecordKb); record holds its first ${TOO_LARGE_PREFIX_BYTES} bytes`,
+        detail: JSON_ARRAY_WORDING.tooLarge(done.bytes, maxRecordBytes, TOO_LARGE_PREFIX_BYTES),
       };
       return visitor.unreadable(done.line, rejection, bytes.subarray(0, TOO_LARGE_PREFIX_BYTES).toString("utf8"));
     }
-    if (!isUtf8(bytes)) return visitor.unreadable(done.line, { reason: "invalid_utf8", detail: "the element is not UTF-8; record shows invalid bytes as U+FFFD" }, bytes.toString("utf8").trim());
+    if (!isUtf8(bytes)) return visitor.unreadable(done.line, { reason: "invalid_utf8", detail: JSON_ARRAY_WORDING.notUtf8 }, bytes.toString("utf8").trim());
     return visitJsonText(bytes.toString("utf8").trim(), done.line, visitor);
   };
 
@@ -128,6 +140,6 @@ export async function readJsonArray(chunks: AsyncIterable<Buffer>, options: { re
   }
   if (trailing !== undefined) {
     const text = Buffer.concat(trailing.parts).subarray(0, TOO_LARGE_PREFIX_BYTES).toString("utf8").trim();
-    await visitor.unreadable(trailing.line, { reason: "malformed_json", detail: "text after the array's closing bracket" }, text);
+    await visitor.unreadable(trailing.line, { reason: "malformed_json", detail: JSON_ARRAY_WORDING.afterClose }, text);
   }
 }

@@ -22,6 +22,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The wording of a `not_an_object` rejection (exported for the Glue job's contract, handlers/glue-contract.ts). */
+export const JSON_LINES_WORDING = {
+  /** `kind`: "an array", "null", or the value's `typeof`. */
+  notAnObject: (kind: string) => `expected a JSON object, got ${kind}`,
+} as const;
+
 function describeJson(value: unknown): string {
   return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
 }
@@ -39,7 +45,7 @@ export function visitJsonText(text: string, line: number, visitor: RecordVisitor
     if (text.charCodeAt(0) === BOM) return visitJsonText(text.slice(1), line, visitor);
     return visitor.unreadable(line, { reason: "malformed_json", detail: (error as Error).message }, text);
   }
-  if (!isRecord(parsed)) return visitor.unreadable(line, { reason: "not_an_object", detail: `expected a JSON object, got ${describeJson(parsed)}` }, text);
+  if (!isRecord(parsed)) return visitor.unreadable(line, { reason: "not_an_object", detail: JSON_LINES_WORDING.notAnObject(describeJson(parsed)) }, text);
   return visitor.record(parsed, line, { ...jsonText(text), json: true });
 }
 

@@ -19,6 +19,17 @@ const CR = 13;
 /** What a line rejected for its length keeps of itself in `rejected/`. */
 export const TOO_LARGE_PREFIX_BYTES = 1024;
 
+/**
+ * The wording of the splitter's rejections, as functions of what they name (exported for the Glue
+ * job's contract, handlers/glue-contract.ts).
+ */
+export const LINE_WORDING = {
+  tooLarge: (bytes: number | string, limit: number | string, kept: number | string) =>
+    `line of ${bytes} bytes is longer than the limit of ${limit} bytes (processorMaxRecordKb); record holds its first ${kept} bytes`,
+  /** `shown`: up to four bytes from the first invalid one, in hex, space-separated. */
+  notUtf8: (at: number | string, shown: string) => `byte ${at} of the line is not UTF-8 (${shown}); record shows invalid bytes as U+FFFD`,
+} as const;
+
 /** Complete lines as text, each with its ending (the stream's last line may have none); or one rejected line. */
 export type LinePiece =
   | {
@@ -66,7 +77,7 @@ function tooLarge(prefix: Uint8Array, bytes: number, maxLineBytes: number): Line
     kind: "rejected",
     rejection: {
       reason: "record_too_large",
-      detail: `line of ${bytes} bytes is longer than the limit of ${maxLineBytes} bytes (processorMaxRecordKb); record holds its first ${Math.min(bytes, TOO_LARGE_PREFIX_BYTES)} bytes`,
+      detail: LINE_WORDING.tooLarge(bytes, maxLineBytes, Math.min(bytes, TOO_LARGE_PREFIX_BYTES)),
     },
     raw: prefixText(prefix, TOO_LARGE_PREFIX_BYTES),
   };
@@ -77,7 +88,7 @@ function notUtf8(line: Uint8Array): LinePiece {
   const shown = Array.from(line.subarray(at, at + 4), (byte) => byte.toString(16).padStart(2, "0")).join(" ");
   return {
     kind: "rejected",
-    rejection: { reason: "invalid_utf8", detail: `byte ${at} of the line is not UTF-8 (${shown}); record shows invalid bytes as U+FFFD` },
+    rejection: { reason: "invalid_utf8", detail: LINE_WORDING.notUtf8(at, shown) },
     raw: Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString("utf8"),
   };
 }
@@ -185,14 +196,19 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array | string> | I
     pendingBytes = 0;
     return block;
   };
-  /** Counts bytes of the long line, keeping them only until its prefix is full. */
+  /**
+   * Counts bytes of the long line, keeping them only until its prefix is full: one byte more than
+   * `rejected/` shows, so that `prefixText` can tell a character cut at the limit, as it does for a
+   * line that arrived whole (the record is then the same whatever the chunking).
+   */
+  const keptBytes = TOO_LARGE_PREFIX_BYTES + 1;
   const growOversize = (line: { prefix: Buffer; bytes: number }, bytes: Buffer): void => {
     line.bytes += bytes.length;
-    if (line.prefix.length < TOO_LARGE_PREFIX_BYTES) line.prefix = Buffer.concat([line.prefix, bytes.subarray(0, TOO_LARGE_PREFIX_BYTES - line.prefix.length)]);
+    if (line.prefix.length < keptBytes) line.prefix = Buffer.concat([line.prefix, bytes.subarray(0, keptBytes - line.prefix.length)]);
   };
   const startOversize = (): void => {
     const head = takePending();
-    oversize = { prefix: Buffer.from(head.subarray(0, TOO_LARGE_PREFIX_BYTES)), bytes: head.length };
+    oversize = { prefix: Buffer.from(head.subarray(0, keptBytes)), bytes: head.length };
   };
 
   for await (const chunk of withoutBom(chunks)) {

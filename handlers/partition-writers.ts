@@ -53,6 +53,12 @@ async function inPool(tasks: readonly (() => Promise<void>)[], limit: number): P
   if (failures.length > 0) throw failures[0];
 }
 
+/** The wording of an `out_of_range` rejection (exported for the Glue job's contract, handlers/glue-contract.ts). */
+export const PARTITION_WORDING = {
+  outOfRange: (column: string, year: number | string, first: number | string, last: number | string) =>
+    `${column} is in ${year}, outside the years Athena's partition projection covers (${first}-${last}, athenaProjectionFirstYear/LastYear): the row would be invisible to queries`,
+} as const;
+
 /** Years whose partitions Athena sees (the tables' partition projection), inclusive. */
 export interface PartitionYears {
   readonly first: number;
@@ -163,7 +169,7 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
               refusal: {
                 reason: "out_of_range",
                 column: dataset.partitionColumn!,
-                detail: `${dataset.partitionColumn} is in ${year}, outside the years Athena's partition projection covers (${partitionYears!.first}-${partitionYears!.last}, athenaProjectionFirstYear/LastYear): the row would be invisible to queries`,
+                detail: PARTITION_WORDING.outOfRange(dataset.partitionColumn!, year, partitionYears!.first, partitionYears!.last),
               },
             }
           : {}),

@@ -103,6 +103,27 @@ describe("1. a CSV error costs its own line only", () => {
     ]);
   });
 
+  test("a quoted field spanning lines beyond processorMaxRecordKb rejects its first line whatever the chunking", async () => {
+    // Prepare: a 3,000-character record, in one chunk and in 64 KiB-like small chunks
+    const body = `user_id,email,name\n1,a@x.com,"${"line\n".repeat(600)}end"\n2,b@x.com,B\n`;
+    const chunked = async (size: number) => {
+      const store = memoryStore();
+      const bytes = Buffer.from(body);
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, index) => bytes.subarray(index * size, (index + 1) * size));
+      const result = await convertRecords(Readable.from(chunks), { dataset: USERS, encoding: CSV, name: "n", sourceKey: "raw/users/n", landedAt: new Date(0), openSink: store.openSink, codec, maxRecordBytes: 1024 });
+      const rejected = store.objects.get(result.rejectedKey!)!.toString().trim().split("\n").map((line) => JSON.parse(line) as RejectedLine);
+      return { written: result.rowsWritten, first: rejected[0] };
+    };
+    // Act
+    const outcomes = await Promise.all([body.length, 100, 7].map(chunked));
+    // Assess: the record's first line is rejected as still open at the limit; the row after it is read
+    for (const outcome of outcomes) {
+      expect(outcome.first).toMatchObject({ line_number: 2, reason: "malformed_csv", record: '1,a@x.com,"line' });
+      expect(outcome.first!.detail).toContain("not closed within 1024 bytes");
+      expect(outcome.written).toBe(1);
+    }
+  });
+
   test("a quoted field spanning lines is one record with its exact line breaks", async () => {
     const body = 'user_id,email,name\r\n1,a@x.com,"two\r\nlines"\n2,b@x.com,"one\rbreak"\n';
     const { result, store } = await convert(body, { encoding: CSV, dataset: USERS });

@@ -62,6 +62,19 @@ describe("splitLines", () => {
     expect(lines).toEqual([{ reason: "record_too_large", raw: "z".repeat(1024) }, { text: "next" }]);
   });
 
+  test("a long line's kept kilobyte is cut at a character boundary whatever the chunking", async () => {
+    // Prepare: "é" (2 bytes) straddles the 1,024th byte
+    const bytes = Buffer.from(`${"x".repeat(1023)}é${"y".repeat(3000)}`);
+    const expected = [{ reason: "record_too_large", raw: "x".repeat(1023) }];
+    // Act & Assess: whole (the line arrives in one block) or cut anywhere (the line is held as it grows)
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 1, maxLength: 4 }), async (sizes) => {
+        expect(await linesOf(bytes, sizes, 2000)).toEqual(expected);
+      }),
+    );
+    expect(await linesOf(Buffer.concat([bytes, Buffer.from("\n")]), undefined, 2000)).toEqual(expected);
+  });
+
   test("rejects a line that is not UTF-8 as invalid_utf8 and keeps the others exactly", async () => {
     const bytes = Buffer.concat([Buffer.from("café\n"), Buffer.from([0x61, 0xff, 0x62, 0x0a]), Buffer.from("😀\n"), Buffer.from([0xed, 0xa0, 0x80, 0x0a])]);
     await fc.assert(
