@@ -35,6 +35,7 @@ const heavy = new HeavyConversion(name, {
   processingQueueArn: messaging.processingQueue.arn,
   alertsTopicArn: messaging.alertsTopic.arn,
   runbookUrl: settings.observability.runbookUrl,
+  conversionLimits: { maxRecordBytes: settings.compute.processor.maxRecordBytes, partitionYears: settings.compute.processor.partitionYears },
 });
 const compute = new Compute(name, {
   settings: settings.compute,

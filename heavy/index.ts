@@ -16,7 +16,8 @@ import * as aws from "@pulumi/aws";
 import type { GlueSettings } from "../config";
 import { awsContext } from "../iam/context";
 import { namedResourceOutputs, queueOutputs, type NamedResourceOutputs, type QueueOutputs } from "../components/outputs";
-import { glueContract } from "../handlers/glue-contract";
+import { glueContract, type ConversionLimits } from "../handlers/glue-contract";
+import { DATASETS } from "../handlers/datasets";
 import { FAILURE_QUEUE_RETENTION_SECONDS } from "../messaging";
 import { queueFromRulePolicy } from "../messaging/policies";
 import { GLUE_PREFIXES } from "../storage/zones";
@@ -61,6 +62,8 @@ export interface HeavyConversionArgs {
   readonly alertsTopicArn: pulumi.Input<string>;
   /** The README the failed-run alert links to (`ObservabilitySettings.runbookUrl`). */
   readonly runbookUrl: string;
+  /** The processor's record limit and projection years: the job applies the same ones (they travel in its contract). */
+  readonly conversionLimits: ConversionLimits;
 }
 
 /** What compute, observability and the stack outputs take from the heavy path. */
@@ -88,7 +91,7 @@ export class HeavyConversion extends pulumi.ComponentResource {
       new aws.s3.BucketObjectv2(`${name}-glue-${suffix}`, { bucket: args.lakeBucketName, key, source, contentType }, { parent: this });
     const script = code(GLUE_CODE_KEYS.script, new pulumi.asset.FileAsset(join(GLUE_CODE_ROOT, "job.py")), "text/x-python", "script");
     const pythonPackage = code(GLUE_CODE_KEYS.package, gluePackageArchive(), "application/zip", "package");
-    const contract = code(GLUE_CODE_KEYS.contract, new pulumi.asset.StringAsset(JSON.stringify(glueContract(), null, 2)), "application/json", "contract");
+    const contract = code(GLUE_CODE_KEYS.contract, new pulumi.asset.StringAsset(JSON.stringify(glueContract(DATASETS, args.conversionLimits), null, 2)), "application/json", "contract");
 
     const securityConfiguration = new aws.glue.SecurityConfiguration(
       `${name}-glue`,

@@ -4,9 +4,17 @@
  * engines and compares what they wrote with DuckDB. After a change to the processor's reading or
  * coercion rules, re-run `npx vitest run tests/glue-parity.test.mts`: a case that fails names the
  * rule where the Python (glue/datalake_glue) must follow.
+ *
+ * Both engines run with `PARITY_LIMITS` (the property test's: 2 KiB records, projection years
+ * 1–2999), so that long records stay small and years 0000 and 3000+ are out of range while 0001–0099
+ * are stored as written. Beyond the hand-written cases, a few hostile files of the property test's
+ * generator (tests/hostile-files.ts) are converted too, from a fixed seed.
  */
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { EVENTS, USERS, type DatasetDefinition } from "../handlers/datasets.js";
+import type { ConversionLimits } from "../handlers/glue-contract.js";
+import { HOSTILE_LIMITS, hostileFile } from "./hostile-files.js";
 
 /** A dataset with one column of every type, so that every coercer is compared. */
 export const ALL_TYPES: DatasetDefinition = {
@@ -29,6 +37,12 @@ export const ALL_TYPES: DatasetDefinition = {
 /** Datasets the cases use: the contract handed to the job is generated from these. */
 export const PARITY_DATASETS: readonly DatasetDefinition[] = [EVENTS, USERS, ALL_TYPES];
 
+/** The limits both engines convert every case with (the processor's options, the job's contract). */
+export const PARITY_LIMITS: ConversionLimits = {
+  maxRecordBytes: HOSTILE_LIMITS.maxRecordBytes,
+  partitionYears: { first: HOSTILE_LIMITS.firstYear, last: HOSTILE_LIMITS.lastYear },
+};
+
 export interface ParityCase {
   /** Unique, also the raw file's stem. */
   readonly id: string;
@@ -38,6 +52,12 @@ export interface ParityCase {
   /** Raw key; its extension decides the format and gzip, as for a landed object. */
   readonly key: string;
   readonly body: Buffer;
+  /**
+   * The file spans more days than the processor keeps files open (32), out of order: the processor
+   * closes partitions and continues them in `<name>-2.parquet`…, the job writes one file per
+   * (object, day). Such a case is compared on rows per partition, not on the set of files.
+   */
+  readonly rollsPartitions?: true;
 }
 
 /**
@@ -71,14 +91,18 @@ export function csvText(header: readonly string[], rows: readonly (readonly stri
 
 const LONG_TEXT = `${"é".repeat(40)}😀${"x".repeat(60)}`;
 
-/** A file of a few thousand lines, so Spark splits it across tasks (line numbers cross task boundaries). */
-function manyEventLines(count: number): string {
+/**
+ * A file of a few thousand lines, so Spark splits it across tasks (line numbers cross task boundaries).
+ * Records are spread over many days, or, `oneDay`, all on one (fewer partitions to stage).
+ */
+function manyEventLines(count: number, oneDay = false): string {
   const out: string[] = [];
+  const at = (index: number) => (oneDay ? { event_timestamp: new Date(Date.UTC(2026, 10, 20) + index * 1000).toISOString() } : {});
   for (let index = 0; index < count; index++) {
     if (index % 211 === 17) out.push(`{"event_id": "broken-${index}"`);
     else if (index % 307 === 5) out.push("");
-    else if (index % 401 === 9) out.push(JSON.stringify(eventRecord(index, { user_id: "not a number" })));
-    else out.push(JSON.stringify(eventRecord(index)));
+    else if (index % 401 === 9) out.push(JSON.stringify(eventRecord(index, { user_id: "not a number", ...at(index) })));
+    else out.push(JSON.stringify(eventRecord(index, at(index))));
   }
   return out.join("\n") + "\n";
 }
@@ -261,4 +285,268 @@ export const PARITY_CASES: readonly ParityCase[] = [
       ),
     ),
   },
+  ...issue16Cases(),
+  ...hostileCases(),
 ];
+
+/** An events record as JSON text with its fields written as given (numbers as lexemes, keys repeated…). */
+function eventText(fields: string): string {
+  return `{"event_id":"e","user_id":1,"event_timestamp":"2026-11-20T10:00:00Z","event_type":"a"${fields}}`;
+}
+
+/** A file of `count` events spread over `days` UTC days, `rounds` times over: each round revisits every day. */
+function manyDayLines(days: number, rounds: number): string {
+  const out: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let day = 0; day < days; day++) out.push(JSON.stringify(eventRecord(round * days + day, { event_timestamp: new Date(Date.UTC(2026, 0, 1) + day * 86_400_000 + round * 3_600_000).toISOString() })));
+  }
+  return out.join("\n");
+}
+
+/** The rules of issue 16 (bad input) the job must follow as the processor does. */
+function issue16Cases(): ParityCase[] {
+  const limit = PARITY_LIMITS.maxRecordBytes;
+  const userHeader = "user_id,email,name,country,signup_timestamp";
+  const gzipMember = (text: string): Buffer => gzipSync(Buffer.from(text));
+  return [
+    {
+      id: "events-jsonl-duplicate-keys",
+      covers:
+        "duplicate_key: a top-level key written twice, a key twice inside a map column (object and JSON text), twice in an ignored nested field (valid), and after an invalid column (that column decides)",
+      dataset: EVENTS,
+      key: "raw/events/duplicates.jsonl",
+      body: Buffer.from(
+        lines(
+          eventText(',"event_type":"b"'),
+          eventText(',"properties":{"k":"1","j":"2","k":"3"}'),
+          eventText(',"properties":"{\\"k\\":\\"1\\",\\"k\\":\\"2\\"}"'),
+          eventText(',"extra":{"n":1,"n":2}'),
+          '{"event_id":"e","user_id":"x","user_id":"y","event_timestamp":"2026-11-20T10:00:00Z","event_type":"a"}',
+          eventText(',"properties":{"\\u006b":"1","k":"2"}'),
+          eventText(""),
+        ),
+      ),
+    },
+    {
+      id: "users-csv-duplicate-header",
+      covers: "duplicate_key: a CSV header naming a column twice rejects every row",
+      dataset: USERS,
+      key: "raw/users/duplicate-header.csv",
+      body: Buffer.from("user_id,email,email,name\n1,a@x,b@x,A\n2,c@x,d@x,C\n"),
+    },
+    {
+      id: "events-csv-map-text-duplicate",
+      covers: "duplicate_key: a map column's JSON text writing a key twice (CSV); numbers in the map text kept as written",
+      dataset: EVENTS,
+      key: "raw/events/map-text.csv",
+      body: Buffer.from(
+        "event_id,user_id,event_timestamp,event_type,properties\n" +
+          'a,1,2026-11-20T10:00:00Z,click,"{""k"":""1"",""k"":""2""}"\n' +
+          'b,2,2026-11-20T10:00:00Z,click,"{""n"":1.50,""big"":1e400,""z"":-0}"\n',
+      ),
+    },
+    {
+      id: "events-jsonl-invalid-utf8",
+      covers:
+        "invalid_utf8: bytes that are not UTF-8 (a lone 0xFF, an overlong, an encoded surrogate, a cut sequence, beyond U+10FFFF), lone surrogate escapes in a column, a map key and a map value; a valid pair is kept",
+      dataset: EVENTS,
+      key: "raw/events/utf8.jsonl",
+      body: Buffer.concat([
+        Buffer.from(`${eventText("")}\n`),
+        ...[[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80]].map((bad) =>
+          Buffer.concat([Buffer.from('{"event_id":"a'), Buffer.from(bad), Buffer.from('b","user_id":1,"event_timestamp":"2026-11-20T10:00:00Z","event_type":"a"}\n')]),
+        ),
+        Buffer.from(`${eventText(',"event_type":"\\ud800"').replace('"event_type":"a",', "")}\n`),
+        Buffer.from(`${eventText(',"properties":{"\\udc00":"v"}')}\n`),
+        Buffer.from(`${eventText(',"properties":{"k":"x\\ud83d"}')}\n`),
+        Buffer.from(`${eventText(',"properties":{"k":"\\ud83d\\ude00"}')}\n`),
+      ]),
+    },
+    {
+      id: "events-jsonl-too-large",
+      covers:
+        "record_too_large: lines over processorMaxRecordKb (its first KiB cut at a character boundary; one ending in CR, one at the end without ending); a line just at the limit is read",
+      dataset: EVENTS,
+      key: "raw/events/long.jsonl",
+      body: Buffer.from(
+        [
+          eventText(""),
+          `{"event_id":"${"x".repeat(1010)}é${"y".repeat(limit)}"}`,
+          eventText(`,"pad":"${"p".repeat(limit - eventText(',"pad":""').length)}"`),
+          `{"event_id":"${"z".repeat(limit)}"}\r${eventText("")}`,
+          `{"event_id":"${"w".repeat(limit * 3)}"}`,
+        ].join("\n"),
+      ),
+    },
+    {
+      id: "users-csv-too-large-and-open",
+      covers:
+        "CSV: a line over the limit, a quoted field spanning lines beyond the limit (its first line rejected, reading resumes), a quote never closed before the end",
+      dataset: USERS,
+      key: "raw/users/long.csv",
+      body: Buffer.from(
+        [userHeader, `1,${"l".repeat(limit + 5)},A,FR,`, `2,"${`${"m".repeat(99)}\n`.repeat(Math.ceil(limit / 100) + 1)}",B,FR,`, "3,c@x,C,FR,", '4,"never closed,D,FR,', "5,e@x,E,FR,"].join("\n") + "\n",
+      ),
+    },
+    {
+      id: "events-jsonl-out-of-range",
+      covers: "out_of_range: partition years outside the projection (year 0000, 3000, an offset moving 0001 back to year 0); years 0001–0099 stored as written",
+      dataset: EVENTS,
+      key: "raw/events/years.jsonl",
+      body: Buffer.from(
+        lines(
+          eventRecord(1, { event_timestamp: "0000-06-01T00:00:00Z" }),
+          eventRecord(2, { event_timestamp: "3000-01-01T00:00:00Z" }),
+          eventRecord(3, { event_timestamp: "0001-01-01T00:30:00+01:00" }),
+          eventRecord(4, { event_timestamp: "0001-01-01T00:00:00Z" }),
+          eventRecord(5, { event_timestamp: "0099-12-31T23:59:59.999Z" }),
+          eventRecord(6, { event_timestamp: "2999-12-31 23:59" }),
+        ),
+      ),
+    },
+    {
+      id: "events-jsonl-bom-and-cr",
+      covers: "a UTF-8 BOM before the first line (read), a BOM opening a later line (read again without it), CR-only and mixed CRLF/LF/CR line endings, blank lines",
+      dataset: EVENTS,
+      key: "raw/events/bom-cr.jsonl",
+      body: Buffer.from(`\uFEFF${JSON.stringify(eventRecord(1))}\r${JSON.stringify(eventRecord(2))}\r\n\r\uFEFF${JSON.stringify(eventRecord(3))}\n \t\r\uFEFF{oops\r${JSON.stringify(eventRecord(4))}\r`),
+    },
+    {
+      id: "events-jsonl-cr-split",
+      covers: "CR-only endings in a file read in byte ranges by several tasks: line numbers across range boundaries",
+      dataset: EVENTS,
+      key: "raw/events/cr-split.jsonl",
+      body: Buffer.from(manyEventLines(1500, true).replace(/\n/g, "\r")),
+    },
+    {
+      id: "events-jsonl-crlf-split",
+      covers: "CRLF endings in a file read in byte ranges by several tasks",
+      dataset: EVENTS,
+      key: "raw/events/crlf-split.jsonl",
+      body: Buffer.from(manyEventLines(1500, true).replace(/\n/g, "\r\n")),
+    },
+    {
+      id: "users-csv-headerless",
+      covers: "a CSV without a header read in the dataset's column order; mixed endings; a quoted field spanning a CR",
+      dataset: USERS,
+      key: "raw/users/headerless.csv",
+      body: Buffer.from('1,a@x,A,FR,2026-01-01T00:00:00Z\r2,b@x,"B\rtwo",GB,\r\n3,c@x,C,,2026-02-01\n4,d@x\n'),
+    },
+    {
+      id: "users-csv-no-header",
+      covers: "a CSV whose first row names no column and has another number of fields: every row rejected (no header row)",
+      dataset: USERS,
+      key: "raw/users/no-header.csv",
+      body: Buffer.from("a,b\n1,2\n"),
+    },
+    {
+      id: "events-json-array",
+      covers: "a pretty-printed .json array: element lines, an element that is not an object, an empty element, an element over the limit, an element not UTF-8, text after the closing bracket",
+      dataset: EVENTS,
+      key: "raw/events/export.json",
+      body: Buffer.concat([
+        Buffer.from(`\uFEFF${JSON.stringify([eventRecord(1), [1], eventRecord(2)], null, 2).slice(0, -2)},,\n  {"event_id":"${"x".repeat(limit)}"},\n  {"event_id":"`),
+        Buffer.from([0xff]),
+        Buffer.from(`"},\n  ${JSON.stringify(eventRecord(3))}\n] trailing text`),
+      ]),
+    },
+    {
+      id: "events-json-lines-document",
+      covers: "a .json object that is not an array is read as JSON Lines (two BOMs dropped, as the processor's document reader drops them)",
+      dataset: EVENTS,
+      key: "raw/events/lines.json",
+      body: Buffer.from(`\uFEFF\uFEFF${lines(eventRecord(1), eventRecord(2))}\n`),
+    },
+    {
+      id: "events-json-array-gzip",
+      covers: "a gzip .json.gz one-line array, read element by element",
+      dataset: EVENTS,
+      key: "raw/events/export.json.gz",
+      body: gzipSync(Buffer.from(JSON.stringify(Array.from({ length: 50 }, (_, index) => eventRecord(index))))),
+    },
+    {
+      id: "events-gzip-by-bytes",
+      covers: "gzip recognised by its magic bytes under a .jsonl name",
+      dataset: EVENTS,
+      key: "raw/events/secretly-gzip.jsonl",
+      body: gzipMember(lines(eventRecord(1), eventRecord(2), "{bad")),
+    },
+    {
+      id: "events-gzip-members-trailing",
+      covers: "gzip of several members (concatenated), then bytes after the last member: ignored, as gzip -d does",
+      dataset: EVENTS,
+      key: "raw/events/members.jsonl.gz",
+      body: Buffer.concat([gzipMember(`${lines(eventRecord(1), eventRecord(2))}\n`), gzipMember(lines(eventRecord(3), "[1]")), Buffer.from("trailing garbage\n")]),
+    },
+    {
+      id: "users-gzip-zero-padding",
+      covers: "gzip CSV followed by zero padding (ignored silently)",
+      dataset: USERS,
+      key: "raw/users/padded.csv.gz",
+      body: Buffer.concat([gzipMember(`${userHeader}\n1,a@x,A,FR,\n`), Buffer.alloc(64)]),
+    },
+    {
+      id: "events-gzip-cut",
+      covers: "a gzip member cut short: the object is rejected whole (unreadable_object)",
+      dataset: EVENTS,
+      key: "raw/events/cut.jsonl.gz",
+      body: gzipMember(manyEventLines(400, true)).subarray(0, 2000),
+    },
+    {
+      id: "events-jsonl-numbers-as-text",
+      covers: "numbers read into text columns and map values keep their text (9007199254740993, 1e400, 1.50, -0, 1E+2); a bigint beyond 2^53 is read as written",
+      dataset: EVENTS,
+      key: "raw/events/numbers.jsonl",
+      body: Buffer.from(
+        lines(
+          '{"event_id":9007199254740993,"user_id":1,"event_timestamp":"2026-11-20T10:00:00Z","event_type":1.50,"properties":{"big":1e400,"n":-0,"e":1E+2,"f":0.1e-5}}',
+          '{"event_id": -0 ,"user_id":2,"event_timestamp":"2026-11-20T10:00:00Z","event_type" : 1e400}',
+        ),
+      ),
+    },
+    {
+      id: "all-types-bigint-lexemes",
+      covers: "bigint columns: beyond 2^53 as written, beyond 2^63 invalid, an exponent form beyond 2^53 invalid; strings of numbers in text columns",
+      dataset: ALL_TYPES,
+      key: "raw/all_types/bigints.jsonl",
+      body: Buffer.from(
+        lines(
+          '{"s":"a","b":9007199254740993,"t":"2026-11-20T10:00:00Z"}',
+          '{"s":"b","b":-9223372036854775808,"t":"2026-11-20T10:00:00Z"}',
+          '{"s":"c","b":9223372036854775808,"t":"2026-11-20T10:00:00Z"}',
+          '{"s":"d","b":1e20,"t":"2026-11-20T10:00:00Z"}',
+          '{"s":"e","b":12345678901234567890123,"t":"2026-11-20T10:00:00Z"}',
+          '{"s":123456789012345678901234567890,"b":-0,"t":"2026-11-20T10:00:00Z","m":{"x":5e-324}}',
+        ),
+      ),
+    },
+    {
+      id: "events-jsonl-deep",
+      covers: "values nested about 1,000 deep (as deep as 2 KiB lines allow): invalid in a column, ignored in another field (JSON.parse reads any depth; Python's decoder recurses)",
+      dataset: EVENTS,
+      key: "raw/events/deep.jsonl",
+      body: Buffer.from(lines(eventText(`,"extra":${"[".repeat(970)}${"]".repeat(970)}`), `{"event_id":${"[".repeat(1010)}${"]".repeat(1010)}}`, eventText(""))),
+    },
+    {
+      id: "events-jsonl-many-days",
+      covers: "a file over 40 days, twice over: the processor keeps 32 files open and continues reopened days in <name>-2.parquet; rows per partition compared",
+      dataset: EVENTS,
+      key: "raw/events/many-days.jsonl",
+      body: Buffer.from(manyDayLines(40, 2)),
+      rollsPartitions: true,
+    },
+  ];
+}
+
+/** Hostile files of the property test's generator, from a fixed seed, one key each. */
+function hostileCases(): ParityCase[] {
+  return (["jsonl", "csv"] as const).flatMap((format) =>
+    fc.sample(hostileFile(format), { seed: 1616, numRuns: 4 }).map((file, index) => ({
+      id: `hostile-${format}-${index}`,
+      covers: `a generated hostile file: ${file.description}`,
+      dataset: EVENTS,
+      key: file.key.replace("hostile.", `hostile-${index}.`),
+      body: file.body,
+    })),
+  );
+}

@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { runProgram, type ProgramRun } from "./harness/program.js";
 import { MOCK_ACCOUNT_ID } from "./harness/mocks.js";
 import type { PolicyDocument, PolicyStatement } from "../iam/documents.js";
-import { glueContract } from "../handlers/glue-contract.js";
+import { glueContract, type GlueContract } from "../handlers/glue-contract.js";
+import { DATASETS } from "../handlers/datasets.js";
+import { FUNCTION_ENV } from "../compute/callbacks.js";
 import { GLUE_CODE_KEYS, GLUE_VERSION, gluePackageArchive } from "../heavy/index.js";
 import { FAILED_RUN_STATES, glueJobName } from "../heavy/events.js";
 import { heavyObjectThresholdMbFor } from "../config/heavy.js";
@@ -140,7 +142,19 @@ describe.each(["dev", "prod"])("stack %s: the heavy path", (stack) => {
     for (const key of Object.values(GLUE_CODE_KEYS)) expect(byKey(key).inputs.bucket).toBe(lakeBucket());
     expect(packaged.every((path) => path.startsWith("datalake_glue/") && path.endsWith(".py"))).toBe(true);
     expect(packaged).toContain("datalake_glue/conversion.py");
-    expect(JSON.parse(await byKey(GLUE_CODE_KEYS.contract).inputs.source.text)).toEqual(glueContract());
+    const contract = JSON.parse(await byKey(GLUE_CODE_KEYS.contract).inputs.source.text) as GlueContract;
+    expect(contract).toEqual(glueContract(DATASETS, { maxRecordBytes: contract.reading.maxRecordBytes, partitionYears: contract.partition.years }));
+  });
+
+  test("its contract carries the processor's record limit and projection years, as the processor's environment gives them", async () => {
+    // Prepare
+    const environment = run().one("aws:lambda/function:Function", "datalake-processor").inputs.environment.variables as Record<string, string>;
+    const source = run().one("aws:s3/bucketObjectv2:BucketObjectv2", "datalake-glue-contract").inputs.source as { text: string | Promise<string> };
+    // Act
+    const contract = JSON.parse(await source.text) as GlueContract;
+    // Assess
+    expect(contract.reading.maxRecordBytes).toBe(Number(environment[FUNCTION_ENV.maxRecordBytes]));
+    expect(contract.partition.years).toEqual({ first: Number(environment[FUNCTION_ENV.partitionFirstYear]), last: Number(environment[FUNCTION_ENV.partitionLastYear]) });
   });
 
   test("its log groups have the stack's retention and the lake key", () => {

@@ -2,13 +2,19 @@
 
 The same rules as handlers/coerce.ts, driven by the contract: each column's type picks its coercer,
 whose patterns, bounds and wording come from the contract. A record is coerced column by column in
-the dataset's order; the first column that fails decides the rejection. Timestamps become epoch
-milliseconds and dates epoch days, as the processor's Parquet writer takes them.
+the dataset's order; the first column that fails decides the rejection, and a record whose JSON text
+writes a key twice (at the top level, or inside a map column) is rejected once its columns are valid.
+Timestamps become epoch milliseconds and dates epoch days (years as written, 0000–0099 included), as
+the processor's Parquet writer takes them.
+
+What the coercer reads besides the parsed values is the record's JSON text (``JsonSource``): a number
+read into a text column, a map value or a bigint beyond 2^53 keeps the text it was written with, as
+the processor's ``memberText`` reads it (``json_text``); CSV records have no JSON text.
 
 Example::
 
     coerce = record_coercer(contract.dataset("events"), contract.coercion)
-    values, rejection = coerce({"event_id": "e1", "user_id": "7", "event_timestamp": "2026-11-20T10:00:00Z", "event_type": "click"})
+    values, rejection = coerce({"event_id": "e1", "user_id": "7", "event_timestamp": "2026-11-20T10:00:00Z", "event_type": "click"}, None)
     # values == ["e1", 7, 1763632800000, "click", None], rejection is None
 """
 from __future__ import annotations
@@ -18,14 +24,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Union
 
-from .contract import Coercion, Column, Dataset
+from .civil import MILLIS_PER_DAY, days_from_civil, is_calendar_day
+from .contract import Coercion, Column, Dataset, fill
+from .json_text import duplicate_key, number_text
 from .jsvalues import (
     JsonSyntaxError,
     compile_js_regex,
-    js_json_parse,
+    js_is_well_formed,
+    js_json_parse_noting_repeats,
     js_number_to_string,
+    js_quote,
     js_string_to_number,
-    js_stringify,
     js_trim,
     utf16_length,
     utf16_slice,
@@ -37,72 +46,82 @@ Coerced = Union[str, int, float, bool, dict, None]
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a record is rejected (handlers/coerce.ts `Rejection`)."""
+    """Why a record is rejected (handlers/coerce.ts ``Rejection``)."""
 
     reason: str
     detail: str
     column: Optional[str] = None
 
 
-class _Invalid:
-    """The value does not fit its column (handlers/coerce.ts `INVALID`)."""
+@dataclass(frozen=True)
+class JsonSource:
+    """A record's JSON text (a JSON Lines line, an element of a JSON array)."""
+
+    text: str
+    #: Whether any object of the text wrote a key twice (only then is the text scanned for one).
+    repeated: bool
+
+    @property
+    def escapes(self) -> bool:
+        """Whether the text may hold a ``\\u`` escape: only then can a string hold a lone surrogate."""
+        return "\\u" in self.text
 
 
-INVALID = _Invalid()
-FieldCoercer = Callable[[Any], Union[Coerced, _Invalid]]
+class _Failure:
+    """Why a value does not fit its column (handlers/coerce.ts ``INVALID``, ``UNENCODABLE``, ``REPEATED_KEY``)."""
 
-MILLIS_PER_DAY = 86_400_000
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+INVALID = _Failure("invalid")
+#: A string that UTF-8 cannot encode (a lone surrogate).
+UNENCODABLE = _Failure("unencodable")
+#: A map written as JSON text with a key written twice.
+REPEATED_KEY = _Failure("repeated key")
+
+
+@dataclass
+class _FieldState:
+    """What a field coercer may read besides the value: the column and the record's JSON text."""
+
+    column: str = ""
+    source: Optional[JsonSource] = None
+    #: Whether strings may hold lone surrogates (CSV fields: always checked).
+    escapes: bool = True
+
+
+FieldCoercer = Callable[[Any, _FieldState], Union[Coerced, _Failure]]
+
 _CANONICAL_UTC = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{3}))?Z")
 MAX_SAFE_INTEGER = 2**53 - 1
+DAY_CACHE_LIMIT = 4096
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (any year)."""
-    year -= month <= 2
-    era = (year if year >= 0 else year - 399) // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+def _number_lexeme(state: _FieldState, key: Optional[str] = None) -> Optional[str]:
+    """The exact text of a JSON number read into a text target, or None when there is no source text."""
+    if state.source is None:
+        return None
+    return number_text(state.source.text, [state.column] if key is None else [state.column, key])
 
 
-def _js_date_utc_year(year: int) -> int:
-    """``Date.UTC`` reads a year from 0 to 99 as 1900 + year."""
-    return 1900 + year if 0 <= year <= 99 else year
-
-
-def _js_date_utc_days(year: int, month: int, day: int) -> int:
-    """``Date.UTC(year, month - 1, day) / 86400000`` for a day within its month."""
-    return _days_from_civil(_js_date_utc_year(year), month, day)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    return [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-
-
-def valid_calendar_day(year: int, month: int, day: int) -> bool:
-    """handlers/coerce.ts `validCalendarDay`, with ``Date.UTC``'s reading of years 0 to 99."""
-    if month < 1 or month > 12 or day < 1:
-        return False
-    return day <= _days_in_month(_js_date_utc_year(year), month)
-
-
-def _coerce_string(value: Any) -> Coerced | _Invalid:
+def _coerce_string(value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
     if isinstance(value, str):
-        return value
+        return UNENCODABLE if state.escapes and not js_is_well_formed(value) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if _is_number(value):
-        return js_number_to_string(float(value))
+        # The number as written (`1.50` stays "1.50"); without a source, its shortest form.
+        text = js_number_to_string(float(value)) if state.source is None else _number_lexeme(state)
+        return INVALID if text is None else text
     return INVALID
 
 
-def _coerce_boolean(value: Any) -> Coerced | _Invalid:
+def _coerce_boolean(value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -114,7 +133,7 @@ def _coerce_boolean(value: Any) -> Coerced | _Invalid:
     return INVALID
 
 
-def _coerce_double(value: Any) -> Coerced | _Invalid:
+def _coerce_double(value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
     if _is_number(value):
         number = float(value)
     elif isinstance(value, str) and js_trim(value) != "":
@@ -124,26 +143,69 @@ def _coerce_double(value: Any) -> Coerced | _Invalid:
     return number if math.isfinite(number) else INVALID
 
 
-def _coerce_string_map(value: Any) -> Coerced | _Invalid:
-    candidate = value
-    if isinstance(candidate, str):
-        try:
-            candidate = js_json_parse(candidate)
-        except JsonSyntaxError:
-            return INVALID
-    if not isinstance(candidate, dict):
+def _integer_text_value(text: str) -> int:
+    """The value of an integer text a pattern accepted; beyond 64 bits only its sign matters."""
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    # Python refuses int() of very long texts; anything past 25 digits is out of every range anyway.
+    return sign * (10**25 if len(digits) > 25 else int(digits))
+
+
+def _map_entry(entry: Any, key: str, state: _FieldState, map_text: Optional[str]) -> Union[Optional[str], _Failure]:
+    """One map value as text: strings and nulls as they are, booleans as text, numbers as written."""
+    if isinstance(entry, str):
+        return UNENCODABLE if state.escapes and not js_is_well_formed(entry) else entry
+    if entry is None:
+        return None
+    if isinstance(entry, bool):
+        return "true" if entry else "false"
+    if not _is_number(entry):
+        return INVALID
+    if map_text is not None:
+        text = number_text(map_text, [key])
+    elif state.source is None:
+        text = js_number_to_string(float(entry))
+    else:
+        text = _number_lexeme(state, key)
+    return INVALID if text is None else text
+
+
+def _map_entries(value: Any, state: _FieldState, map_text: Optional[str]) -> Union[dict[str, Optional[str]], _Failure]:
+    """A parsed object as map entries, in JavaScript's key order; nested values are rejected unwalked."""
+    if not isinstance(value, dict):
         return INVALID
     converted: dict[str, Optional[str]] = {}
-    for key, entry in candidate.items():
-        if isinstance(entry, str) or entry is None:
-            converted[key] = entry
-        elif isinstance(entry, bool):
-            converted[key] = "true" if entry else "false"
-        elif _is_number(entry):
-            converted[key] = js_number_to_string(float(entry))
-        else:
-            return INVALID
+    for key, entry in value.items():
+        if state.escapes and not js_is_well_formed(key):
+            return UNENCODABLE
+        text = _map_entry(entry, key, state, map_text)
+        if isinstance(text, _Failure):
+            return text
+        converted[key] = text
     return converted
+
+
+def _string_map_from_text(text: str, state: _FieldState) -> Union[Coerced, _Failure]:
+    """A map written as JSON text (a CSV field): numbers and repeated keys are read from that text itself."""
+    try:
+        parsed, repeated = js_json_parse_noting_repeats(text)
+    except JsonSyntaxError:
+        return INVALID
+    escapes = state.escapes
+    state.escapes = "\\u" in text
+    read = _map_entries(parsed, state, text)
+    state.escapes = escapes
+    if isinstance(read, _Failure):
+        return read
+    if repeated and duplicate_key(text) is not None:
+        return REPEATED_KEY
+    return read
+
+
+def _coerce_string_map(value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
+    if isinstance(value, str):
+        return _string_map_from_text(value, state)
+    return _map_entries(value, state, None)
 
 
 class _Coercers:
@@ -151,12 +213,13 @@ class _Coercers:
 
     def __init__(self, rules: Coercion) -> None:
         self.rules = rules
-        self.day_starts: dict[str, int | _Invalid] = {}
+        self.day_starts: dict[str, Union[int, _Failure]] = {}
         self.integer_text = compile_js_regex(rules.integer.source, rules.integer.flags)
+        self.json_integer_text = compile_js_regex(rules.json_integer.source, rules.json_integer.flags)
         self.timestamp_text = compile_js_regex(rules.timestamp.source, rules.timestamp.flags)
         self.date_text = compile_js_regex(rules.date.source, rules.date.flags)
 
-    def int32(self, value: Any) -> Coerced | _Invalid:
+    def int32(self, value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
         if _is_number(value):
             number = float(value)
             if not (math.isfinite(number) and number.is_integer()):
@@ -168,53 +231,54 @@ class _Coercers:
             return INVALID
         return integer if self.rules.int32_min <= integer <= self.rules.int32_max else INVALID
 
-    def int64(self, value: Any) -> Coerced | _Invalid:
+    def _in_int64(self, integer: int) -> Union[Coerced, _Failure]:
+        return integer if self.rules.int64_min <= integer <= self.rules.int64_max else INVALID
+
+    def int64(self, value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
         if _is_number(value):
             number = float(value)
-            safe = math.isfinite(number) and number.is_integer() and abs(number) <= MAX_SAFE_INTEGER
-            return int(number) if safe else INVALID
+            if math.isfinite(number) and number.is_integer() and abs(number) <= MAX_SAFE_INTEGER:
+                return int(number)
+            # Beyond 2^53 the parsed number is rounded: read the integer as written.
+            text = _number_lexeme(state)
+            return self._in_int64(_integer_text_value(text)) if text is not None and self.json_integer_text(text) else INVALID
         if isinstance(value, str) and self.integer_text(js_trim(value)):
-            integer = _integer_text_value(js_trim(value))
-            return integer if self.rules.int64_min <= integer <= self.rules.int64_max else INVALID
+            return self._in_int64(_integer_text_value(js_trim(value)))
         return INVALID
 
-    def timestamp(self, value: Any) -> Coerced | _Invalid:
+    def timestamp(self, value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
         if not isinstance(value, str):
             return INVALID
         canonical = self._canonical_utc_timestamp(value)
         return canonical if canonical is not None else self._general_timestamp(value)
 
-    def _canonical_utc_timestamp(self, text: str) -> Coerced | _Invalid | None:
-        """handlers/coerce.ts `canonicalUtcTimestamp`: ``YYYY-MM-DDTHH:MM:SS[.sss]Z``; None for other forms
-        (the general parser rejects those whose digits are not digits, as the TypeScript's fast path does).
-
-        It computes the day with ``Date.UTC``, which reads years 0 to 99 as 1900 + year: kept, for parity.
-        Days are cached (one file holds few).
-        """
+    def _canonical_utc_timestamp(self, text: str) -> Union[Coerced, _Failure, None]:
+        """handlers/coerce.ts ``canonicalUtcTimestamp``: ``YYYY-MM-DDTHH:MM:SS[.sss]Z``; None for other
+        forms, which the general parser reads. Days are cached (one file holds few)."""
         match = _CANONICAL_UTC.fullmatch(text)
         if match is None:
             return None
         day_start = self.day_starts.get(text[:10])
         if day_start is None:
             year, month, day = int(match[1]), int(match[2]), int(match[3])
-            day_start = _js_date_utc_days(year, month, day) * MILLIS_PER_DAY if valid_calendar_day(year, month, day) else INVALID
-            if len(self.day_starts) >= 4096:
+            day_start = days_from_civil(year, month, day) * MILLIS_PER_DAY if is_calendar_day(year, month, day) else INVALID
+            if len(self.day_starts) >= DAY_CACHE_LIMIT:
                 self.day_starts.clear()
             self.day_starts[text[:10]] = day_start
-        if day_start is INVALID:
+        if isinstance(day_start, _Failure):
             return INVALID
         hour, minute, second = int(match[4]), int(match[5]), int(match[6])
         if hour > 23 or minute > 59 or second > 59:
             return INVALID
-        return day_start + hour * 3_600_000 + minute * 60_000 + second * 1000 + (int(match[7]) if match[7] else 0)  # type: ignore[operator]
+        return day_start + hour * 3_600_000 + minute * 60_000 + second * 1000 + (int(match[7]) if match[7] else 0)
 
-    def _general_timestamp(self, value: str) -> Coerced | _Invalid:
+    def _general_timestamp(self, value: str) -> Union[Coerced, _Failure]:
         match = self.timestamp_text(js_trim(value))
         if match is None:
             return INVALID
         year, month, day, hour, minute, second, fraction, zone = match.groups()
         hour, minute, second = hour or "00", minute or "00", second or "00"
-        if not valid_calendar_day(int(year), int(month), int(day)):
+        if not is_calendar_day(int(year), int(month), int(day)):
             return INVALID
         if int(hour) > 23 or int(minute) > 59 or int(second) > 59:
             return INVALID
@@ -223,23 +287,20 @@ class _Coercers:
             return INVALID
         # Parquet TIMESTAMP_MILLIS: sub-millisecond digits are truncated.
         millis = int((fraction or ".")[1:4].ljust(3, "0"))
-        days = _days_from_civil(int(year), int(month), int(day))  # Date.parse reads the year as written
         seconds = int(hour) * 3600 + int(minute) * 60 + int(second) - offset_minutes * 60
-        return days * MILLIS_PER_DAY + seconds * 1000 + millis
+        return days_from_civil(int(year), int(month), int(day)) * MILLIS_PER_DAY + seconds * 1000 + millis
 
-    def date(self, value: Any) -> Coerced | _Invalid:
+    def date(self, value: Any, state: _FieldState) -> Union[Coerced, _Failure]:
         if not isinstance(value, str):
             return INVALID
         match = self.date_text(js_trim(value))
         if match is None:
             return INVALID
         year, month, day = (int(group) for group in match.groups()[:3])
-        if not valid_calendar_day(year, month, day):
-            return INVALID
-        return _js_date_utc_days(year, month, day)
+        return days_from_civil(year, month, day) if is_calendar_day(year, month, day) else INVALID
 
     def for_type(self, column_type: str) -> FieldCoercer:
-        return {
+        coercers: dict[str, FieldCoercer] = {
             "string": _coerce_string,
             "int": self.int32,
             "bigint": self.int64,
@@ -248,60 +309,87 @@ class _Coercers:
             "timestamp": self.timestamp,
             "date": self.date,
             "map<string,string>": _coerce_string_map,
-        }[column_type]
-
-
-def _integer_text_value(text: str) -> int:
-    """The value of an integer text the pattern accepted; beyond 64 bits only its sign matters."""
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-").lstrip("0") or "0"
-    # Python refuses int() of very long texts; anything past 25 digits is out of every range anyway.
-    return sign * (10**25 if len(digits) > 25 else int(digits))
+        }
+        return coercers[column_type]
 
 
 def _offset_minutes(zone: Optional[str]) -> Optional[int]:
-    """Minutes east of UTC of a zone the pattern accepted; None where ``Date.parse`` gives NaN."""
+    """Minutes east of UTC of a zone the pattern accepted; None for an offset beyond 23:59."""
     if zone is None or zone.upper() == "Z":
         return 0
-    digits = zone[1:].replace(":", "")
+    digits = zone[1:].replace(":", "", 1)
     hours, minutes = int(digits[:2]), int(digits[2:4] or "0")
     if hours > 23 or minutes > 59:
         return None
     return (hours * 60 + minutes) * (-1 if zone[0] == "-" else 1)
 
 
+def _cut(text: str, units: int, ellipsis: str) -> str:
+    return utf16_slice(text, units) + ellipsis if utf16_length(text) > units else text
+
+
 def describe(value: Any, rules: Coercion) -> str:
-    """handlers/coerce.ts `describe`: a value as a rejection quotes it, cut in UTF-16 units."""
-    text = js_stringify(value) if isinstance(value, (str, dict, list)) or value is None else _coerce_string(value)
-    assert isinstance(text, str)
-    if utf16_length(text) > rules.describe_max_length:
-        return utf16_slice(text, rules.describe_keep) + rules.describe_ellipsis
-    return text
+    """handlers/coerce.ts ``describe``: strings cut (in UTF-16 units) before quoting, containers named."""
+    wording = rules.describe
+    if isinstance(value, str):
+        quoted = js_quote(utf16_slice(value, wording.max_chars) if utf16_length(value) > wording.max_chars else value)
+        return _cut(quoted, wording.max_chars - len(wording.ellipsis), wording.ellipsis) if utf16_length(quoted) > wording.max_chars else quoted
+    if isinstance(value, list):
+        return wording.array_of_one if len(value) == 1 else fill(wording.array, count=len(value))
+    if isinstance(value, dict):
+        keys = list(value)
+        shown = wording.key_separator.join(js_quote(_cut(key, wording.key_chars, wording.key_ellipsis)) for key in keys[: wording.shown_keys])
+        more = fill(wording.more_keys, count=len(keys)) if len(keys) > wording.shown_keys else ""
+        return fill(wording.object, keys=shown, more=more)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if _is_number(value):
+        return js_number_to_string(float(value))
+    return "null"
 
 
-RecordCoercer = Callable[[Mapping[str, Any]], "tuple[Optional[list[Coerced]], Optional[Rejection]]"]
+RecordCoercer = Callable[[Mapping[str, Any], Optional[JsonSource]], "tuple[Optional[list[Coerced]], Optional[Rejection]]"]
+
+
+def _field_rejection(failure: _Failure, column: Column, raw: Any, rules: Coercion) -> Rejection:
+    if failure is UNENCODABLE:
+        return Rejection("invalid_utf8", fill(rules.lone_surrogate, column=column.name), column.name)
+    if failure is REPEATED_KEY:
+        return Rejection("duplicate_key", fill(rules.map_key_repeated, column=column.name), column.name)
+    detail = fill(rules.invalid_value, column=column.name, expected=column.expected, value=describe(raw, rules))
+    return Rejection("invalid_value", detail, column.name)
 
 
 def record_coercer(dataset: Dataset, rules: Coercion) -> RecordCoercer:
-    """The coercer of one dataset: returns the values in column order, or why the record is rejected."""
-    coercers = _Coercers(rules)
-    columns: tuple[Column, ...] = dataset.columns
-    prepared = [(column, coercers.for_type(column.type)) for column in columns]
+    """The coercer of one dataset: returns the values in column order, or why the record is rejected.
 
-    def coerce(record: Mapping[str, Any]) -> tuple[Optional[list[Coerced]], Optional[Rejection]]:
+    ``source`` is the record's JSON text, when it has one (JSON Lines, JSON arrays); None for CSV.
+    """
+    coercers = _Coercers(rules)
+    prepared = [(column, coercers.for_type(column.type)) for column in dataset.columns]
+    map_columns = frozenset(column.name for column in dataset.columns if column.type == "map<string,string>")
+    state = _FieldState()
+
+    def coerce(record: Mapping[str, Any], source: Optional[JsonSource]) -> tuple[Optional[list[Coerced]], Optional[Rejection]]:
+        state.source = source
+        state.escapes = source is None or source.escapes
         values: list[Coerced] = []
         for column, coercer in prepared:
             raw = record.get(column.name)
-            if raw is None or raw == "" and isinstance(raw, str):
+            if raw is None or (isinstance(raw, str) and raw == ""):
                 if column.required:
-                    return None, Rejection("missing_required", rules.missing_required.format(column=column.name), column.name)
+                    return None, Rejection("missing_required", fill(rules.missing_required, column=column.name), column.name)
                 values.append(None)
                 continue
-            value = coercer(raw)
-            if value is INVALID:
-                detail = rules.invalid_value.format(column=column.name, expected=column.expected, value=describe(raw, rules))
-                return None, Rejection("invalid_value", detail, column.name)
-            values.append(value)  # type: ignore[arg-type]
+            state.column = column.name
+            value = coercer(raw, state)
+            if isinstance(value, _Failure):
+                return None, _field_rejection(value, column, raw, rules)
+            values.append(value)
+        if source is not None and source.repeated:
+            repeated = duplicate_key(source.text, map_columns)
+            if repeated is not None:
+                return None, Rejection("duplicate_key", fill(rules.key_repeated, key=js_quote(repeated)), repeated.split(".")[0])
         return values, None
 
     return coerce

@@ -3,32 +3,38 @@
 Every function here takes the ``SparkSession``; nothing imports AWS Glue, so the same code runs on
 Glue 5.0 and on a local ``pyspark`` (tests, the benchmark, the local pipeline).
 
-How the work is spread: each object's lines are read with Hadoop's text input, split on ``\\n``
-only, as the processor splits them. JSON Lines objects are split across tasks (a line is a record);
-CSV objects are read by one task each, in order (a quoted field may span lines). Records are parsed
-and coerced in Python (``readers``, ``coercion``) with the rules of the contract, then rows are
-shuffled so that each (object, day) lands in one task and becomes one Parquet file, as the
-processor writes one file per day. It is one Spark pass: what the rows cannot carry (each task's
-line count, rows per day and rejected records) goes to a small side file per task
-(``SideFiles``), and the driver finishes it, turning task-local line numbers into the object's.
+How the work is spread: the driver plans each object's reads (``plan_reads``). A JSON Lines object
+is cut into byte ranges, one task each, every task reading the lines that start in its range from
+the object's bytes (``sources``, ``lines.range_bytes``), so a multi-GB export is read by every
+worker. An object read in order is one task: CSV (a quoted field may span lines), gzip (recognised
+by its magic number, whatever its name; not splittable), and a ``.json`` array document. Records
+are parsed and coerced in Python (``readers``, ``coercion``) with the rules and wording of the
+contract, then rows are shuffled so that each (object, day) lands in one task and becomes one
+Parquet file. It is one Spark pass: what the rows cannot carry (each task's line count, rows per
+day, rejected records, ignored gzip bytes) goes to a small side file per task (``SideFiles``), and
+the driver finishes it, turning task-local line numbers into the object's.
+
+The processor writes a partition it had to close (more than 32 days open at once) and reopen in
+``<name>-2.parquet``…; the job writes one file per (object, day), with the same rows.
 
 Example::
 
     spark = local_session()
-    staged = convert_sources(spark, contract, [SourceInput(0, "events", "file:///tmp/a.jsonl", "jsonl", "raw/events/a.jsonl")], "file:///tmp/stage")
-    staged[0].partitions  # {"year=2026/month=11/day=20/": StagedPartition(rows=3, file="file:/tmp/stage/rows/_src=0/_day=20261120/part-….parquet")}
+    source = SourceInput(0, "events", LocalFile("/tmp/a.jsonl", 1234), "jsonl", False, False, "raw/events/a.jsonl")
+    staged = convert_sources(spark, contract, [source], "file:///tmp/stage")
+    staged[0].partitions  # {"year=2026/month=11/day=20/": StagedPartition(rows=3, file="file:/tmp/stage/rows/…/part-….parquet")}
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -42,10 +48,15 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from .coercion import MILLIS_PER_DAY, record_coercer
-from .contract import Column, Contract, Dataset
-from .readers import Parsed, ReadItem, read_csv, read_json_line
+from .coercion import Rejection, record_coercer
+from .contract import Column, Contract, Dataset, fill
+from .gzip_members import UnreadableObject, decoded_chunks, is_gzip_magic
+from .lines import range_bytes, split_lines, without_bom
+from .partitions import PartitionDays
+from .readers import LineCount, Parsed, ReadItem, Unreadable, first_content_byte, read_json_lines, read_records
 from .rejected import LINE_PLACEHOLDER, rejected_line
+from .sources import ByteSource
+from .storage import ObjectRejected
 
 #: Spark settings the outputs depend on: the processor's Parquet types and UTC days.
 SESSION_SETTINGS = {
@@ -58,21 +69,40 @@ SESSION_SETTINGS = {
     "spark.sql.sources.partitionOverwriteMode": "static",
 }
 
-#: Hadoop's text input splits on this only (by default it also splits on a lone ``\\r``).
-RECORD_DELIMITER = "\n"
+#: A JSON Lines object is read in ranges of at least this many bytes (smaller objects: one task)…
+MIN_SPLIT_BYTES = 64 * 1024
+#: …and at most this many, so that each task's read stays short.
+MAX_SPLIT_BYTES = 128 * 1024 * 1024
+#: What the driver reads at a time of an object's start to tell how it is read.
+PROBE_CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
 class SourceInput:
-    """One raw object to convert: where Spark reads it and how."""
+    """One raw object to convert: where its bytes are and how it was declared."""
 
     index: int
     dataset: str
-    #: A path Spark's text input reads (``file:///…``, ``s3://…``); ``.gz`` is decompressed.
-    path: str
+    source: ByteSource
     format: str
+    #: A `.json` object: a top-level array is read element by element.
+    json_document: bool
+    #: Declared gzip (name or Content-Encoding): such an object that is not gzip is unreadable.
+    declared_gzip: bool
     #: The raw object's key, written with each rejected record.
     source_key: str
+
+
+@dataclass(frozen=True)
+class ReadTask:
+    """One Spark task's read: a byte range of a JSON Lines object, or a whole object read in order."""
+
+    input: SourceInput
+    part: int
+    #: Bytes ``[start, end)`` whose lines this task reads; None: the whole object, decoded (gzip).
+    byte_range: Optional[tuple[int, int]]
+    #: BOMs dropped at the start of the object (a `.json` document's reader drops two).
+    boms: int = 1
 
 
 @dataclass(frozen=True)
@@ -93,13 +123,14 @@ class StagedObject:
     partitions: dict[str, StagedPartition] = field(default_factory=dict)
     #: The staged JSON Lines file of rejected records, when any.
     rejected_file: Optional[str] = None
+    #: Bytes after the last gzip member, ignored as `gzip -d` ignores them.
+    ignored_trailing_bytes: Optional[int] = None
 
 
 def configure_session(spark: SparkSession) -> None:
     """Applies the settings the outputs depend on to a session (Glue's or a local one)."""
     for key, value in SESSION_SETTINGS.items():
         spark.conf.set(key, value)
-    spark.sparkContext._jsc.hadoopConfiguration().set("textinputformat.record.delimiter", RECORD_DELIMITER)  # type: ignore[attr-defined]
 
 
 def local_session(app: str = "datalake-glue-local", cores: int = 2, memory: str = "1g") -> SparkSession:
@@ -151,12 +182,6 @@ def _typed(column: Column) -> Any:
     return F.col(column.name)
 
 
-def _day_key(epoch_day: int) -> int:
-    """A UTC day (days since 1970-01-01) as YYYYMMDD."""
-    day = date(1970, 1, 1) + timedelta(days=epoch_day)
-    return day.year * 10_000 + day.month * 100 + day.day
-
-
 class SideFiles:
     """Small files the tasks write next to Spark's output (their line counts, row counts and rejected
     records) and the driver reads back: a local folder, or an S3 prefix (boto3 on Glue's executors).
@@ -204,73 +229,130 @@ class SideFiles:
 TASK_SUFFIX = ".task.json"
 
 
-def _parse_partition(
-    contract: Contract, dataset: Dataset, source: SourceInput, task: int, lines: Iterable[str], side: SideFiles
-) -> Iterator[tuple[Any, ...]]:
-    """Parses and coerces one task's lines; yields its rows ``(src, day, *values)``.
+def _probe(source: SourceInput) -> tuple[bool, Optional[int]]:
+    """Whether the object is gzip (by its magic number), and for an uncompressed `.json` document its
+    first character after a BOM and whitespace (``[``: one JSON array). Reads only the object's start."""
+    chunks = source.source.chunks(0, PROBE_CHUNK_BYTES)
+    try:
+        head = b""
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= 2:
+                break
+        if is_gzip_magic(head) or not source.json_document:
+            return is_gzip_magic(head), None
+        byte, _ = first_content_byte(without_bom(_prepend(head, chunks)))
+        return False, byte
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
 
-    What only the driver can finish goes to a side file when the task's lines are exhausted: the
-    task's line count (line numbers are the object's only once every earlier task's count is known),
-    its rows per day, and its rejected records, as ``[task-local line, order, JSON text with a line
-    placeholder]``. A retried task rewrites the same file.
+
+def _prepend(head: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    yield head
+    yield from chunks
+
+
+def split_size(size: int, parallelism: int) -> int:
+    """Bytes per range of a JSON Lines object: its share of the cluster's cores, within the bounds."""
+    return max(MIN_SPLIT_BYTES, min(MAX_SPLIT_BYTES, math.ceil(size / max(1, parallelism))))
+
+
+def plan_reads(source: SourceInput, parallelism: int) -> Union[list[ReadTask], ObjectRejected]:
+    """The tasks that read an object, or why it cannot be read at all (declared gzip, not gzip)."""
+    size = source.source.size
+    gzip, first = _probe(source)
+    if not gzip and source.declared_gzip and size > 0:
+        return ObjectRejected("unreadable_object", UnreadableObject("no gzip header (the object is declared gzip)").detail)
+    if gzip or source.format == "csv" or first == ord("["):
+        return [ReadTask(source, 0, None)]
+    step = split_size(size, parallelism)
+    boms = 2 if source.json_document else 1
+    return [ReadTask(source, part, (start, min(start + step, size)), boms) for part, start in enumerate(range(0, max(size, 1), step))]
+
+
+def _task_items(task: ReadTask, contract: Contract, dataset: Dataset, count: LineCount, trailing: list[int]) -> Iterator[ReadItem]:
+    """The records a task reads, with its own line numbers (``count`` tells how many lines it read)."""
+    source, reading = task.input, contract.reading
+    if task.byte_range is None:
+        chunks = decoded_chunks(source.source.chunks(0), source.declared_gzip, trailing.append)
+        return read_records(chunks, source.format, source.json_document, reading, dataset.columns, count)
+    start, end = task.byte_range
+    raw = range_bytes(source.source.chunks(max(0, start - 1)), start, end)
+    return read_json_lines(split_lines(raw, reading, task.boms if start == 0 else 0), reading, count)
+
+
+def _validation_error(contract: Contract, error: Exception) -> Rejection:
+    """A coercion that threw (a defect of this job): the record is kept in ``rejected/`` instead of failing the file."""
+    rules = contract.coercion
+    return Rejection("validation_error", fill(rules.validation_error, error=str(error)[: rules.validation_error_chars]))
+
+
+def _read_task(contract: Contract, dataset: Dataset, task: ReadTask, side: "SideFiles") -> Iterator[tuple[Any, ...]]:
+    """Reads and coerces one task's records; yields its rows ``(src, day, *values)``.
+
+    What only the driver can finish goes to a side file once the task's records are exhausted: the
+    task's line count (line numbers are the object's only once every earlier range's count is known),
+    its rows per day, its rejected records as ``[task-local line, order, JSON text with a line
+    placeholder]``, bytes ignored after the last gzip member, and, for an object found unreadable
+    midway (a corrupt gzip member), why: the driver then rejects it whole and publishes none of its
+    rows, while the other objects of the pass go on. A retried task rewrites the same file.
     """
     coerce = record_coercer(dataset, contract.coercion)
-    partition_index = dataset.partition_index
+    days = PartitionDays(contract, dataset)
     map_indices = [index for index, column in enumerate(dataset.columns) if column.type == "map<string,string>"]
-    day_cache: dict[int, int] = {}
+    source = task.input
+    count, trailing = LineCount(), []  # type: ignore[var-annotated]
     rows_per_day: dict[int, int] = {}
     rejected: list[tuple[int, int, str]] = []
-    count = 0
-    seq = 0
-
-    def numbered() -> Iterator[tuple[int, str]]:
-        nonlocal count
-        for text in lines:
-            count += 1
-            yield count, text
-
-    if source.format == "csv":
-        items: Iterator[ReadItem] = read_csv(text + "\n" for _, text in numbered())
-    else:
-        items = (item for item in (read_json_line(text, line) for line, text in numbered()) if item is not None)
-
-    for item in items:
-        seq += 1
-        if isinstance(item, Parsed):
-            values, rejection = coerce(item.record)
-            if values is not None:
-                if partition_index < 0:
-                    day = 0
-                else:
-                    epoch_day = values[partition_index] // MILLIS_PER_DAY  # type: ignore[operator]
-                    day = day_cache.get(epoch_day) or day_cache.setdefault(epoch_day, _day_key(epoch_day))
-                for index in map_indices:
-                    entries = values[index]
-                    if isinstance(entries, dict):
-                        values[index] = list(entries.items())  # type: ignore[call-overload]
-                rows_per_day[day] = rows_per_day.get(day, 0) + 1
-                yield (source.index, day, *values)
-                continue
+    unreadable: Optional[str] = None
+    try:
+        for seq, item in enumerate(_task_items(task, contract, dataset, count, trailing), 1):
+            rejection = item.rejection if isinstance(item, Unreadable) else None
+            if isinstance(item, Parsed):
+                values, rejection = _coerced(coerce, days, contract, item)
+                if values is not None:
+                    for index in map_indices:
+                        entries = values[index]
+                        if isinstance(entries, dict):
+                            values[index] = list(entries.items())  # type: ignore[call-overload]
+                    day = days.day_of(values)
+                    rows_per_day[day] = rows_per_day.get(day, 0) + 1
+                    yield (source.index, day, *values)
+                    continue
             assert rejection is not None
             rejected.append((item.line, seq, rejected_line(contract, source.source_key, rejection, item.raw)))
-        else:
-            rejected.append((item.line, seq, rejected_line(contract, source.source_key, item.rejection, item.raw)))
-    summary = {"src": source.index, "task": task, "lines": count, "rows": rows_per_day, "rejected": rejected}
-    side.write(f"{source.index:05d}-{task:05d}{TASK_SUFFIX}", json.dumps(summary))
+    except UnreadableObject as error:
+        unreadable = error.detail
+    summary = {
+        "src": source.index,
+        "part": task.part,
+        "lines": count.lines,
+        "rows": rows_per_day,
+        "rejected": rejected,
+        "trailingBytes": sum(trailing),
+        "unreadable": unreadable,
+    }
+    side.write(f"{source.index:05d}-{task.part:05d}{TASK_SUFFIX}", json.dumps(summary))
 
 
-def _lines_rdd(spark: SparkSession, source: SourceInput) -> Any:
-    lines = spark.sparkContext.textFile(source.path)
-    # One task per CSV object: records may span lines, so they are read in order.
-    return lines.coalesce(1) if source.format == "csv" else lines
+def _coerced(coerce: Any, days: PartitionDays, contract: Contract, item: Parsed) -> tuple[Optional[list[Any]], Optional[Rejection]]:
+    """A parsed record's values, or why it is rejected: by the coercer, by the partition's year, or a defect."""
+    try:
+        values, rejection = coerce(item.record, item.source)
+    except Exception as error:  # a defect of this job: the record is kept in rejected/, the file goes on
+        return None, _validation_error(contract, error)
+    if values is None:
+        return None, rejection
+    refusal = days.refusal(days.day_of(values))
+    return (None, refusal) if refusal is not None else (values, None)
 
 
 def _line_offsets(counts: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int], int]:
-    """Lines before each (object, task): task-local line numbers plus this are the object's."""
+    """Lines before each (object, part): part-local line numbers plus this are the object's."""
     offsets: dict[tuple[int, int], int] = {}
     running: dict[int, int] = {}
-    for src, task, count in sorted(counts):
-        offsets[(src, task)] = running.get(src, 0)
+    for src, part, count in sorted(counts):
+        offsets[(src, part)] = running.get(src, 0)
         running[src] = running.get(src, 0) + count
     return offsets
 
@@ -298,60 +380,87 @@ def _staged_files(directory: str, suffix: str) -> Iterator[tuple[dict[str, str],
         yield values, name
 
 
+def _unreadable(summaries: list[dict[str, Any]]) -> dict[int, ObjectRejected]:
+    """Objects a task found unreadable midway: rejected whole, as the processor rejects them."""
+    return {summary["src"]: ObjectRejected("unreadable_object", summary["unreadable"]) for summary in summaries if summary["unreadable"] is not None}
+
+
+def _gather(summaries: list[dict[str, Any]], staged: dict[int, StagedObject], root: str, dataset: Dataset, region: Optional[str]) -> dict[tuple[int, int], int]:
+    """Counts, rejected records (in object order, with the object's line numbers) and ignored bytes from the tasks' side files."""
+    offsets = _line_offsets((summary["src"], summary["part"], summary["lines"]) for summary in summaries)
+    row_counts: dict[tuple[int, int], int] = {}
+    rejected: dict[int, list[tuple[int, int, str]]] = {}
+    for summary in summaries:
+        src, part = summary["src"], summary["part"]
+        for day, count in summary["rows"].items():
+            row_counts[(src, int(day))] = row_counts.get((src, int(day)), 0) + count
+            staged[src].rows_written += count
+        offset = offsets[(src, part)]
+        for line, seq, text in summary["rejected"]:
+            rejected.setdefault(src, []).append((part, seq, text.replace(LINE_PLACEHOLDER, str(line + offset))))
+        if summary["trailingBytes"]:
+            staged[src].ignored_trailing_bytes = (staged[src].ignored_trailing_bytes or 0) + summary["trailingBytes"]
+    side = SideFiles(f"{root}/rejected/{dataset.name}", region)
+    for src, entries in rejected.items():
+        entries.sort()
+        name = f"rejected-{src:05d}.jsonl"
+        side.write(name, "".join(f"{text}\n" for _, _, text in entries))
+        staged[src].rows_rejected = len(entries)
+        staged[src].rejected_file = side.uri(name)
+    for item in staged.values():
+        item.rows_read = item.rows_written + item.rows_rejected
+    return row_counts
+
+
 def convert_dataset(
     spark: SparkSession, contract: Contract, dataset: Dataset, sources: Sequence[SourceInput], staging: str, region: Optional[str] = None
-) -> dict[int, StagedObject]:
+) -> dict[int, Union[StagedObject, ObjectRejected]]:
     """Converts objects of one dataset in one Spark pass; stages their Parquet and rejected records under ``staging``."""
     root = staging.rstrip("/")
     side = SideFiles(f"{root}/tasks/{dataset.name}", region)
-    rdds = [
-        _lines_rdd(spark, source).mapPartitionsWithIndex(
-            lambda task, lines, source=source: _parse_partition(contract, dataset, source, task, lines, side)
-        )
-        for source in sources
-    ]
-    frame = spark.createDataFrame(spark.sparkContext.union(rdds), _raw_schema(dataset), verifySchema=False)
+    parallelism = spark.sparkContext.defaultParallelism
+    outcomes: dict[int, Union[StagedObject, ObjectRejected]] = {}
+    tasks: list[ReadTask] = []
+    for source in sources:
+        planned = plan_reads(source, parallelism)
+        if isinstance(planned, ObjectRejected):
+            outcomes[source.index] = planned
+            continue
+        outcomes[source.index] = StagedObject()
+        tasks.extend(planned)
+    if not tasks:
+        return outcomes
+    rows = spark.sparkContext.parallelize(tasks, len(tasks)).mapPartitions(
+        lambda assigned: (row for task in assigned for row in _read_task(contract, dataset, task, side))
+    )
+    frame = spark.createDataFrame(rows, _raw_schema(dataset), verifySchema=False)
     typed = frame.select("_src", "_day", *[_typed(column) for column in dataset.columns])
     rows_dir = f"{root}/rows/{dataset.name}"
     typed.repartition("_src", "_day").write.mode("overwrite").partitionBy("_src", "_day").parquet(rows_dir)
 
     summaries = [json.loads(text) for text in side.read_all(TASK_SUFFIX)]
-    offsets = _line_offsets((summary["src"], summary["task"], summary["lines"]) for summary in summaries)
-    staged = {source.index: StagedObject() for source in sources}
-    row_counts: dict[tuple[int, int], int] = {}
-    rejected: dict[int, list[tuple[int, int, str]]] = {}
-    for summary in summaries:
-        src, task = summary["src"], summary["task"]
-        for day, count in summary["rows"].items():
-            row_counts[(src, int(day))] = row_counts.get((src, int(day)), 0) + count
-            staged[src].rows_written += count
-        offset = offsets[(src, task)]
-        for line, seq, text in summary["rejected"]:
-            rejected.setdefault(src, []).append((task, seq, text.replace(LINE_PLACEHOLDER, str(line + offset))))
-    for src, entries in rejected.items():
-        entries.sort()
-        name = f"rejected-{src:05d}.jsonl"
-        SideFiles(f"{root}/rejected/{dataset.name}", region).write(name, "".join(f"{text}\n" for _, _, text in entries))
-        staged[src].rows_rejected = len(entries)
-        staged[src].rejected_file = SideFiles(f"{root}/rejected/{dataset.name}", region).uri(name)
-    for item in staged.values():
-        item.rows_read = item.rows_written + item.rows_rejected
+    outcomes.update(_unreadable(summaries))
+    staged = {index: outcome for index, outcome in outcomes.items() if isinstance(outcome, StagedObject)}
+    row_counts = _gather([summary for summary in summaries if summary["src"] in staged], staged, root, dataset, region)
+    days = PartitionDays(contract, dataset)
     for values, name in _staged_files(rows_dir, ".parquet"):
         src, day = int(values["_src"]), int(values["_day"])
-        partition = "" if dataset.partition_index < 0 else contract.partition(day // 10_000, day // 100 % 100, day % 100)
+        if src not in staged:
+            continue
+        partition = days.path(day)
         if partition in staged[src].partitions:
             raise RuntimeError(f"two staged files for object {src} partition {partition!r}: the shuffle did not group them")
         staged[src].partitions[partition] = StagedPartition(rows=row_counts[(src, day)], file=name)
-    return staged
+    return outcomes
 
 
 def convert_sources(
     spark: SparkSession, contract: Contract, sources: Sequence[SourceInput], staging: str, region: Optional[str] = None
-) -> dict[int, StagedObject]:
+) -> dict[int, Union[StagedObject, ObjectRejected]]:
     """Converts objects of any datasets (one Spark pass per dataset); ``region`` for S3 staging."""
-    staged: dict[int, StagedObject] = {}
+    outcomes: dict[int, Union[StagedObject, ObjectRejected]] = {}
     for name in sorted({source.dataset for source in sources}):
         dataset = contract.dataset(name)
         of_dataset = [source for source in sources if source.dataset == name]
-        staged.update(convert_dataset(spark, contract, dataset, of_dataset, staging, region))
-    return staged
+        outcomes.update(convert_dataset(spark, contract, dataset, of_dataset, staging, region))
+    return outcomes

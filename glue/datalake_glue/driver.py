@@ -1,11 +1,11 @@
 """One run of the job: object specs in; outputs, result documents and handbacks out.
 
-For each object version the driver asks the storage for a path Spark can read, converts all of them
+For each object version the driver asks the storage where its bytes are read from, converts all of them
 in one Spark pass per dataset (``conversion``), moves each staged file to the lake key the program
 computed for it (``ObjectSpec``), writes the version's result document and hands its message back to
-the processor, which then applies the change to the mirror. A run that fails as a whole is retried
-object by object, so one unreadable object (not gzip, cut short) is rejected alone, as the processor
-rejects it, instead of failing the others.
+the processor, which then applies the change to the mirror. An unreadable object (declared gzip but
+not gzip, a corrupt or cut member) is rejected whole, as the processor rejects it, without failing
+the others; a run that fails as a whole is retried object by object, so a failing object fails alone.
 
 Example::
 
@@ -23,19 +23,6 @@ from .conversion import SourceInput, StagedObject, convert_sources
 from .storage import JSON_LINES_CONTENT_TYPE, PARQUET_CONTENT_TYPE, ObjectChanged, ObjectRejected, ObjectSpec, Storage
 
 Log = Callable[[str, Mapping[str, Any]], None]
-
-#: Texts of Hadoop's and Java's errors for a gzip stream that is not gzip or is cut short.
-UNREADABLE_GZIP_SIGNS = (
-    "not in gzip format",
-    "not a gzip file",
-    "Unexpected end of input stream",
-    "invalid block type",
-    "invalid distance",
-    "invalid stored block lengths",
-    "incorrect header check",
-    "Corrupt GZIP trailer",
-    "ZipException",
-)
 
 
 class Handback(Protocol):
@@ -64,21 +51,16 @@ class CollectedHandback:
         self.messages.append(message)
 
 
-def is_unreadable_gzip(error: BaseException) -> bool:
-    text = str(error)
-    return any(sign in text for sign in UNREADABLE_GZIP_SIGNS)
-
-
 def _convert_isolating(
     spark: SparkSession, contract: Contract, sources: Sequence[SourceInput], staging: str, log: Log, region: Optional[str]
 ) -> dict[int, StagedObject | ObjectRejected]:
-    """All sources in one pass; if that fails, each on its own, so a bad object fails alone."""
+    """All sources in one pass; if that fails, each on its own, so an object that fails (S3 refusing
+    it, a defect) fails alone. An unreadable object (not gzip, a corrupt member) fails nothing: the
+    conversion rejects it whole (``ObjectRejected``)."""
     try:
         return dict(convert_sources(spark, contract, sources, f"{staging.rstrip('/')}/all", region))
     except Exception as error:  # Py4J and Spark errors carry the executor's exception as text
         if len(sources) == 1:
-            if is_unreadable_gzip(error):
-                return {sources[0].index: ObjectRejected("unreadable_object", f"Object is not readable gzip: {str(error).splitlines()[0][:500]}")}
             raise
         log("Run failed as a whole; converting its objects one by one", {"objects": len(sources), "error": str(error).splitlines()[0][:500]})
     results: dict[int, StagedObject | ObjectRejected] = {}
@@ -128,14 +110,14 @@ def run(
     outcomes: dict[int, StagedObject | ObjectRejected] = {}
     for index, spec in enumerate(specs):
         try:
-            path = storage.readable(spec, index)
+            source = storage.readable(spec, index)
         except ObjectRejected as rejection:
             outcomes[index] = rejection
             continue
         except ObjectChanged as changed:
             summaries[index] = {"key": spec.key, "status": "changed", "detail": str(changed)}
             continue
-        sources.append(SourceInput(index, spec.dataset, path, spec.encoding.format, spec.key))
+        sources.append(SourceInput(index, spec.dataset, source, spec.encoding.format, spec.encoding.json_document, spec.encoding.gzip, spec.key))
     if sources:
         outcomes.update(_convert_isolating(spark, contract, sources, storage.staging(run_id), log, region))
 
@@ -148,6 +130,8 @@ def run(
             continue
         else:
             result = _publish(spec, outcome, storage)
+            if outcome.ignored_trailing_bytes is not None:
+                log("Ignored bytes after the last gzip member", {"key": spec.key, "bytes": outcome.ignored_trailing_bytes})
         storage.put_json(spec.result_key, result)
         if handback is not None:
             handback.send({**spec.message, "glue": {"jobRunId": run_id, "resultKey": spec.result_key}})

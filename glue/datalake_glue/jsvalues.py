@@ -1,8 +1,10 @@
 """JavaScript's value semantics, as the processor (Node.js) applies them to raw records.
 
-The processor parses with ``JSON.parse``, trims with ``String.prototype.trim``, converts with
-``Number()`` and ``String()``, and measures and cuts text in UTF-16 code units. The Spark conversion
-must produce the same values, so this module implements those few engine rules once, in Python.
+The processor parses with ``JSON.parse`` (numbers as doubles, integer-like keys first, the last value
+of a repeated key, any depth: V8's parser does not recurse), trims with ``String.prototype.trim``,
+converts with ``Number()`` and ``String()``, checks ``isWellFormed`` and measures and cuts text in
+UTF-16 code units. The Spark conversion must produce the same values, so this module implements those
+few engine rules once, in Python.
 Dataset rules (types, patterns, wording) do not live here: they come from the contract the program
 generates from TypeScript (``contract.py``).
 
@@ -87,26 +89,6 @@ def js_quote(text: str) -> str:
     return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
 
 
-def js_stringify(value: JsValue) -> str:
-    """``JSON.stringify(value)`` for what ``js_json_parse`` returns (and plain str/int/bool/None/list/dict)."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (int, float)):
-        number = float(value)
-        return js_number_to_string(number) if math.isfinite(number) else "null"
-    if isinstance(value, str):
-        return js_quote(value)
-    if isinstance(value, list):
-        return "[" + ",".join(js_stringify(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(js_quote(key) + ":" + js_stringify(item) for key, item in value.items()) + "}"
-    raise TypeError(f"not a JSON value: {type(value).__name__}")
-
-
 def js_typeof(value: JsValue) -> str:
     """``typeof value`` for a parsed JSON value."""
     if value is None or isinstance(value, (dict, list)):
@@ -152,7 +134,108 @@ def _reject_constant(name: str) -> float:
     raise JsonSyntaxError(f"{name} is not JSON")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=js_object, parse_int=float, parse_float=float, parse_constant=_reject_constant)
+class _RepeatSpotter:
+    """The decoder's object hook: builds objects as ``js_object`` does and notes whether any object of
+    the text wrote a key twice (``JSON.parse`` keeps the last value silently; the processor rejects
+    some of those, which only a scan of the text can tell: see ``json_text.duplicate_key``)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, pairs: list[tuple[str, JsValue]]) -> dict[str, JsValue]:
+        merged = js_object(pairs)
+        if len(merged) != len(pairs):
+            self.seen = True
+        return merged
+
+
+_SPOTTER = _RepeatSpotter()
+_DECODER = json.JSONDecoder(object_pairs_hook=_SPOTTER, parse_int=float, parse_float=float, parse_constant=_reject_constant)
+
+
+_TOKEN = re.compile(
+    r'[ \t\n\r]*(?:(?P<string>"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*")'
+    r"|(?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
+    r"|(?P<literal>true|false|null)|(?P<punct>[\[\]{},:]))"
+)
+_LITERALS: dict[str, JsValue] = {"true": True, "false": False, "null": None}
+
+
+def _deep_parse(text: str, spotter: _RepeatSpotter) -> JsValue:
+    """``JSON.parse`` without recursion, for values nested deeper than Python's decoder recurses
+    (V8's parser is iterative: a 10,000-level value parses in Node). Slower, and only used then.
+
+    ``state`` is what may come next: a value, a value or ``]`` (after ``[``), a key or ``}`` (after
+    ``{``), a key (after a comma in an object), a colon, a comma or the container's close, or nothing.
+    """
+    # Each open container: [is_object, items, pending key].
+    stack: list[list[Any]] = []
+    state, at, result = "value", 0, None
+    while True:
+        match = _TOKEN.match(text, at)
+        if match is None:
+            if state == "end" and text[at:].strip(" \t\n\r") == "":
+                return result
+            raise JsonSyntaxError(f"Unexpected token in JSON at position {at}")
+        at, kind = match.end(), match.lastgroup
+        token = match.group(kind or 0)
+        top = stack[-1] if stack else None
+        if state == "end":
+            raise JsonSyntaxError(f"Unexpected non-whitespace character after JSON at position {match.start(kind)}")
+        if state == "colon":
+            if token != ":":
+                raise JsonSyntaxError(f"Expected ':' after property name in JSON at position {match.start(kind)}")
+            state = "value"
+            continue
+        if state == "comma_or_close" and token == ",":
+            state = "key" if top is not None and top[0] else "value"
+            continue
+        if token in ("]", "}") and kind == "punct" and top is not None and (token == "}") == top[0] and state in ("comma_or_close", "value_or_close", "key_or_close"):
+            stack.pop()
+            value: JsValue = spotter(top[1]) if top[0] else top[1]
+        elif state in ("key", "key_or_close"):
+            if kind != "string":
+                raise JsonSyntaxError(f"Expected double-quoted property name in JSON at position {match.start(kind)}")
+            top[2] = json.loads(token)  # type: ignore[index]
+            state = "colon"
+            continue
+        elif state not in ("value", "value_or_close"):
+            raise JsonSyntaxError(f"Unexpected token in JSON at position {match.start(kind)}")
+        elif kind == "punct" and token in "[{":
+            stack.append([token == "{", [], None])
+            state = "key_or_close" if token == "{" else "value_or_close"
+            continue
+        elif kind == "string":
+            value = json.loads(token)
+        elif kind == "number":
+            value = float(token)
+        elif kind == "literal":
+            value = _LITERALS[token]
+        else:
+            raise JsonSyntaxError(f"Unexpected token in JSON at position {match.start(kind)}")
+        if not stack:
+            result, state = value, "end"
+            continue
+        parent = stack[-1]
+        parent[1].append((parent[2], value) if parent[0] else value)
+        state = "comma_or_close"
+
+
+def js_json_parse_noting_repeats(text: str) -> tuple[JsValue, bool]:
+    """``JSON.parse(text)``, and whether any object in it wrote a key twice.
+
+    Raises:
+        JsonSyntaxError: where ``JSON.parse`` throws.
+    """
+    _SPOTTER.seen = False
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        raise JsonSyntaxError(str(error)) from error
+    except RecursionError:
+        _SPOTTER.seen = False
+        value = _deep_parse(text, _SPOTTER)
+    return value, _SPOTTER.seen
 
 
 def js_json_parse(text: str) -> JsValue:
@@ -161,10 +244,21 @@ def js_json_parse(text: str) -> JsValue:
     Raises:
         JsonSyntaxError: where ``JSON.parse`` throws.
     """
+    return js_json_parse_noting_repeats(text)[0]
+
+
+def js_is_well_formed(text: str) -> bool:
+    """``text.isWellFormed()``: no lone UTF-16 surrogate (``JSON.parse`` of ``"\\ud800"`` makes one)."""
     try:
-        return _DECODER.decode(text)
-    except (json.JSONDecodeError, RecursionError) as error:
-        raise JsonSyntaxError(str(error)) from error
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def js_pad_start(text: str, width: int, fill: str = " ") -> str:
+    """``text.padStart(width, fill)`` for a one-character fill: no sign handling (``"-1"`` → ``"00-1"``)."""
+    return text.rjust(width, fill)
 
 
 _DECIMAL_LITERAL = re.compile(r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")

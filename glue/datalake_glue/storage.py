@@ -1,25 +1,26 @@
 """Where the job reads raw objects and puts its outputs: S3 as Glue sees it, S3 through an emulator
 for the local pipeline, or local folders for the parity tests and the benchmark.
 
-Each storage answers four questions for the driver: which path Spark reads an object version from
-(or why it cannot: the version is gone, or was replaced), where Spark stages, how a staged file
-becomes a lake key, and whether the object is still the version that was read.
+Each storage answers four questions for the driver: where the tasks read an object version's bytes
+from (``sources``; or why they cannot: the version is gone, or was replaced), where Spark stages,
+how a staged file becomes a lake key, and whether the object is still the version that was read.
 
 Example::
 
     storage = LocalFilesStorage(raw_root=Path("in"), lake_root=Path("out"), work=Path("work"))
-    path = storage.readable(spec, 0)      # "file:///…/in/raw/events/a.jsonl"
+    source = storage.readable(spec, 0)    # LocalFile(path="…/in/raw/events/a.jsonl", size=1234)
     storage.publish(staged_file, "processed/events/year=2026/month=11/day=20/a-….parquet", PARQUET)
 """
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Protocol
 from urllib.parse import urlparse
+
+from .sources import ByteSource, LocalFile, S3Object
 
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 JSON_LINES_CONTENT_TYPE = "application/x-ndjson"
@@ -28,7 +29,10 @@ JSON_LINES_CONTENT_TYPE = "application/x-ndjson"
 @dataclass(frozen=True)
 class Encoding:
     format: str
+    #: Declared gzip (`.gz`, `Content-Encoding`): the bytes decide (gzip_members).
     gzip: bool
+    #: A `.json` object: a top-level JSON array is read element by element.
+    json_document: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,9 @@ class ObjectSpec:
             key=raw["key"],
             version_id=raw.get("versionId"),
             etag=raw["etag"],
-            encoding=Encoding(format=raw["encoding"]["format"], gzip=bool(raw["encoding"]["gzip"])),
+            encoding=Encoding(
+                format=raw["encoding"]["format"], gzip=bool(raw["encoding"]["gzip"]), json_document=bool(raw["encoding"].get("jsonDocument", False))
+            ),
             name=raw["name"],
             processed_key_template=raw["processedKeyTemplate"],
             rejected_key=raw["rejectedKey"],
@@ -81,7 +87,7 @@ class ObjectChanged(Exception):
 
 
 class Storage(Protocol):
-    def readable(self, spec: ObjectSpec, index: int) -> str: ...
+    def readable(self, spec: ObjectSpec, index: int) -> ByteSource: ...
 
     def staging(self, run_id: str) -> str: ...
 
@@ -92,19 +98,14 @@ class Storage(Protocol):
     def put_json(self, key: str, document: Mapping[str, Any]) -> None: ...
 
 
-#: Keys Spark reads as they are; others are read through a copy (GlueS3Storage.readable).
-_HADOOP_SAFE_KEY = re.compile(r"[A-Za-z0-9/._=-]+")
-
-
 def _local_path(uri: str) -> Path:
     parsed = urlparse(uri)
     return Path(parsed.path if parsed.scheme == "file" else uri)
 
 
-def _readable_name(spec: ObjectSpec, index: int) -> str:
-    """A local file name Hadoop decompresses exactly when the object is gzip."""
-    suffix = ".gz" if spec.encoding.gzip else ""
-    return f"{index:05d}-{spec.name}.{spec.encoding.format}{suffix}"
+def _download_name(spec: ObjectSpec, index: int) -> str:
+    """A local file name for a downloaded object version."""
+    return f"{index:05d}-{spec.name}"
 
 
 class LocalFilesStorage:
@@ -113,15 +114,11 @@ class LocalFilesStorage:
     def __init__(self, raw_root: Path, lake_root: Path, work: Path) -> None:
         self.raw_root, self.lake_root, self.work = raw_root, lake_root, work
 
-    def readable(self, spec: ObjectSpec, index: int) -> str:
+    def readable(self, spec: ObjectSpec, index: int) -> ByteSource:
         source = self.raw_root / spec.key
         if not source.exists():
             raise ObjectRejected("object_not_found", f"NoSuchKey: {spec.key}")
-        target = self.work / "input" / _readable_name(spec, index)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            target.symlink_to(source.resolve())
-        return target.resolve().as_uri()
+        return LocalFile(str(source.resolve()), source.stat().st_size)
 
     def staging(self, run_id: str) -> str:
         return (self.work / "staging" / run_id).resolve().as_uri()
@@ -164,8 +161,8 @@ class EmulatedS3Storage:
     def __init__(self, s3: Any, bucket: str, work: Path) -> None:
         self.s3, self.bucket, self.work = s3, bucket, work
 
-    def readable(self, spec: ObjectSpec, index: int) -> str:
-        target = self.work / "input" / _readable_name(spec, index)
+    def readable(self, spec: ObjectSpec, index: int) -> ByteSource:
+        target = self.work / "input" / _download_name(spec, index)
         target.parent.mkdir(parents=True, exist_ok=True)
         selector = {"VersionId": spec.version_id} if spec.version_id else {"IfMatch": f'"{spec.etag}"'} if spec.etag else {}
         try:
@@ -177,7 +174,7 @@ class EmulatedS3Storage:
             raise rejection from error
         with target.open("wb") as out:
             shutil.copyfileobj(response["Body"], out, 1024 * 1024)
-        return target.resolve().as_uri()
+        return LocalFile(str(target.resolve()), target.stat().st_size)
 
     def staging(self, run_id: str) -> str:
         return (self.work / "staging" / run_id).resolve().as_uri()
@@ -193,9 +190,9 @@ class EmulatedS3Storage:
 
 
 class GlueS3Storage:
-    """S3 as a Glue job sees it: Spark reads ``s3://`` (the key's current version, checked against the
-    one to convert before and after), stages under the job's temporary prefix, and staged files are
-    copied to their lake keys (server side; the bucket's default SSE-KMS applies)."""
+    """S3 as a Glue job sees it: the tasks read the version to convert (checked to be the key's current
+    one before and after) with ranged GETs, Spark stages under the job's temporary prefix, and staged
+    files are copied to their lake keys (server side; the bucket's default SSE-KMS applies)."""
 
     def __init__(self, s3: Any, bucket: str, temp_prefix: str) -> None:
         self.s3, self.bucket, self.temp_prefix = s3, bucket, temp_prefix.rstrip("/") + "/"
@@ -214,17 +211,11 @@ class GlueS3Storage:
             return head.get("VersionId") == spec.version_id
         return str(head.get("ETag", "")).strip('"') == spec.etag
 
-    def readable(self, spec: ObjectSpec, index: int) -> str:
-        if not self._is_version(spec, self._current(spec)):
+    def readable(self, spec: ObjectSpec, index: int) -> ByteSource:
+        head = self._current(spec)
+        if not self._is_version(spec, head):
             raise ObjectChanged(f"{spec.key} holds another version than {spec.version_id or spec.etag}")
-        if (spec.encoding.gzip and not spec.key.lower().endswith(".gz")) or not _HADOOP_SAFE_KEY.fullmatch(spec.key):
-            # Hadoop decompresses by extension, and its paths refuse some characters (":" for one): such an
-            # object is read through a copy with a plain name (server side, of the exact version).
-            copy_key = f"{self.temp_prefix}input/{_readable_name(spec, index)}"
-            source = {"Bucket": spec.bucket, "Key": spec.key, **({"VersionId": spec.version_id} if spec.version_id else {})}
-            self.s3.copy(source, self.bucket, copy_key)
-            return f"s3://{self.bucket}/{copy_key}"
-        return f"s3://{spec.bucket}/{spec.key}"
+        return S3Object(spec.bucket, spec.key, spec.version_id, spec.etag, int(head.get("ContentLength", 0)), self.s3.meta.region_name)
 
     def staging(self, run_id: str) -> str:
         return f"s3://{self.bucket}/{self.temp_prefix}{run_id}/"

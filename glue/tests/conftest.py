@@ -24,5 +24,10 @@ def _contract_document() -> dict:
 
 
 @pytest.fixture(scope="session")
-def contract() -> Contract:
-    return load_contract(_contract_document())
+def contract_document() -> dict:
+    return _contract_document()
+
+
+@pytest.fixture(scope="session")
+def contract(contract_document: dict) -> Contract:
+    return load_contract(contract_document)

@@ -6,11 +6,13 @@ import pytest
 from datalake_glue.jsvalues import (
     JsonSyntaxError,
     compile_js_regex,
+    js_is_well_formed,
     js_json_parse,
+    js_json_parse_noting_repeats,
+    js_pad_start,
     js_number_to_string,
     js_quote,
     js_string_to_number,
-    js_stringify,
     js_trim,
     utf16_length,
     utf16_slice,
@@ -69,7 +71,6 @@ def test_stringify_escapes_as_javascript() -> None:
     # Act / Assess
     assert js_quote('a"\\\n\x01\u2028') == '"a\\"\\\\\\n\\u0001\u2028"'
     assert js_quote("\ud83d") == '"\\ud83d"'
-    assert js_stringify({"n": 1.0, "l": [True, None, 1e21]}) == '{"n":1,"l":[true,null,1e+21]}'
 
 
 @pytest.mark.parametrize(
@@ -103,3 +104,34 @@ def test_js_regex_classes() -> None:
     assert search("١٢") is None
     assert search("12\n") is not None  # \s matches the newline; $ is the end of input only
     assert compile_js_regex(r"^a$", "")("a\n") is None
+
+
+def test_json_parse_notes_a_key_written_twice_at_any_depth() -> None:
+    # Act / Assess
+    assert js_json_parse_noting_repeats('{"a":1,"b":[{"c":1,"c":2}]}') == ({"a": 1.0, "b": [{"c": 2.0}]}, True)
+    assert js_json_parse_noting_repeats('{"a":{"a":1}}')[1] is False
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_json_parse_reads_any_depth_as_v8_does(depth: int) -> None:
+    # Prepare
+    text = '{"k":' * depth + '{"k":1,"k":2}' + "}" * depth
+    # Act
+    value, repeated = js_json_parse_noting_repeats(text)
+    # Assess
+    for _ in range(depth):
+        value = value["k"]
+    assert (value, repeated) == ({"k": 2.0}, True)
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 4999, "[" * 5000 + "1,]" + "]" * 4999, '{"a":' * 3000 + "}" * 3000])
+def test_deep_json_parse_refuses_what_javascript_refuses(text: str) -> None:
+    # Act / Assess
+    with pytest.raises(JsonSyntaxError):
+        js_json_parse(text)
+
+
+def test_well_formed_and_pad_start_are_javascripts() -> None:
+    # Act / Assess
+    assert js_is_well_formed("😀é") and not js_is_well_formed("a\ud800")
+    assert [js_pad_start("7", 4, "0"), js_pad_start("-1", 4, "0"), js_pad_start("12345", 4, "0")] == ["0007", "00-1", "12345"]

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const processor = await convertWithProcessor(parityCase, message, join(root, "processor"));
+ * const processor = await convertWithProcessor(parityCase.dataset, message, parityCase.body, join(root, "processor"), PARITY_LIMITS);
  * const facts = await parquetFacts(join(root, "processor", processor.outputs[0]!));
  * ```
  */
@@ -16,6 +16,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { convertRecords, landedAt, versionOutputs } from "../../handlers/convert";
 import type { DatasetDefinition } from "../../handlers/datasets";
 import { permanentCause } from "../../handlers/errors";
+import type { ConversionLimits } from "../../handlers/glue-contract";
 import type { GlueObjectResult } from "../../handlers/glue-objects";
 import type { ObjectLandedMessage } from "../../handlers/ingest";
 import { outputName, rawEncoding } from "../../handlers/outputs";
@@ -28,8 +29,8 @@ export function landedMessage(dataset: DatasetDefinition, key: string, body: Buf
   return { bucket: "parity-lake", key, size: body.length, etag, versionId: `v-${etag.slice(0, 12)}`, eventTime: "2026-11-25T08:00:00Z", dataset: dataset.name, change: "created", sequencer: "0055AED6DCD90281E5" };
 }
 
-/** What the processor's engine makes of an object, in the shape of the job's result document. */
-export async function convertWithProcessor(dataset: DatasetDefinition, message: ObjectLandedMessage, body: Buffer, lakeRoot: string): Promise<GlueObjectResult> {
+/** What the processor's engine makes of an object with the given limits, in the shape of the job's result document. */
+export async function convertWithProcessor(dataset: DatasetDefinition, message: ObjectLandedMessage, body: Buffer, lakeRoot: string, limits: ConversionLimits): Promise<GlueObjectResult> {
   const encoding = rawEncoding(message.key);
   if (encoding === undefined) throw new Error(`no format for ${message.key}`);
   try {
@@ -41,6 +42,8 @@ export async function convertWithProcessor(dataset: DatasetDefinition, message: 
       landedAt: landedAt(message),
       openSink: fileSinks(lakeRoot),
       codec: await loadParquetCodec(),
+      maxRecordBytes: limits.maxRecordBytes,
+      ...(limits.partitionYears ? { partitionYears: limits.partitionYears } : {}),
     });
     return { status: "converted", ...versionOutputs(result) };
   } catch (error) {
@@ -48,6 +51,19 @@ export async function convertWithProcessor(dataset: DatasetDefinition, message: 
     if (permanent === undefined) throw error;
     return { status: "rejected", reason: permanent.reason, detail: permanent.message };
   }
+}
+
+/**
+ * A converted result as one file per partition would give it: each partition's first key only, and
+ * the outputs those keys and the rejected records. The processor continues a partition it closed (32
+ * files open at most) in `<name>-2.parquet`…; the job writes one file per (object, day) with the same
+ * rows, so the two are compared in this shape when the processor rolled files.
+ */
+export function oneFilePerPartition(result: GlueObjectResult): GlueObjectResult {
+  if (result.status !== "converted") return result;
+  const partitions = result.partitions.map(({ partition, key, rows }) => ({ partition, key, rows }));
+  const rejected = result.outputs.filter((key) => !key.endsWith(".parquet"));
+  return { ...result, partitions, outputs: [...partitions.map((partition) => partition.key), ...rejected] };
 }
 
 /** One Parquet file as DuckDB reads it: its physical schema, its column types and its rows (sorted). */
