@@ -57,7 +57,7 @@ export type LocalGlueStorage =
 export interface LocalGlueRunOptions {
   readonly objects: readonly GlueObjectSpec[];
   readonly storage: LocalGlueStorage;
-  /** Defaults to the registry's contract (what the program uploads). */
+  /** Defaults to the registry's contract with the processor's default limits and no projection years; the program uploads it with the stack's. */
   readonly contract?: GlueContract;
   readonly runId?: string;
   /** Local Spark's cores and JVM heap in MB (defaults: 2, 1024). */

@@ -38,6 +38,7 @@ import { PolicyEndpoint } from "./iam/endpoint";
 import { policyModelFromRun, type PolicyModel, type PrincipalDeclaration } from "./iam/model";
 import type { PolicyDocument } from "../../iam/documents";
 import { localGlueJobRunner, type LocalGlueJobRunner, type LocalGlueRun } from "./glue-runner";
+import type { GlueContract } from "../../handlers/glue-contract";
 
 const FUNCTION = "aws:lambda/function:Function";
 
@@ -312,15 +313,25 @@ export class LocalPipeline {
    */
   private async glueJobRunner(): Promise<LocalGlueJobRunner> {
     if (this.glueRunner === undefined) {
+      const contract = await this.declaredGlueContract();
       this.glueRunner = localGlueJobRunner({
         endpoint: this.policy ? this.policy.awsEndpointFor(PRINCIPALS.glueJob) : this.endpoint,
         serviceEndpoint: this.endpoint,
         bucket: this.lakeBucket,
         handbackQueueUrl: this.processingQueue.url,
+        ...(contract ? { contract } : {}),
       });
       if (this.glueJobName !== undefined) await this.glueRunner.ensureJob(this.glueJobName);
     }
     return this.glueRunner;
+  }
+
+  /** The contract the program uploads next to the job's script (the stack's record limit and projection years in it). */
+  private async declaredGlueContract(): Promise<GlueContract | undefined> {
+    const upload = this.run.all("aws:s3/bucketObjectv2:BucketObjectv2").find((object) => object.name === "datalake-glue-contract");
+    if (upload === undefined) return undefined;
+    const source = upload.inputs.source as { text: string | Promise<string> };
+    return JSON.parse(await source.text) as GlueContract;
   }
 
   /** The declared Glue job's name, when the program declares one. */
