@@ -80,3 +80,35 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
     ...(maxBufferedRows !== undefined ? { maxBufferedRows } : {}),
   };
 }
+
+export const DEFAULT_COLD_START_RUNS = 9;
+
+export const COLD_START_USAGE = `Usage: npm run bench:cold-start -- [--runs N] [--help]
+
+Runs the Pulumi program under mocks (dev stack), and for each function prints its upload's size
+(unzipped and zipped, largest parts) and its init time (module load plus the callback factory) in
+fresh processes of the runtime's Node.js with Lambda's flags: minimum and median.
+
+Arguments:
+  --runs N         fresh processes per function, a whole number from 3 to 101 (default ${DEFAULT_COLD_START_RUNS})`;
+
+export type ColdStartCommand = { readonly kind: "help" } | { readonly kind: "run"; readonly runs: number };
+
+/**
+ * Reads `npm run bench:cold-start`'s arguments.
+ *
+ * @example parseColdStartArgs(["--runs", "15"]); // { kind: "run", runs: 15 }
+ * @throws BenchUsageError naming the argument and what it accepts.
+ */
+export function parseColdStartArgs(argv: readonly string[]): ColdStartCommand {
+  if (argv.includes("--help") || argv.includes("-h")) return { kind: "help" };
+  let runs = DEFAULT_COLD_START_RUNS;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg !== "--runs") throw new BenchUsageError(`unknown argument "${arg}"`);
+    const value = argv[++index];
+    if (value === undefined) throw new BenchUsageError("--runs needs a number");
+    runs = wholeNumber(value, "--runs", 3, 101);
+  }
+  return { kind: "run", runs };
+}

@@ -55,7 +55,6 @@ export const PROCESSOR_ONLY_PACKAGES = [
   "hyparquet",
   "hyparquet-writer",
   "hysnappy",
-  "@aws-lambda-powertools/batch",
 ] as const;
 
 /** The outputs are the component's fields: declared once, in `ComputeOutputs`. */

@@ -3,7 +3,7 @@
  * `--help` documents them.
  */
 import { describe, expect, test } from "vitest";
-import { BENCH_USAGE, BenchUsageError, DEFAULT_SIZES_MB, parseBenchArgs } from "../bench/args.js";
+import { BENCH_USAGE, BenchUsageError, COLD_START_USAGE, DEFAULT_COLD_START_RUNS, DEFAULT_SIZES_MB, parseBenchArgs, parseColdStartArgs } from "../bench/args.js";
 
 describe("npm run bench:processor arguments", () => {
   test("default to 200 and 1024 MB with the stack's processor memory", () => {
@@ -35,5 +35,23 @@ describe("npm run bench:processor arguments", () => {
   ])("refuse %j %j: %s", (argv, env, message) => {
     expect(() => parseBenchArgs(argv, env)).toThrow(BenchUsageError);
     expect(() => parseBenchArgs(argv, env)).toThrow(message);
+  });
+});
+
+describe("npm run bench:cold-start arguments", () => {
+  test("default to 9 fresh processes per function; --runs sets them", () => {
+    expect(parseColdStartArgs([])).toEqual({ kind: "run", runs: DEFAULT_COLD_START_RUNS });
+    expect(parseColdStartArgs(["--runs", "15"])).toEqual({ kind: "run", runs: 15 });
+    expect(parseColdStartArgs(["--help"])).toEqual({ kind: "help" });
+    expect(COLD_START_USAGE).toContain("--runs N");
+  });
+
+  test.each<[string[], string]>([
+    [["--runs"], "--runs needs a number"],
+    [["--runs", "2"], '--runs "2" must be a whole number from 3 to 101'],
+    [["7"], 'unknown argument "7"'],
+  ])("refuse %j: %s", (argv, message) => {
+    expect(() => parseColdStartArgs(argv)).toThrow(BenchUsageError);
+    expect(() => parseColdStartArgs(argv)).toThrow(message);
   });
 });
