@@ -16,7 +16,8 @@ import { once } from "node:events";
 import { loadavg } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { convertRecords, type SinkFactory } from "../handlers/convert";
-import { DATASETS, EVENTS, findDataset, type ColumnType, type DatasetDefinition } from "../handlers/datasets";
+import { DATASETS, EVENTS, findDataset, type DatasetDefinition } from "../handlers/datasets";
+import { duckDbConversion } from "./duckdb";
 import { loadParquetCodec, type ByteSink } from "../handlers/parquet";
 import { processorNodeOptions } from "../compute/node-options";
 import { BENCH_USAGE, BenchUsageError, parseBenchArgs, type BenchInput } from "./args";
@@ -216,33 +217,6 @@ async function runProcessor(job: ChildJob): Promise<ConverterFigures> {
   if (result.rowsWritten + result.rowsRejected !== result.rowsRead) throw new Error("counts do not reconcile");
   const parquetBytes = directoryBytes(join(job.outDir, "processed"));
   return { converter: "processor", seconds, inputBytes: statSync(job.input).size, outputBytes: parquetBytes, rows: result.rowsWritten, rejected: result.rowsRejected };
-}
-
-/** DuckDB's type for a registry column type (the Glue types' DuckDB names). */
-const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
-  string: "VARCHAR",
-  int: "INTEGER",
-  bigint: "BIGINT",
-  double: "DOUBLE",
-  boolean: "BOOLEAN",
-  timestamp: "TIMESTAMPTZ",
-  date: "DATE",
-  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
-};
-
-/**
- * The same conversion in DuckDB: the dataset's typed columns, a file per UTC day of its partition
- * column, snappy Parquet with DuckDB's defaults otherwise.
- */
-export function duckDbConversion(dataset: DatasetDefinition, input: string, outDir: string, gzip: boolean): string {
-  const columns = dataset.columns.map((column) => `${JSON.stringify(column.name)}: '${DUCKDB_TYPES[column.type]}'`).join(", ");
-  const day = dataset.partitionColumn;
-  const partitions = day ? `, year(timezone('UTC', "${day}")) AS year, month(timezone('UTC', "${day}")) AS month, day(timezone('UTC', "${day}")) AS day` : "";
-  return `
-    COPY (
-      SELECT *${partitions}
-      FROM read_json('${input}', format = 'newline_delimited', compression = '${gzip ? "gzip" : "uncompressed"}', columns = { ${columns} })
-    ) TO '${outDir}' (FORMAT parquet, COMPRESSION snappy${day ? ", PARTITION_BY (year, month, day)" : ""}, OVERWRITE_OR_IGNORE)`;
 }
 
 async function runDuckDb(job: ChildJob): Promise<ConverterFigures> {
