@@ -11,9 +11,10 @@
  * - A `map<string,string>` goes straight into its key and value leaves with the Dremel levels of the
  *   three-level MAP layout, without an entry object per key.
  *
- * Each buffer kind has its own closure literals on purpose: V8 shares type feedback between closures
- * of one literal, and a single `push` storing into Int32Arrays, number arrays and string arrays
- * alike went megamorphic (measured in the second performance pass: 10.8 % of the conversion's CPU).
+ * Each kind of value is stored by its own function literal on purpose: V8 shares type feedback
+ * between closures of one literal, and a single `set` storing into Int32Arrays, number arrays and
+ * string arrays alike went megamorphic (measured in the second performance pass: 10.8 % of the
+ * conversion's CPU).
  */
 import type { ColumnDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
@@ -62,12 +63,25 @@ interface StringLeaf {
   take(): { kind: "dictionary"; entries: string[]; indexes: Int32Array } | { kind: "strings"; values: string[] };
 }
 
+/** Whether a sample of up to 1,000 strings is more than half distinct (the same bar as `stringLeaf`'s). */
+function mostlyDistinctStrings(values: readonly string[]): boolean {
+  const count = Math.min(values.length, DICTIONARY_TRIAL_ENTRIES);
+  if (count < 2) return false;
+  const seen = new Set<string>();
+  for (let sample = 0; sample < count; sample++) seen.add(values[Math.floor((sample * (values.length - 1)) / (count - 1))]!);
+  return seen.size * 2 > count;
+}
+
 function stringLeaf(): StringLeaf {
   let positions: Map<string, number> | undefined = new Map<string, number>();
   let entries: string[] = [];
   let indexes = new Int32Array(1024);
   let present = 0;
   let plain: string[] | undefined;
+  // A leaf that went plain in its last row group starts the next one plain: unique ids would
+  // otherwise pay a Map insertion for the first thousand values of every row group (most of a small
+  // group's, when a file spans many days; measured: 20 % of the conversion's CPU in these lookups).
+  let startPlain = false;
   const goPlain = (): string[] => {
     const strings = new Array<string>(present);
     for (let at = 0; at < present; at++) strings[at] = entries[indexes[at]!]!;
@@ -101,11 +115,13 @@ function stringLeaf(): StringLeaf {
     },
     take() {
       const chunk = plain !== undefined ? { kind: "strings" as const, values: plain } : { kind: "dictionary" as const, entries, indexes: indexes.subarray(0, present) };
-      positions = new Map<string, number>();
+      // Back to a dictionary once a plain row group's values repeat again.
+      startPlain = plain !== undefined && mostlyDistinctStrings(plain);
+      positions = startPlain ? undefined : new Map<string, number>();
       entries = [];
-      indexes = new Int32Array(1024);
+      indexes = new Int32Array(startPlain ? 0 : 1024);
       present = 0;
-      plain = undefined;
+      plain = startPlain ? [] : undefined;
       return chunk;
     },
   };
@@ -148,123 +164,42 @@ function flatLevels(required: boolean, rows: number, optional: Definitions | und
   return { rows: taken.rows, slots: taken.rows, nulls: taken.nulls, definitionLevels: taken.definitionLevels };
 }
 
-type TypedArray = Int32Array | Float64Array | BigInt64Array | Uint8Array;
+type FixedKind = "int32" | "int64" | "timestamp" | "double" | "boolean";
+type FixedValues = { int32: Int32Array; int64: BigInt64Array; timestamp: Float64Array; double: Float64Array; boolean: Uint8Array };
 
-/** A growable typed array of present values. */
-function growable<T extends TypedArray>(create: (length: number) => T): { values: () => T; grow: () => T; reset: () => T } {
-  let array = create(1024);
-  return {
-    values: () => array,
-    grow: () => {
-      const larger = create(array.length * 2);
-      (larger as Int32Array).set(array as Int32Array);
-      array = larger;
-      return array;
-    },
-    reset: () => (array = create(1024)),
-  };
-}
+/**
+ * How each fixed-width kind allocates and stores: one function literal per kind, so that each typed
+ * array store site sees one array type (see the module header); the bookkeeping around it is shared.
+ */
+const FIXED_KINDS: { readonly [K in FixedKind]: { create(length: number): FixedValues[K]; store(values: FixedValues[K], at: number, value: CoercedValue): void } } = {
+  int32: { create: (length) => new Int32Array(length), store: (values, at, value) => void (values[at] = value as number) },
+  // Epoch milliseconds, written as INT64 by the encoder (no BigInt per value).
+  timestamp: { create: (length) => new Float64Array(length), store: (values, at, value) => void (values[at] = value as number) },
+  double: { create: (length) => new Float64Array(length), store: (values, at, value) => void (values[at] = value as number) },
+  int64: { create: (length) => new BigInt64Array(length), store: (values, at, value) => void (values[at] = typeof value === "bigint" ? value : BigInt(value as number)) },
+  boolean: { create: (length) => new Uint8Array(length), store: (values, at, value) => void (values[at] = value === true ? 1 : 0) },
+};
 
-function int32Buffer(required: boolean): ColumnBuffer {
-  const store = growable((length) => new Int32Array(length));
+/** A column of fixed-width values: the present values in a growable typed array, definitions when optional. */
+function fixedBuffer<K extends FixedKind>(kind: K, required: boolean): ColumnBuffer {
+  const { create, store } = FIXED_KINDS[kind];
   const optional = required ? undefined : definitions();
-  let values = store.values();
+  let values = create(1024);
   let count = 0;
   return {
     push(value) {
       optional?.add(value !== null);
       if (value === null) return;
-      if (count === values.length) values = store.grow();
-      values[count++] = value as number;
+      if (count === values.length) {
+        const larger = create(count * 2);
+        (larger as Int32Array).set(values as Int32Array);
+        values = larger;
+      }
+      store(values, count++, value);
     },
     take() {
-      const chunk: LeafChunk = { kind: "int32", values: values.subarray(0, count), ...flatLevels(required, count, optional) };
-      values = store.reset();
-      count = 0;
-      return [chunk];
-    },
-  };
-}
-
-/** Epoch milliseconds, written as INT64 by the encoder (no BigInt per value). */
-function timestampBuffer(required: boolean): ColumnBuffer {
-  const store = growable((length) => new Float64Array(length));
-  const optional = required ? undefined : definitions();
-  let values = store.values();
-  let count = 0;
-  return {
-    push(value) {
-      optional?.add(value !== null);
-      if (value === null) return;
-      if (count === values.length) values = store.grow();
-      values[count++] = value as number;
-    },
-    take() {
-      const chunk: LeafChunk = { kind: "timestamp", values: values.subarray(0, count), ...flatLevels(required, count, optional) };
-      values = store.reset();
-      count = 0;
-      return [chunk];
-    },
-  };
-}
-
-function doubleBuffer(required: boolean): ColumnBuffer {
-  const store = growable((length) => new Float64Array(length));
-  const optional = required ? undefined : definitions();
-  let values = store.values();
-  let count = 0;
-  return {
-    push(value) {
-      optional?.add(value !== null);
-      if (value === null) return;
-      if (count === values.length) values = store.grow();
-      values[count++] = value as number;
-    },
-    take() {
-      const chunk: LeafChunk = { kind: "double", values: values.subarray(0, count), ...flatLevels(required, count, optional) };
-      values = store.reset();
-      count = 0;
-      return [chunk];
-    },
-  };
-}
-
-function int64Buffer(required: boolean): ColumnBuffer {
-  const store = growable((length) => new BigInt64Array(length));
-  const optional = required ? undefined : definitions();
-  let values = store.values();
-  let count = 0;
-  return {
-    push(value) {
-      optional?.add(value !== null);
-      if (value === null) return;
-      if (count === values.length) values = store.grow();
-      values[count++] = typeof value === "bigint" ? value : BigInt(value as number);
-    },
-    take() {
-      const chunk: LeafChunk = { kind: "int64", values: values.subarray(0, count), ...flatLevels(required, count, optional) };
-      values = store.reset();
-      count = 0;
-      return [chunk];
-    },
-  };
-}
-
-function booleanBuffer(required: boolean): ColumnBuffer {
-  const store = growable((length) => new Uint8Array(length));
-  const optional = required ? undefined : definitions();
-  let values = store.values();
-  let count = 0;
-  return {
-    push(value) {
-      optional?.add(value !== null);
-      if (value === null) return;
-      if (count === values.length) values = store.grow();
-      values[count++] = value === true ? 1 : 0;
-    },
-    take() {
-      const chunk: LeafChunk = { kind: "boolean", values: values.subarray(0, count), ...flatLevels(required, count, optional) };
-      values = store.reset();
+      const chunk = { kind, values: values.subarray(0, count), ...flatLevels(required, count, optional) } as LeafChunk;
+      values = create(1024);
       count = 0;
       return [chunk];
     },
@@ -378,15 +313,15 @@ export function columnBuffer(column: ColumnDefinition): ColumnBuffer {
   switch (column.type) {
     case "int":
     case "date":
-      return int32Buffer(column.required);
+      return fixedBuffer("int32", column.required);
     case "timestamp":
-      return timestampBuffer(column.required);
+      return fixedBuffer("timestamp", column.required);
     case "double":
-      return doubleBuffer(column.required);
+      return fixedBuffer("double", column.required);
     case "bigint":
-      return int64Buffer(column.required);
+      return fixedBuffer("int64", column.required);
     case "boolean":
-      return booleanBuffer(column.required);
+      return fixedBuffer("boolean", column.required);
     case "string":
       return stringBuffer(column.required);
     case "map<string,string>":

@@ -86,10 +86,10 @@ describe("the runtime's Node and Lambda's flags", () => {
 
 describe("what the function can require", () => {
   test("a package only the project's node_modules has is not found", async () => {
-    // Prepare: csv-parse is installed in the project, and the upload does not pack it
-    expect(existsSync(join(PROJECT_ROOT, "node_modules", "csv-parse"))).toBe(true);
+    // Prepare: yaml is installed in the project (a dev tool), and the upload does not pack it
+    expect(existsSync(join(PROJECT_ROOT, "node_modules", "yaml"))).toBe(true);
     // Act
-    const error = await initError(`const { parse } = require("csv-parse");\nexports.handler = async () => typeof parse;\n`);
+    const error = await initError(`const { parse } = require("yaml");\nexports.handler = async () => typeof parse;\n`);
     // Assess
     expect(error.error).toMatchObject({ name: "Runtime.ImportModuleError", code: "MODULE_NOT_FOUND" });
   });
