@@ -10,15 +10,17 @@
  *   npm run bench:cold-start -- --runs 15
  *
  * Process start-up is not counted (Lambda's own bootstrap differs from this host's); what is counted
- * is what the project controls: what the upload loads at init, the runtime's SDK clients included.
+ * is what the upload loads at init, the runtime's SDK clients included. So that the project's share
+ * can be told from the SDK's, the same is measured for an upload that only requires the SDK clients
+ * the function requires (at the runtime directory's pinned version, tests/lambda-runtime/sdk).
  */
 import { loadavg } from "node:os";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram } from "../tests/harness/program";
 import { functionPackage, localFunctionOptions } from "../tests/harness/lambda";
-import { LocalFunction } from "../tests/harness/local-function";
-import { materializeUpload, removeUpload, zippedSize } from "../tests/harness/upload";
+import { LocalFunction, type LocalFunctionOptions } from "../tests/harness/local-function";
+import { materializeUpload, removeUpload, zippedSize, type UploadPackage } from "../tests/harness/upload";
 import { RUNTIME_SDK_VERSION } from "../tests/harness/lambda-runtime";
 import { COLD_START_USAGE, BenchUsageError, parseColdStartArgs } from "./args";
 
@@ -55,6 +57,24 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The runtime SDK clients an upload requires, in its order. */
+function sdkClientsOf(indexJs: string): string[] {
+  return [...new Set([...indexJs.matchAll(/require\("(@aws-sdk\/client-[a-z0-9-]+)"\)/g)].map((match) => match[1]!))];
+}
+
+/** Init times of `runs` fresh sandboxes of an upload. */
+async function initTimes(upload: UploadPackage, options: LocalFunctionOptions, runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let index = 0; index < runs; index++) {
+    const local = await LocalFunction.start(upload, options);
+    times.push(local.handlerLoadMs);
+    await local.stop();
+  }
+  return times;
+}
+
+const minMedian = (times: readonly number[]): string => `${Math.min(...times).toFixed(0)} / ${median(times).toFixed(0)}`;
+
 async function main(): Promise<void> {
   let runs: number;
   try {
@@ -73,8 +93,8 @@ async function main(): Promise<void> {
   const run = await runProgram("dev");
   const load = loadavg().map((value) => value.toFixed(2)).join(" ");
   console.log(`dev stack, runtime SDK ${RUNTIME_SDK_VERSION}, ${runs} fresh processes per function, load average ${load}`);
-  console.log("| function | runtime | upload (unzipped) | zipped | largest parts | init min / median (ms) |");
-  console.log("| --- | --- | --- | --- | --- | --- |");
+  console.log("| function | runtime | upload (unzipped) | zipped | largest parts | init min / median (ms) | its SDK clients alone, min / median (ms) |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const fn of run.all(FUNCTION_TYPE)) {
     const upload = await functionPackage(fn);
     const laid = materializeUpload(upload, fn.name);
@@ -85,14 +105,17 @@ async function main(): Promise<void> {
       .join(", ");
     removeUpload(laid);
     const options = localFunctionOptions(fn, HOST_ENVIRONMENT);
+    const clients = sdkClientsOf(upload.indexJs);
+    const sdkOnly: UploadPackage = { indexJs: `${clients.map((name) => `require(${JSON.stringify(name)});`).join("\n")}\nexports.handler = async () => null;\n`, packedPaths: [] };
+    // Interleaved, so that both see the same machine.
     const times: number[] = [];
+    const sdkTimes: number[] = [];
     for (let index = 0; index < runs; index++) {
-      const local = await LocalFunction.start(upload, options);
-      times.push(local.handlerLoadMs);
-      await local.stop();
+      times.push(...(await initTimes(upload, options, 1)));
+      sdkTimes.push(...(await initTimes(sdkOnly, options, 1)));
     }
     console.log(
-      `| ${fn.name} | ${options.runtime} | ${(laid.bytes / KB / KB).toFixed(2)} MB | ${(zipped / KB / KB).toFixed(2)} MB | ${parts} | ${Math.min(...times).toFixed(0)} / ${median(times).toFixed(0)} |`,
+      `| ${fn.name} | ${options.runtime} | ${(laid.bytes / KB / KB).toFixed(2)} MB | ${(zipped / KB / KB).toFixed(2)} MB | ${parts} | ${minMedian(times)} | ${minMedian(sdkTimes)} (${clients.map((name) => name.replace("@aws-sdk/", "")).join(", ")}) |`,
     );
   }
 }
