@@ -244,8 +244,11 @@ function fixedBounds(chunk: LeafChunk & { kind: "int32" | "int64" | "timestamp" 
   return { min: one(minAt), max: one(maxAt) };
 }
 
-/** Distinct fixed-width values in first-seen order and each value's index. */
-function numberDictionary(values: Int32Array | BigInt64Array | Float64Array): { entries: number; indexes: Int32Array; entryIndexes: Int32Array } {
+/**
+ * Distinct fixed-width values in first-seen order and each value's index, or undefined as soon as
+ * there are more than `maxEntries` (past which the dictionary cannot pay: no need to finish it).
+ */
+function numberDictionary(values: Int32Array | BigInt64Array | Float64Array, maxEntries: number): { entries: number; indexes: Int32Array; entryIndexes: Int32Array } | undefined {
   const positions = new Map<number | bigint, number>();
   const indexes = new Int32Array(values.length);
   const firstSeen: number[] = [];
@@ -254,6 +257,7 @@ function numberDictionary(values: Int32Array | BigInt64Array | Float64Array): { 
     let position = positions.get(value);
     if (position === undefined) {
       position = positions.size;
+      if (position >= maxEntries) return undefined;
       positions.set(value, position);
       firstSeen.push(index);
     }
@@ -271,6 +275,16 @@ function numberDictionary(values: Int32Array | BigInt64Array | Float64Array): { 
 function dictionaryPays(entries: number, values: number, width: number): boolean {
   const dictionaryBytes = entries * width + Math.ceil((values * bitWidth(entries - 1)) / 8);
   return dictionaryBytes * 2 < values * width;
+}
+
+/** The most dictionary entries that can still pay (see `dictionaryPays`) for `values` values of `width` bytes. */
+function maxPayingEntries(values: number, width: number): number {
+  let most = 1;
+  for (let indexBits = 1; indexBits <= 32; indexBits++) {
+    const entries = Math.floor((values * width - 2 * Math.ceil((values * indexBits) / 8)) / (2 * width));
+    if (entries > most && bitWidth(entries - 1) <= indexBits) most = entries;
+  }
+  return most;
 }
 
 function dictionaryIndexPage(indexes: Int32Array, entries: number): Uint8Array {
@@ -349,7 +363,10 @@ export function encodeChunk(leaf: LeafColumn, chunk: LeafChunk, compress: Snappy
   }
   const bounds = withStatistics ? fixedBounds(chunk) : undefined;
   const statistics = withStatistics ? { nullCount: chunk.nulls, ...bounds } : undefined;
-  const dictionary = chunk.kind !== "boolean" && chunk.values.length > 0 && !mostlyDistinct(chunk.values) ? numberDictionary(chunk.values) : undefined;
+  const dictionary =
+    chunk.kind !== "boolean" && chunk.values.length > 0 && !mostlyDistinct(chunk.values)
+      ? numberDictionary(chunk.values, maxPayingEntries(chunk.values.length, chunk.values.BYTES_PER_ELEMENT))
+      : undefined;
   if (chunk.kind !== "boolean" && dictionary !== undefined && dictionaryPays(dictionary.entries, chunk.values.length, chunk.values.BYTES_PER_ELEMENT)) {
     const entryValues = chunk.values.constructor === Int32Array ? new Int32Array(dictionary.entries) : chunk.values instanceof BigInt64Array ? new BigInt64Array(dictionary.entries) : new Float64Array(dictionary.entries);
     for (let entry = 0; entry < dictionary.entries; entry++) entryValues[entry] = chunk.values[dictionary.entryIndexes[entry]!]!;
