@@ -176,7 +176,7 @@ describe.each([
       expect(upload.indexJs.length).toBeLessThan(256 * 1024);
     }
     const ingestUpload = await functionPackage(ingest());
-    expect(ingestUpload.packedPaths).not.toContain("node_modules/hyparquet-writer");
+    expect(ingestUpload.packedPaths).not.toContain("node_modules/hysnappy");
   });
 });
 
