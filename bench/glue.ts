@@ -14,10 +14,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { EVENTS } from "../handlers/datasets";
 import { glueObjectSpec } from "../handlers/glue-objects";
 import { runGlueLocally } from "../tests/harness/glue-runner";
+import { benchEvents, writeGenerated } from "./inputs";
 
 const DATA_DIR = join(__dirname, ".data");
 const MB = 1024 * 1024;
@@ -30,16 +31,33 @@ interface Row {
   readonly detail: string;
 }
 
-/** Runs bench/processor.ts for one size and reads its processor and DuckDB rows (MB/s wall). */
-function processorAndDuckDb(sizeMb: number): Row[] {
-  const run = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "processor.ts"), String(sizeMb)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+/** The bench's events JSON Lines of `sizeMb`, generated into bench/.data/ when missing (bench/inputs.ts). */
+async function eventsFile(sizeMb: number): Promise<string> {
+  const path = join(DATA_DIR, `events-${sizeMb}mb.jsonl`);
+  if (!existsSync(path) || statSync(path).size < sizeMb * MB) await writeGenerated(path, benchEvents(), sizeMb * MB);
+  return path;
+}
+
+/** Runs bench/processor.ts on the file and reads its processor and DuckDB figures from its table row. */
+function processorAndDuckDb(path: string): Row[] {
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "processor.ts"), "--input", path], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (run.status !== 0) throw new Error(`bench/processor.ts failed with status ${run.status}`);
   process.stdout.write(run.stdout);
-  return run.stdout
+  // | input | wall ratio | CPU ratio | processor MB/s (wall, per CPU-second) | DuckDB MB/s (…) | peak RSS, processor / DuckDB | Parquet … |
+  const cells = run.stdout
     .split("\n")
-    .filter((line) => line.startsWith(`| ${sizeMb} MB |`))
-    .map((line) => line.split("|").map((cell) => cell.trim()))
-    .map((cells) => ({ converter: cells[2]!, mbPerSecond: Number(cells[3]), mbPerCpuSecond: Number(cells[4]), detail: `peak RSS ${cells[5]} MB, Parquet/raw ${cells[6]}` }));
+    .find((line) => line.startsWith(`| ${basename(path)} |`))
+    ?.split("|")
+    .map((cell) => cell.trim());
+  if (cells === undefined) throw new Error(`bench/processor.ts printed no row for ${basename(path)}`);
+  const rates = (cell: string) => cell.split(",").map((value) => Number(value.trim()));
+  const [oursWall, oursCpu] = rates(cells[4]!);
+  const [duckWall, duckCpu] = rates(cells[5]!);
+  const [oursRss, duckRss] = cells[6]!.replace(" MB", "").split("/").map((value) => value.trim());
+  return [
+    { converter: "DuckDB (threads=1)", mbPerSecond: duckWall!, mbPerCpuSecond: duckCpu!, detail: `peak RSS ${duckRss} MB` },
+    { converter: "processor", mbPerSecond: oursWall!, mbPerCpuSecond: oursCpu!, detail: `peak RSS ${oursRss} MB, Parquet ${cells[7]}` },
+  ];
 }
 
 function directoryBytes(root: string): number {
@@ -85,7 +103,7 @@ async function spark(sizeMb: number): Promise<Row[]> {
 async function main(): Promise<void> {
   const sizes = (process.argv.length > 2 ? process.argv.slice(2) : ["1024"]).map(Number);
   for (const sizeMb of sizes) {
-    const rows = [...processorAndDuckDb(sizeMb), ...(await spark(sizeMb))];
+    const rows = [...processorAndDuckDb(await eventsFile(sizeMb)), ...(await spark(sizeMb))];
     const duck = rows.find((row) => row.converter.startsWith("DuckDB"))!;
     console.log();
     console.log(`| input | converter | MB/s (wall) | MB/s (CPU) | ratio to DuckDB (wall) | detail |`);

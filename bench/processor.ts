@@ -1,28 +1,29 @@
 /**
  * Benchmark of the processor's conversion against DuckDB on the same input (not a test: it prints
- * figures). `npm run bench:processor` generates events JSON Lines (200 MB and 1 GB by default, into
- * bench/.data/, reused when present), then runs each converter in its own child process (so that
- * peak RSS is the converter's alone) and prints MB/s, peak RSS and the ratio to DuckDB.
+ * figures). Each converter runs in its own child process (so that peak RSS is the converter's
+ * alone), in the same run, so that the ratios hold while this shared machine's speed drifts.
  *
- *   npm run bench:processor                 # 200 MB and 1024 MB
- *   npm run bench:processor -- 200          # sizes in MB
- *   npm run bench:processor -- bounds       # memory bounds on hostile files (issue 16): 3,000 days,
- *                                           # a 100 MB line, a 2 GiB gzip bomb; peak RSS and time
- *   npm run bench:processor -- --help       # arguments and environment variables (bench/args.ts)
- *   BENCH_ROW_GROUP_ROWS=20000 BENCH_MAX_BUFFERED_ROWS=20000 npm run bench:processor -- 200
+ *   npm run bench:processor                          # bench events 200 MB, mixed events 200 MB, bench events 1 GB
+ *   npm run bench:processor -- 200                   # sizes in MB of both generated kinds
+ *   npm run bench:processor -- --input FILE [--dataset NAME]   # your own JSON Lines
+ *   npm run bench:processor -- bounds                # memory bounds on hostile files (issue 16)
+ *   npm run bench:processor -- big                   # a 5 GB gzip JSON Lines object in one conversion (issue 20)
+ *   npm run bench:processor -- --help                # arguments and environment variables (bench/args.ts)
  */
 import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
-import { once } from "node:events";
-import { createGzip } from "node:zlib";
-import { dirname, join } from "node:path";
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
+import { basename, join } from "node:path";
 import { convertRecords } from "../handlers/convert";
-import { EVENTS } from "../handlers/datasets";
-import { loadParquetCodec } from "../handlers/parquet";
 import { fileSinks } from "../tests/harness/file-sinks";
+import { DATASETS, EVENTS, findDataset, type DatasetDefinition } from "../handlers/datasets";
+import { duckDbConversion } from "./duckdb";
+import { loadParquetCodec } from "../handlers/parquet";
 import { processorNodeOptions } from "../compute/node-options";
-import { BENCH_USAGE, BenchUsageError, parseBenchArgs } from "./args";
+import { BENCH_USAGE, BenchUsageError, parseBenchArgs, type BenchInput } from "./args";
+import { benchEvents, mixedEvents, writeGenerated } from "./inputs";
 import { schema } from "../config/schema";
+import { nodeBinary } from "../tests/harness/lambda-runtime";
 
 const BENCH_DIR = __dirname;
 const DATA_DIR = join(BENCH_DIR, ".data");
@@ -44,57 +45,11 @@ interface RunFigures {
   readonly outputBytes: number;
   readonly peakRssBytes: number;
   readonly rows?: number;
+  readonly rejected?: number;
 }
 
 const EVENT_TYPES = ["page_view", "click", "add_to_cart", "purchase", "search", "sign_in"];
 const PAGES = ["/", "/home", "/pricing", "/docs/getting-started", "/cart", "/checkout", "/search", "/account/settings"];
-const DEVICES = ["desktop", "mobile", "tablet"];
-
-/** Events spread over three UTC days, 2-3 properties each; about 230 bytes a line. */
-async function generateEvents(path: string, targetBytes: number): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const out = createWriteStream(path);
-  const start = Date.UTC(2026, 10, 20);
-  let written = 0;
-  let index = 0;
-  let seed = 42;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  while (written < targetBytes) {
-    const lines: string[] = [];
-    for (let batch = 0; batch < 10_000; batch++, index++) {
-      const timestamp = new Date(start + Math.floor(random() * 3 * 86_400_000)).toISOString();
-      const type = EVENT_TYPES[index % EVENT_TYPES.length]!;
-      const properties: Record<string, string> = { page: PAGES[Math.floor(random() * PAGES.length)]!, device: DEVICES[index % 3]! };
-      if (type === "purchase") properties.amount = (random() * 200).toFixed(2);
-      if (type === "search") properties.query = `term ${Math.floor(random() * 5000)}`;
-      lines.push(
-        JSON.stringify({
-          event_id: `evt-${index.toString(16).padStart(12, "0")}-${Math.floor(random() * 0xffffffff).toString(16)}`,
-          user_id: Math.floor(random() * 100_000) + 1,
-          event_timestamp: timestamp,
-          event_type: type,
-          properties,
-        }),
-      );
-    }
-    const chunk = `${lines.join("\n")}\n`;
-    written += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await once(out, "drain");
-  }
-  out.end();
-  await once(out, "finish");
-}
-
-/** Writes `chunks` to `path` (through gzip when asked), awaiting drain: generated inputs never sit in memory. */
-async function writeChunks(path: string, chunks: Iterable<Buffer | string>, gzip = false): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const file = createWriteStream(path);
-  const out = gzip ? createGzip({ level: 9 }) : file;
-  if (gzip) out.pipe(file);
-  for (const chunk of chunks) if (!out.write(chunk)) await once(out, "drain");
-  out.end();
-  await once(file, "finish");
-}
 
 /** The hostile inputs of `bounds`, generated once into bench/.data/. */
 const BOUND_CASES = {
@@ -180,14 +135,14 @@ async function runBound(which: BoundCase, input: string, outDir: string): Promis
 
 /** `bounds`: each hostile input in its own child process with the Lambda's heap options; prints peak RSS and time. */
 async function bounds(script: string, memoryMb: number): Promise<void> {
-  console.log(`node ${process.version}, processor NODE_OPTIONS for ${memoryMb} MB: ${processorNodeOptions(memoryMb)}`);
+  console.log(machineLine(memoryMb));
   console.log(row(["input", "input bytes", "time (s)", "CPU (s)", "peak RSS MB", "read", "written", "rejected", "Parquet files"]));
   console.log(row(["---", "---", "---", "---", "---", "---", "---", "---", "---"]));
   for (const which of Object.keys(BOUND_CASES) as BoundCase[]) {
     const spec = BOUND_CASES[which];
     const input = join(DATA_DIR, spec.file);
-    if (!existsSync(input)) await writeChunks(input, spec.chunks(), spec.gzip);
-    const run = spawnSync(process.execPath, [script, "--bound-child", which, input, join(DATA_DIR, `out-${which}`)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment("processor", memoryMb) });
+    if (!existsSync(input)) await writeGenerated(input, spec.chunks(), Number.POSITIVE_INFINITY, spec.gzip);
+    const run = spawnSync(childBinary("processor"), [script, "--bound-child", which, input, join(DATA_DIR, `out-${which}`)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment("processor", memoryMb) });
     if (run.status !== 0) throw new Error(`${which} failed with status ${run.status}`);
     const figures = JSON.parse(run.stdout.trim().split("\n").pop()!) as { seconds: number; cpuSeconds: number; peakRssBytes: number; inputBytes: number; rowsRead: number; rowsWritten: number; rowsRejected: number; rejectedByReason: Record<string, number>; files: number };
     const rejected = `${figures.rowsRejected}${figures.rowsRejected > 0 ? ` (${Object.entries(figures.rejectedByReason).map(([reason, count]) => `${reason} ${count}`).join(", ")})` : ""}`;
@@ -206,50 +161,60 @@ function directoryBytes(root: string): number {
 
 type ConverterFigures = Omit<RunFigures, "peakRssBytes" | "cpuSeconds">;
 
-async function runProcessor(input: string, outDir: string): Promise<ConverterFigures> {
+/** What a child converts: its input, the dataset it holds, whether it is gzip. */
+interface ChildJob {
+  readonly input: string;
+  readonly outDir: string;
+  readonly dataset: string;
+  readonly gzip: boolean;
+}
+
+function datasetOf(name: string): DatasetDefinition {
+  const dataset = findDataset(name);
+  if (dataset === undefined) throw new Error(`unknown dataset ${name}`);
+  return dataset;
+}
+
+async function runProcessor(job: ChildJob): Promise<ConverterFigures> {
   const rowGroupRows = process.env.BENCH_ROW_GROUP_ROWS ? Number(process.env.BENCH_ROW_GROUP_ROWS) : undefined;
+  const dataset = datasetOf(job.dataset);
   const started = process.hrtime.bigint();
-  const result = await convertRecords(createReadStream(input, { highWaterMark: READ_CHUNK_BYTES }), {
-    dataset: EVENTS,
-    encoding: { format: "jsonl", gzip: false },
+  const result = await convertRecords(createReadStream(job.input, { highWaterMark: READ_CHUNK_BYTES }), {
+    dataset,
+    encoding: { format: "jsonl", gzip: job.gzip },
     name: "bench",
-    sourceKey: "raw/events/bench.jsonl",
+    sourceKey: `raw/${dataset.name}/${basename(job.input)}`,
     landedAt: new Date("2026-11-01T00:00:00Z"),
-    openSink: fileSinks(outDir),
+    openSink: fileSinks(job.outDir),
     codec: await loadParquetCodec(),
+    partitionYears: { first: schema.athenaProjectionFirstYear.default, last: schema.athenaProjectionLastYear.default },
     ...(rowGroupRows ? { rowGroupRows } : {}),
     ...(process.env.BENCH_MAX_BUFFERED_ROWS ? { maxBufferedRows: Number(process.env.BENCH_MAX_BUFFERED_ROWS) } : {}),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.rowsWritten + result.rowsRejected !== result.rowsRead) throw new Error("counts do not reconcile");
-  return { converter: "processor (hyparquet-writer)", seconds, inputBytes: statSync(input).size, outputBytes: directoryBytes(outDir), rows: result.rowsWritten };
+  const parquetBytes = directoryBytes(join(job.outDir, "processed"));
+  return { converter: "processor", seconds, inputBytes: statSync(job.input).size, outputBytes: parquetBytes, rows: result.rowsWritten, rejected: result.rowsRejected };
 }
 
-async function runDuckDb(input: string, outDir: string): Promise<ConverterFigures> {
+async function runDuckDb(job: ChildJob): Promise<ConverterFigures> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
   const connection = await instance.connect();
   const started = process.hrtime.bigint();
-  // The same conversion: typed columns, a day partition per file, snappy Parquet.
-  await connection.run(`
-    COPY (
-      SELECT *, year(event_timestamp) AS year, month(event_timestamp) AS month, day(event_timestamp) AS day
-      FROM read_json('${input}', format = 'newline_delimited', columns = {
-        event_id: 'VARCHAR', user_id: 'INTEGER', event_timestamp: 'TIMESTAMPTZ', event_type: 'VARCHAR', properties: 'MAP(VARCHAR, VARCHAR)'
-      })
-    ) TO '${outDir}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (year, month, day), OVERWRITE_OR_IGNORE)`);
+  await connection.run(duckDbConversion(datasetOf(job.dataset), job.input, job.outDir, job.gzip));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   connection.closeSync();
   instance.closeSync();
-  return { converter: "DuckDB (threads=1)", seconds, inputBytes: statSync(input).size, outputBytes: directoryBytes(outDir) };
+  return { converter: "DuckDB (threads=1)", seconds, inputBytes: statSync(job.input).size, outputBytes: directoryBytes(job.outDir) };
 }
 
 /** Child mode: run one converter and print its figures as JSON, with this process's peak RSS. */
-async function child(which: string, input: string, outDir: string): Promise<void> {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+async function child(which: string, job: ChildJob): Promise<void> {
+  rmSync(job.outDir, { recursive: true, force: true });
+  mkdirSync(job.outDir, { recursive: true });
   const cpuBefore = process.cpuUsage();
-  const figures = which === "duckdb" ? await runDuckDb(input, outDir) : await runProcessor(input, outDir);
+  const figures = which === "duckdb" ? await runDuckDb(job) : await runProcessor(job);
   const cpu = process.cpuUsage(cpuBefore);
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(`${JSON.stringify({ ...figures, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes })}\n`);
@@ -273,9 +238,21 @@ function childEnvironment(which: string, memoryMb: number): NodeJS.ProcessEnv {
   return which === "processor" ? { ...process.env, NODE_OPTIONS: processorNodeOptions(memoryMb) } : process.env;
 }
 
-function runChild(script: string, which: string, input: string, memoryMb: number): RunFigures {
+/**
+ * The processor runs on the Node.js of the stack's default Lambda runtime (tests/lambda-runtime/node,
+ * as the function host runs it), DuckDB's binding on this machine's Node.js.
+ */
+function childBinary(which: string): string {
+  return which === "processor" ? nodeBinary(schema.lambdaRuntime.default) : process.execPath;
+}
+
+function runChild(script: string, which: string, job: Omit<ChildJob, "outDir">, memoryMb: number): RunFigures {
   const outDir = join(DATA_DIR, `out-${which}`);
-  const run = spawnSync(process.execPath, [script, "--child", which, input, outDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnvironment(which, memoryMb) });
+  const run = spawnSync(childBinary(which), [script, "--child", which, job.input, outDir, job.dataset, String(job.gzip)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: childEnvironment(which, memoryMb),
+  });
   if (run.status !== 0) throw new Error(`${which} failed with status ${run.status}`);
   const line = run.stdout.trim().split("\n").pop()!;
   rmSync(outDir, { recursive: true, force: true });
@@ -286,14 +263,79 @@ function row(cells: readonly string[]): string {
   return `| ${cells.join(" | ")} |`;
 }
 
+const GENERATORS = { events: benchEvents, mixed: mixedEvents } as const;
+const INPUT_LABELS = { events: "bench events", mixed: "mixed events, 30 days" } as const;
+
+/** The file an input names, generated into bench/.data/ when missing or shorter than asked. */
+async function inputFile(input: BenchInput): Promise<{ path: string; label: string; dataset: string }> {
+  if (input.kind === "file") return { path: input.path, label: basename(input.path), dataset: input.dataset };
+  const path = join(DATA_DIR, `${input.generator}-${input.sizeMb}mb.jsonl`);
+  if (!existsSync(path) || statSync(path).size < input.sizeMb * MB) await writeGenerated(path, GENERATORS[input.generator](), input.sizeMb * MB);
+  return { path, label: `${INPUT_LABELS[input.generator]}, ${input.sizeMb} MB`, dataset: "events" };
+}
+
+function machineLine(memoryMb: number): string {
+  const runtimeNode = spawnSync(childBinary("processor"), ["--version"], { encoding: "utf8" }).stdout.trim();
+  return `processor on node ${runtimeNode} (${schema.lambdaRuntime.default}), DuckDB on node ${process.version}, processor NODE_OPTIONS for ${memoryMb} MB: ${processorNodeOptions(memoryMb)}, load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}`;
+}
+
+/** The comparison table: one row per input, the ratios from this run. */
+async function compare(script: string, inputs: readonly BenchInput[], memoryMb: number): Promise<void> {
+  console.log(machineLine(memoryMb));
+  console.log(row(["input", "processor / DuckDB, wall", "CPU", "processor MB/s (wall, per CPU-second)", "DuckDB MB/s (wall, per CPU-second)", "peak RSS, processor / DuckDB", "Parquet, processor vs DuckDB (% of raw)"]));
+  console.log(row(["---", "---", "---", "---", "---", "---", "---"]));
+  for (const input of inputs) {
+    const { path, label, dataset } = await inputFile(input);
+    const job = { input: path, dataset, gzip: false };
+    const duck = runChild(script, "duckdb", job, memoryMb);
+    const ours = runChild(script, "processor", job, memoryMb);
+    const rate = (figures: RunFigures) => `${(figures.inputBytes / MB / figures.seconds).toFixed(1)}, ${(figures.inputBytes / MB / figures.cpuSeconds).toFixed(1)}`;
+    const share = (figures: RunFigures) => `${((100 * figures.outputBytes) / figures.inputBytes).toFixed(2)} %`;
+    console.log(
+      row([
+        label,
+        `${(duck.seconds / ours.seconds).toFixed(2)}×`,
+        `${(duck.cpuSeconds / ours.cpuSeconds).toFixed(2)}×`,
+        rate(ours),
+        rate(duck),
+        `${(ours.peakRssBytes / MB).toFixed(0)} / ${(duck.peakRssBytes / MB).toFixed(0)} MB`,
+        `${share(ours)} vs ${share(duck)} (${ours.outputBytes >= duck.outputBytes ? "+" : ""}${((100 * (ours.outputBytes - duck.outputBytes)) / duck.outputBytes).toFixed(1)} %)`,
+      ]),
+    );
+  }
+}
+
+/** `big`: one gzip-compressed JSON Lines object of `sizeMb` (uncompressed) through the processor alone. */
+async function big(script: string, sizeMb: number, memoryMb: number): Promise<void> {
+  const path = join(DATA_DIR, `events-${sizeMb}mb.jsonl.gz`);
+  // Level 6 (gzip's default, what most exporters write); generated once and reused.
+  if (!existsSync(path)) await writeGenerated(path, benchEvents(), sizeMb * MB, true, 6);
+  console.log(machineLine(memoryMb));
+  const figures = runChild(script, "processor", { input: path, dataset: "events", gzip: true }, memoryMb);
+  console.log(row(["input", "gzip bytes", "uncompressed MB", "time (s)", "CPU (s)", "MB/s (uncompressed, wall)", "peak RSS", "rows written"]));
+  console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
+  console.log(
+    row([
+      basename(path),
+      String(figures.inputBytes),
+      String(sizeMb),
+      figures.seconds.toFixed(1),
+      figures.cpuSeconds.toFixed(1),
+      (sizeMb / figures.seconds).toFixed(1),
+      `${(figures.peakRssBytes / MB).toFixed(0)} MB`,
+      String(figures.rows),
+    ]),
+  );
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // Internal: the compiled script run as one converter's child process.
-  if (args[0] === "--child") return child(args[1]!, args[2]!, args[3]!);
+  if (args[0] === "--child") return child(args[1]!, { input: args[2]!, outDir: args[3]!, dataset: args[4]!, gzip: args[5] === "true" });
   if (args[0] === "--bound-child") return runBound(args[1] as BoundCase, args[2]!, args[3]!);
   let command;
   try {
-    command = parseBenchArgs(args, process.env);
+    command = parseBenchArgs(args, process.env, DATASETS.map((dataset) => dataset.name));
   } catch (error) {
     if (!(error instanceof BenchUsageError)) throw error;
     console.error(`error: ${error.message}\n\n${BENCH_USAGE}`);
@@ -304,39 +346,15 @@ async function main(): Promise<void> {
     console.log(BENCH_USAGE);
     return;
   }
-  if (command.kind === "bounds") return bounds(await buildChildScript(), command.memoryMb);
-  const { sizesMb: sizes, memoryMb } = command;
   const script = await buildChildScript();
-  console.log(`node ${process.version}, row group rows: ${command.rowGroupRows ?? "default"}, processor NODE_OPTIONS for ${memoryMb} MB: ${processorNodeOptions(memoryMb)}`);
-  console.log(row(["input", "converter", "MB/s (wall)", "MB/s (CPU)", "peak RSS MB", "Parquet / raw", "ratio to DuckDB (wall)", "ratio (CPU)"]));
-  console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
-  for (const sizeMb of sizes) {
-    const input = join(DATA_DIR, `events-${sizeMb}mb.jsonl`);
-    if (!existsSync(input) || statSync(input).size < sizeMb * MB) await generateEvents(input, sizeMb * MB);
-    const duck = runChild(script, "duckdb", input, memoryMb);
-    const ours = runChild(script, "processor", input, memoryMb);
-    for (const figures of [duck, ours]) {
-      const throughput = figures.inputBytes / MB / figures.seconds;
-      const duckThroughput = duck.inputBytes / MB / duck.seconds;
-      const cpuThroughput = figures.inputBytes / MB / figures.cpuSeconds;
-      const duckCpuThroughput = duck.inputBytes / MB / duck.cpuSeconds;
-      console.log(
-        row([
-          `${sizeMb} MB`,
-          figures.converter,
-          throughput.toFixed(1),
-          cpuThroughput.toFixed(1),
-          (figures.peakRssBytes / MB).toFixed(0),
-          `${((100 * figures.outputBytes) / figures.inputBytes).toFixed(1)} %`,
-          (throughput / duckThroughput).toFixed(2),
-          (cpuThroughput / duckCpuThroughput).toFixed(2),
-        ]),
-      );
-    }
-  }
+  if (command.kind === "bounds") return bounds(script, command.memoryMb);
+  if (command.kind === "big") return big(script, command.sizeMb, command.memoryMb);
+  return compare(script, command.inputs, command.memoryMb);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

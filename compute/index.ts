@@ -53,12 +53,7 @@ export const INGEST_ASYNC_RETRIES = 2;
  * Production packages only the processor loads: left out of the ingest upload to keep it small. A
  * test runs each upload from a folder holding only what it packs, so a missing package fails there.
  */
-export const PROCESSOR_ONLY_PACKAGES = [
-  "hyparquet",
-  "hyparquet-writer",
-  "hysnappy",
-  "@aws-lambda-powertools/batch",
-] as const;
+export const PROCESSOR_ONLY_PACKAGES = ["hysnappy"] as const;
 
 /** The outputs are the component's fields: declared once, in `ComputeOutputs`. */
 export interface Compute extends ComputeOutputs {}

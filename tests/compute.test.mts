@@ -15,6 +15,7 @@ import { UNREGISTERED_DATASET } from "./harness/sample-data.js";
 
 const FUNCTION = "aws:lambda/function:Function";
 const FIVE_MB = 5 * 1024 * 1024;
+const UPLOAD_BOUND_BYTES = 1.5 * 1024 * 1024;
 const runs: Record<string, ProgramRun> = {};
 
 beforeAll(async () => {
@@ -159,7 +160,7 @@ describe.each([
     });
   });
 
-  test("uploads leave out the SDK clients the runtime ships and stay under 5 MB zipped", async () => {
+  test("uploads leave out the SDK clients the runtime ships and stay under 1.5 MB unzipped (the benchmark tracks the exact figure)", async () => {
     // Every function of the stack, the curated job included.
     for (const fn of run().all(FUNCTION)) {
       const upload = await functionPackage(fn);
@@ -170,10 +171,12 @@ describe.each([
       removeUpload(materialized);
       console.log(`${stack} ${fn.name}: ${zipped} bytes zipped, ${materialized.bytes} bytes in ${materialized.files} files unzipped (__index.js ${upload.indexJs.length} bytes)`);
       expect(zipped).toBeLessThan(FIVE_MB);
+      // Issue 20's target is 1 MB unzipped; 1.5 MB here so that noise never fails CI (npm run bench:cold-start prints the figure).
+      expect(materialized.bytes, fn.name).toBeLessThan(UPLOAD_BOUND_BYTES);
       expect(upload.indexJs.length).toBeLessThan(256 * 1024);
     }
     const ingestUpload = await functionPackage(ingest());
-    expect(ingestUpload.packedPaths).not.toContain("node_modules/hyparquet-writer");
+    expect(ingestUpload.packedPaths).not.toContain("node_modules/hysnappy");
   });
 });
 

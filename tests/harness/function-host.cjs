@@ -9,6 +9,7 @@
 "use strict";
 const { readFileSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
+const { performance } = require("node:perf_hooks");
 
 /** Lambda's runtime: a syntax error or a missing module at init gets its own error type. */
 function initError(error) {
@@ -40,14 +41,20 @@ function peakRssKb() {
 
 const [moduleName, exportName] = process.env._HANDLER.split(".");
 let handler;
+// The function's own init: loading its module, which runs the callback factory (Pulumi's serialized
+// `exports.handler = factory()`). Process start-up and this host's own code are not counted.
+let loadStarted;
+let handlerLoadMs;
 try {
+  loadStarted = performance.now();
   handler = require(join(process.env.LAMBDA_TASK_ROOT, `${moduleName}.js`))[exportName];
+  handlerLoadMs = performance.now() - loadStarted;
   if (typeof handler !== "function") throw Object.assign(new Error(`${process.env._HANDLER} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
 } catch (error) {
   process.send({ type: "init-error", error: initError(error) }, () => process.exit(1));
   return;
 }
-process.send({ type: "ready" });
+process.send({ type: "ready", handlerLoadMs });
 
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
 process.on("message", async (message) => {

@@ -91,6 +91,7 @@ export class LocalFunction {
   private outOfMemory = 0;
   private coldStarts = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private lastHandlerLoadMs = 0;
 
   private readonly spec: SandboxSpec;
 
@@ -136,6 +137,14 @@ export class LocalFunction {
 
   get functionName(): string {
     return this.options.functionName;
+  }
+
+  /**
+   * The latest sandbox's own init: the function's module loaded and its factory run, measured inside
+   * the process (Lambda's Init Duration less the process start-up this host cannot compare with).
+   */
+  get handlerLoadMs(): number {
+    return this.lastHandlerLoadMs;
   }
 
   /** Everything the function wrote to stdout and stderr so far, across its sandboxes (its logs). */
@@ -184,6 +193,7 @@ export class LocalFunction {
     this.coldStarts += 1;
     const boot = await Sandbox.boot(this.spec);
     this.sandbox = boot.ok ? boot.sandbox : undefined;
+    if (boot.ok) this.lastHandlerLoadMs = boot.handlerLoadMs;
     return boot.ok ? { ok: true, initDurationMs: boot.initDurationMs } : boot;
   }
 

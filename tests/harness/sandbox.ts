@@ -48,10 +48,18 @@ export type SandboxResult = { readonly peakRssMb: number } & (
   | { readonly ok: false; readonly error: FunctionError; readonly fatal: boolean }
 );
 
-export type BootResult = { readonly initDurationMs: number } & ({ readonly ok: true; readonly sandbox: Sandbox } | { readonly ok: false; readonly error: FunctionError });
+export type BootResult = { readonly initDurationMs: number } & (
+  | {
+      readonly ok: true;
+      readonly sandbox: Sandbox;
+      /** The function's own init inside the process: its module loaded and its factory run (no process start-up). */
+      readonly handlerLoadMs: number;
+    }
+  | { readonly ok: false; readonly error: FunctionError }
+);
 
 type HostMessage =
-  | { readonly type: "ready" }
+  | { readonly type: "ready"; readonly handlerLoadMs: number }
   | { readonly type: "init-error"; readonly error: FunctionError }
   | ({ readonly type: "result"; readonly id: number; readonly peakRssKb: number | null } & ({ readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: FunctionError }));
 
@@ -128,7 +136,7 @@ export class Sandbox {
     ]);
     clearTimeout(timer);
     const initDurationMs = performance.now() - started;
-    if (init.type === "ready") return { ok: true, sandbox, initDurationMs };
+    if (init.type === "ready") return { ok: true, sandbox, initDurationMs, handlerLoadMs: init.handlerLoadMs };
     await sandbox.kill();
     return { ok: false, error: init.error, initDurationMs };
   }
