@@ -7,7 +7,6 @@
 import type { Context } from "aws-lambda";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { handleCuratedJob, type CuratedJobEvent, type CuratedJobResult } from "../handlers/curated";
-import { lambdaLogger } from "../handlers/lambda-logger";
 
 /** Environment variable names the job reads, set by `analytics/index.ts`. */
 export const CURATED_JOB_ENV = {
@@ -24,6 +23,7 @@ export const DEADLINE_MARGIN_MS = 15_000;
 export function curatedJobCallbackFactory(): (event: CuratedJobEvent, context: Context) => Promise<CuratedJobResult> {
   const { AthenaClient } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
   const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { Logger } = require("@aws-lambda-powertools/logger") as typeof import("@aws-lambda-powertools/logger");
   const required = (name: string): string => {
     const value = process.env[name];
     if (!value) throw new Error(`Environment variable ${name} is not set`);
@@ -32,7 +32,7 @@ export function curatedJobCallbackFactory(): (event: CuratedJobEvent, context: C
   const s3Config: S3ClientConfig = { forcePathStyle: process.env[CURATED_JOB_ENV.s3ForcePathStyle] === "true" };
   const s3 = new S3Client(s3Config);
   const athena = new AthenaClient({});
-  const logger = lambdaLogger({ serviceName: "curated" });
+  const logger = new Logger({ serviceName: "curated" });
   const lakeBucket = required(CURATED_JOB_ENV.lakeBucket);
   const database = required(CURATED_JOB_ENV.database);
   const workGroup = required(CURATED_JOB_ENV.workGroup);

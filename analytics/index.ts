@@ -154,6 +154,8 @@ export class Analytics extends pulumi.ComponentResource {
       logRetentionDays: args.logRetentionDays,
       kmsKeyArn: args.kmsKeyArn,
       partition: context.partition,
+      region: context.region,
+      powertools: job.powertools,
       privateSubnetIds: args.privateSubnetIds,
       lambdaSecurityGroupId: args.lambdaSecurityGroupId,
       policy: pulumi

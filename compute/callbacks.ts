@@ -15,9 +15,6 @@ import { loadParquetCodec, type ParquetCodec } from "../handlers/parquet";
 import type { ObjectLandedMessage } from "../handlers/ingest";
 import type { DatasetDefinition } from "../handlers/datasets";
 import type { HeavyRoute } from "../handlers/heavy-route";
-import { lambdaLogger } from "../handlers/lambda-logger";
-import { emfMetrics } from "../handlers/emf-metrics";
-import { METRICS_NAMESPACE_ENV } from "../observability/metrics";
 
 /** Environment variable names the functions read. */
 export const FUNCTION_ENV = {
@@ -48,8 +45,9 @@ function requiredEnv(name: string): string {
 
 export function ingestCallbackFactory(): (event: S3Event, context: Context) => Promise<IngestResult> {
   const { SNSClient } = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
+  const { Logger } = require("@aws-lambda-powertools/logger") as typeof import("@aws-lambda-powertools/logger");
   const sns = new SNSClient({});
-  const logger = lambdaLogger({ serviceName: "ingest" });
+  const logger = new Logger({ serviceName: "ingest" });
   const topicArn = requiredEnv(FUNCTION_ENV.ingestTopicArn);
   return async (event, context) => {
     logger.addContext(context);
@@ -60,11 +58,13 @@ export function ingestCallbackFactory(): (event: S3Event, context: Context) => P
 export function processorCallbackFactory(): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   const { SNSClient } = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
+  const { Logger } = require("@aws-lambda-powertools/logger") as typeof import("@aws-lambda-powertools/logger");
+  const { Metrics } = require("@aws-lambda-powertools/metrics") as typeof import("@aws-lambda-powertools/metrics");
   const s3Config: S3ClientConfig = { forcePathStyle: process.env[FUNCTION_ENV.s3ForcePathStyle] === "true" };
   const s3 = new S3Client(s3Config);
-  const logger = lambdaLogger({ serviceName: "processor" });
+  const logger = new Logger({ serviceName: "processor" });
   // Namespace from POWERTOOLS_METRICS_NAMESPACE, set per stack by compute/index.ts.
-  const metrics = emfMetrics({ namespace: requiredEnv(METRICS_NAMESPACE_ENV), serviceName: "processor" });
+  const metrics = new Metrics({ serviceName: "processor" });
   const topicArn = process.env[FUNCTION_ENV.pipelineEventsTopicArn];
   const events = topicArn ? { sns: new SNSClient({}), topicArn } : undefined;
   // Unset (a hand-made deployment): the processor's own default (handlers/processor.ts).

@@ -41,7 +41,7 @@ export interface ComputeOutputs {
   readonly processor: FunctionOutputs;
 }
 
-export { ARCHITECTURE, RUNTIME_PROVIDED_PACKAGES, functionLogGroupName } from "./lake-function";
+export { ARCHITECTURE, LAYER_PROVIDED_PACKAGES, RUNTIME_PROVIDED_PACKAGES, functionLogGroupName } from "./lake-function";
 
 /** The S3 events of `raw/` that ingest announces: new versions, and deletions or delete markers. */
 export const RAW_NOTIFICATION_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] as const;
@@ -90,6 +90,8 @@ export class Compute extends pulumi.ComponentResource {
         logRetentionDays: args.logRetentionDays,
         kmsKeyArn: args.kmsKeyArn,
         partition: context.partition,
+        region: context.region,
+        powertools: settings.powertools,
         privateSubnetIds: args.privateSubnetIds,
         lambdaSecurityGroupId: args.lambdaSecurityGroupId,
         policy: spec.policy,

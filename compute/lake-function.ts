@@ -2,7 +2,8 @@
  * One Lambda function of the lake with its secure defaults in one place: its own KMS-encrypted log
  * group with retention (JSON logs), its own role with a least-privilege inline policy plus
  * `AWSLambdaVPCAccessExecutionRole`, arm64, the private subnets and the Lambda security group, and
- * an upload without the SDK clients the runtime ships. Compute's ingest and processor and the
+ * an upload without the SDK clients the runtime ships nor Powertools, which comes from AWS's published
+ * layer at the stack's pinned version (./powertools-layer). Compute's ingest and processor and the
  * analytics layer's curated job are built with it.
  *
  * @example
@@ -16,6 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { LAMBDA_ASSUME_ROLE_POLICY, type PolicyDocument } from "../iam/documents";
+import { powertoolsLayerArn, type PowertoolsLayer } from "./powertools-layer";
 
 /** Every function runs on Graviton: cheaper per GB-second for this workload. */
 export const ARCHITECTURE = "arm64";
@@ -31,6 +33,14 @@ export const RUNTIME_PROVIDED_PACKAGES = [
   "@aws-sdk/client-sns",
   "@aws-sdk/client-sqs",
 ] as const;
+
+/**
+ * The Powertools packages the functions load, provided by the Powertools layer (at
+ * `/opt/nodejs/node_modules`, on the runtime's NODE_PATH) and so left out of every upload; their own
+ * dependencies (commons, @aws/lambda-invoke-store) go with them, as `computeCodePaths` drops what only
+ * excluded packages need.
+ */
+export const LAYER_PROVIDED_PACKAGES = ["@aws-lambda-powertools/batch", "@aws-lambda-powertools/logger", "@aws-lambda-powertools/metrics"] as const;
 
 /** The log group a stack's function writes to. */
 export function functionLogGroupName(stack: string, functionName: string): string {
@@ -53,6 +63,9 @@ export interface LakeFunctionArgs<E, R> {
   readonly logRetentionDays: number;
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly partition: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  /** The Powertools layer the function declares (the stack's `powertoolsVersion`). */
+  readonly powertools: PowertoolsLayer;
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   readonly lambdaSecurityGroupId: pulumi.Input<string>;
   readonly policy: pulumi.Input<PolicyDocument>;
@@ -101,13 +114,14 @@ export function lakeFunction<E, R>(parent: pulumi.Resource, resourceName: string
       memorySize: args.memoryMb,
       timeout: args.timeoutSeconds,
       role: role.arn,
+      layers: [pulumi.all([args.partition, args.region]).apply(([partition, region]) => powertoolsLayerArn({ partition, region }, args.powertools.layerVersion))],
       vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.lambdaSecurityGroupId] },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
       kmsKeyArn: args.kmsKeyArn,
       ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
       ...(args.tracing !== undefined ? { tracingConfig: { mode: args.tracing ? "Active" : "PassThrough" } } : {}),
       environment: { variables: args.environment },
-      codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...(args.excludePackages ?? [])] },
+      codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...LAYER_PROVIDED_PACKAGES, ...(args.excludePackages ?? [])] },
       callbackFactory: args.callbackFactory,
     },
     { parent, dependsOn: [...grants, logGroup, ...(args.dependsOn ?? [])] },

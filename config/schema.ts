@@ -19,6 +19,7 @@ import { INTERFACE_ENDPOINT_NAMES, REQUIRED_INTERFACE_ENDPOINTS } from "../netwo
 import { DEFAULT_HEAVY_OBJECT_THRESHOLD_MB, GLUE_WORKER_TYPES, PROCESSOR_BENCHMARK_MB_PER_SECOND } from "./heavy";
 
 import { SUBSCRIBER_ACCEPTS, parseSubscriber } from "./subscribers";
+import { POWERTOOLS_LAYER_NAME, POWERTOOLS_VERSIONS } from "../compute/powertools-layer";
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -196,6 +197,11 @@ export const schema = {
     description: "Node.js runtime of every function. nodejs22.x is deprecated on 2027-04-30, nodejs24.x on 2028-04-30.",
     default: "nodejs24.x",
     values: LAMBDA_RUNTIMES,
+  }),
+  powertoolsVersion: enumKey({
+    description: `Version of Powertools for AWS Lambda (TypeScript) every function loads from AWS's published layer (${POWERTOOLS_LAYER_NAME}), pinned here and mapped to its layer number in compute/powertools-layer.ts. The uploads leave Powertools out; the local function host provides the same version from tests/lambda-runtime/layers/powertools, which must be re-pinned with it.`,
+    default: "2.35.0",
+    values: POWERTOOLS_VERSIONS,
   }),
   ingestMemoryMb: integerKey({
     description: "Memory of the ingest function, in MB.",

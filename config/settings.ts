@@ -15,6 +15,7 @@ import { nearest } from "./suggest";
 import { PROCESSOR_BENCHMARK_MB_PER_SECOND, heavyObjectThresholdMbFor, maxHeavyObjectThresholdMb } from "./heavy";
 
 import { PipelineEventSubscriber, parseSubscriber } from "./subscribers";
+import { powertoolsLayer, type PowertoolsLayer } from "../compute/powertools-layer";
 
 export type Environment = ConfigValues["environment"];
 export type NatStrategy = ConfigValues["natStrategy"];
@@ -86,6 +87,8 @@ export interface ProcessorSettings extends FunctionSettings {
 
 export interface ComputeSettings {
   readonly runtime: LambdaRuntime;
+  /** The Powertools layer every function declares (`powertoolsVersion` and its layer number). */
+  readonly powertools: PowertoolsLayer;
   readonly tracing: boolean;
   readonly ingest: FunctionSettings;
   readonly processor: ProcessorSettings;
@@ -113,6 +116,8 @@ export interface CuratedJobSettings extends FunctionSettings {
   readonly schedule: string;
   /** Same runtime as every other function. */
   readonly runtime: LambdaRuntime;
+  /** Same Powertools layer as every other function. */
+  readonly powertools: PowertoolsLayer;
 }
 
 /** Thresholds and periods of the observability layer's alarms. */
@@ -390,6 +395,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
     },
     compute: {
       runtime: values.lambdaRuntime,
+      powertools: powertoolsLayer(values.powertoolsVersion),
       tracing: values.tracing,
       ingest: {
         memoryMb: values.ingestMemoryMb,
@@ -417,6 +423,7 @@ export function parseSettings(raw: RawConfig, stack: string): Settings {
         memoryMb: values.curatedJobMemoryMb,
         timeoutSeconds: values.curatedJobTimeoutSeconds,
         runtime: values.lambdaRuntime,
+        powertools: powertoolsLayer(values.powertoolsVersion),
       },
     },
     glue: {

@@ -231,7 +231,7 @@ export async function convertRecords(input: Readable, options: ConversionOptions
   };
 }
 
-/** The metrics surface the processor needs; `emfMetrics` (./emf-metrics) satisfies it. */
+/** The metrics surface the processor needs; Powertools `Metrics` satisfies it (EMF). */
 export interface CountMetrics {
   addDimension(name: string, value: string): void;
   addMetric(name: string, unit: "Count", value: number): void;

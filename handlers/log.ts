@@ -1,5 +1,5 @@
 /**
- * The logging surface the handlers need. `lambdaLogger` (./lambda-logger) satisfies it in Lambda; tests pass a
+ * The logging surface the handlers need. Powertools' `Logger` satisfies it in Lambda; tests pass a
  * recorder. Keeping the handlers on this interface keeps them free of Lambda-only setup.
  */
 export interface LogSink {

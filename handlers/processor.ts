@@ -1,13 +1,14 @@
 /**
  * Processor: consumes the processing queue in batches. Each message names one change of a raw key
  * (a new version, a deletion, a replay), applied so that the lake mirrors the key's latest version
- * (`./apply-change`); each is handled on its own so that one failure never retries the others. `./sqs-batch`
+ * (`./apply-change`); each is handled on its own so that one failure never retries the others. Powertools' `BatchProcessor`
  * builds the partial batch response; records are processed one after another (not in parallel) so
  * that memory stays bounded by one conversion. Before each object after the first, the batch's
  * time budget (`./time-budget`) decides whether it can still finish before the deadline; the
  * objects it cannot fit are reported as batch item failures without being started.
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { LogSink } from "./log";
 import type { ObjectLandedMessage } from "./ingest";
@@ -21,7 +22,6 @@ import { handOff, handbackOutputs, handbackWritten, isHandedOff, isHeavy, orphan
 import { isGlueHandback } from "./glue-objects";
 import { datasetPrefix } from "../storage/zones";
 import { MAX_S3_KEY_BYTES, boundedKeySegment } from "./s3-keys";
-import { partialBatchResponse } from "./sqs-batch";
 
 /** Room for the dataset segment of a rejected-object key: the rest of the key takes under 130 bytes. */
 const MAX_DATASET_SEGMENT_BYTES = MAX_S3_KEY_BYTES - 256;
@@ -204,6 +204,7 @@ export async function handleProcessorRecord(record: SQSRecord, deps: ProcessorDe
  * ```
  */
 export async function handleProcessorBatch(event: SQSEvent, deps: ProcessorDependencies, context?: Context): Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
   const budget = context
     ? timeBudget(() => context.getRemainingTimeInMillis(), deps.planningBytesPerSecond ?? DEFAULT_PLANNING_BYTES_PER_SECOND, context.getRemainingTimeInMillis())
     : undefined;
@@ -219,7 +220,12 @@ export async function handleProcessorBatch(event: SQSEvent, deps: ProcessorDepen
     await handleProcessorRecord(record, deps);
     budget?.finished(planned, now() - started);
   };
-  const response = await partialBatchResponse(event.Records, handle);
+  const response = await processPartialResponse(event, handle, processor, {
+    ...(context ? { context } : {}),
+    processInParallel: false,
+    // Every message failing is still a partial response: SQS retries exactly those.
+    throwOnFullBatchFailure: false,
+  });
   if (deferred.length > 0) {
     deps.logger.warn("Deferred messages to a new invocation: not enough time left to convert them", {
       deferred: deferred.length,

@@ -17,17 +17,17 @@ export function metricsNamespace(stack: string): string {
   return `datalake/${stack}`;
 }
 
-/** The environment variable the processor reads its metrics namespace from (the name Powertools Metrics reads, kept). */
+/** The environment variable Powertools Metrics reads its namespace from. */
 export const METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE";
 
-/** Row counts the processor emits per dataset (unit Count), as EMF metrics (handlers/emf-metrics.ts). */
+/** Row counts the processor emits per dataset (unit Count), as Powertools EMF metrics. */
 export const ROW_METRICS = {
   read: "RowsRead",
   written: "RowsWritten",
   rejected: "RowsRejected",
 } as const;
 
-/** Dimensions of the row metrics: the `service` dimension every EMF line carries, and the dataset. */
+/** Dimensions of the row metrics: Powertools' `service` default dimension, and the dataset. */
 export const ROW_METRIC_DIMENSIONS = { service: "service", dataset: "dataset" } as const;
 /** The processor's `POWERTOOLS_SERVICE_NAME`, hence its `service` dimension value. */
 export const PROCESSOR_SERVICE = "processor";
@@ -46,7 +46,7 @@ export function errorLogLinesMetric(functionKey: string): string {
 }
 
 /**
- * Matches error-level lines of Lambda's JSON log format: handlers/lambda-logger.ts writes `"level":"ERROR"`,
+ * Matches error-level lines of Lambda's JSON log format: Powertools Logger writes `"level":"ERROR"`,
  * and so do `console.error` and Lambda's own system records under `logFormat: JSON`.
  */
 export const ERROR_LEVEL_PATTERN = '{ $.level = "ERROR" }';

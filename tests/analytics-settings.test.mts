@@ -43,7 +43,7 @@ describe("analytics settings", () => {
   test("defaults: the projection spans 2024-2035 and the job runs at 02:30 UTC for 10 minutes at most", () => {
     const { analytics } = parseSettings({}, "dev");
     expect(analytics.projectionYears).toEqual({ first: 2024, last: 2035 });
-    expect(analytics.curatedJob).toEqual({ schedule: "cron(30 2 * * ? *)", memoryMb: 256, timeoutSeconds: 600, runtime: "nodejs24.x" });
+    expect(analytics.curatedJob).toEqual({ schedule: "cron(30 2 * * ? *)", memoryMb: 256, timeoutSeconds: 600, runtime: "nodejs24.x", powertools: { powertoolsVersion: "2.35.0", layerVersion: 50 } });
   });
 
   test("the job uses the stack's Lambda runtime", () => {

@@ -35,6 +35,13 @@ describe("the Lambda runtime", () => {
     expect(node22.all(FUNCTION).map((fn) => fn.inputs.runtime)).toEqual(node22.all(FUNCTION).map(() => "nodejs22.x"));
     expect(runs.dev!.all(FUNCTION).map((fn) => fn.inputs.runtime)).toEqual(runs.dev!.all(FUNCTION).map(() => "nodejs24.x"));
   });
+
+  test("datalake:powertoolsVersion picks the layer number every function declares", async () => {
+    // Act
+    const older = await runProgram("dev", { "datalake:powertoolsVersion": "2.33.1" });
+    // Assess
+    expect(older.all(FUNCTION).map((fn) => (fn.inputs.layers as string[])[0]!.split(":").at(-1))).toEqual(older.all(FUNCTION).map(() => "48"));
+  });
 });
 
 describe.each([
@@ -58,6 +65,17 @@ describe.each([
       expect(logGroup.inputs.kmsKeyId).toBe(run().one("aws:kms/key:Key").state.arn);
       expect(fn.inputs.loggingConfig).toMatchObject({ logFormat: "JSON", applicationLogLevel: "INFO" });
       expect(fn.inputs.tracingConfig).toEqual({ mode: expected.tracing });
+    }
+  });
+
+  test("every function declares AWS's Powertools layer at the pinned version, in the stack's region, and packs no Powertools", async () => {
+    // Prepare
+    const region = run().config["aws:region"];
+    // Assess: the curated job included
+    for (const fn of run().all(FUNCTION)) {
+      expect(fn.inputs.layers, fn.name).toEqual([`arn:aws:lambda:${region}:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:50`]);
+      const { packedPaths } = await functionPackage(fn);
+      expect(packedPaths.filter((path) => /@aws-lambda-powertools|@aws\/lambda-invoke-store/.test(path)), fn.name).toEqual([]);
     }
   });
 

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { FunctionInitError, LocalFunction, type LocalFunctionOptions } from "./harness/local-function.js";
-import { RUNTIME_SDK_VERSION } from "./harness/lambda-runtime.js";
+import { LOCAL_POWERTOOLS_VERSION, RUNTIME_SDK_VERSION } from "./harness/lambda-runtime.js";
+import { POWERTOOLS_LAYER_VERSIONS, type PowertoolsVersion } from "../compute/powertools-layer.js";
 import { PROJECT_ROOT } from "./harness/stack-config.js";
 
 const started: LocalFunction[] = [];
@@ -175,5 +176,43 @@ describe("memory", () => {
     expect(outcome.report.peakRssMb).toBeGreaterThan(64);
     expect(outcome.report.peakRssMb).toBeLessThan(512);
     expect(fn.summary.maxPeakRssMb).toBe(outcome.report.peakRssMb);
+  });
+});
+
+describe("the Powertools layer", () => {
+  const LOAD_LOGGER = `const { Logger } = require("@aws-lambda-powertools/logger");\nconst entry = require.resolve("@aws-lambda-powertools/logger");\nconst version = JSON.parse(require("node:fs").readFileSync(entry.slice(0, entry.indexOf("/lib/")) + "/package.json", "utf8")).version;\nexports.handler = async () => ({ version, logger: typeof Logger, nodePath: process.env.NODE_PATH });\n`;
+  const layerArn = (layerVersion: number) => `arn:aws:lambda:eu-west-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${layerVersion}`;
+  const pinnedLayer = POWERTOOLS_LAYER_VERSIONS[LOCAL_POWERTOOLS_VERSION as PowertoolsVersion];
+
+  test("an upload without Powertools fails its init when the function declares no layer", async () => {
+    // Act
+    const error = await initError(LOAD_LOGGER);
+    // Assess
+    expect(error.error.message).toContain("@aws-lambda-powertools/logger");
+  });
+
+  test("the declared layer provides Powertools at its version, from /opt/nodejs/node_modules on NODE_PATH before the runtime's SDK", async () => {
+    // Prepare
+    const fn = await start(LOAD_LOGGER, { layers: [layerArn(pinnedLayer)] });
+    // Act
+    const outcome = await fn.invoke<{ version: string; logger: string; nodePath: string }>({});
+    // Assess
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect(outcome.result).toMatchObject({ version: LOCAL_POWERTOOLS_VERSION, logger: "function" });
+    const paths = outcome.result.nodePath.split(":");
+    expect(paths[0]).toMatch(/\/nodejs\/node22\/node_modules$/);
+    expect(paths[1]).toMatch(/\/nodejs\/node_modules$/);
+    expect(paths[2]).toMatch(/lambda-runtime[^/]*\/node_modules$/);
+  });
+
+  test("a layer version that carries another Powertools than the local tree is refused, naming both pins", async () => {
+    // Prepare: another layer number the table knows
+    const other = Object.values(POWERTOOLS_LAYER_VERSIONS).find((layerVersion) => layerVersion !== pinnedLayer)!;
+    // Act / Assess
+    await expect(start(LOAD_LOGGER, { layers: [layerArn(other)] })).rejects.toThrow(/installs 2\.\d+\.\d+: pin the same version in both \(datalake:powertoolsVersion/);
+  });
+
+  test("a layer the host cannot provide is refused", async () => {
+    await expect(start(LOAD_LOGGER, { layers: ["arn:aws:lambda:eu-west-1:123456789012:layer:my-team-tools:3"] })).rejects.toThrow(/only AWS's Powertools layer is emulated/);
   });
 });

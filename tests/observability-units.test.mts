@@ -1,5 +1,5 @@
-import { describe, expect, test } from "vitest";
-import { emfMetrics, type EmfDocument } from "../handlers/emf-metrics.js";
+import { afterEach, describe, expect, test } from "vitest";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSettings, ConfigError } from "../config/settings.js";
@@ -15,7 +15,7 @@ import {
   type PipelineNames,
 } from "../observability/alarms.js";
 import { dashboardBody, type DashboardNames } from "../observability/dashboard.js";
-import { PROCESSOR_SERVICE, errorLogLinesMetric, metricsNamespace, ROW_METRICS } from "../observability/metrics.js";
+import { METRICS_NAMESPACE_ENV, PROCESSOR_SERVICE, errorLogLinesMetric, metricsNamespace, ROW_METRICS } from "../observability/metrics.js";
 import { RUNBOOK, documentAnchors, headingAnchor, missingRunbookSections, runbookLink } from "../observability/runbook.js";
 import { DATASET_NAMES } from "../handlers/datasets.js";
 import { PROJECT_ROOT } from "./harness/stack-config.js";
@@ -221,21 +221,27 @@ describe("rejected-row ratio", () => {
   });
 });
 
-describe("the alarm reads what the processor publishes", () => {
-  test("an EMF line of the processor's metrics matches the alarm's metrics exactly", () => {
-    // Prepare: the recorder as the processor's factory builds it, writing to a list
-    const lines: string[] = [];
-    const metrics = emfMetrics({ namespace: metricsNamespace("prod"), serviceName: PROCESSOR_SERVICE, write: (line) => void lines.push(line), now: () => 1_800_000_000_000 });
+describe("the alarm reads what Powertools publishes", () => {
+  const saved = { namespace: process.env[METRICS_NAMESPACE_ENV], service: process.env.POWERTOOLS_SERVICE_NAME };
+  afterEach(() => {
+    for (const [key, value] of [[METRICS_NAMESPACE_ENV, saved.namespace], ["POWERTOOLS_SERVICE_NAME", saved.service]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  test("an EMF record from Metrics configured by the environment compute sets matches the alarm's metrics exactly", () => {
+    process.env[METRICS_NAMESPACE_ENV] = metricsNamespace("prod");
+    process.env.POWERTOOLS_SERVICE_NAME = PROCESSOR_SERVICE;
+    const metrics = new Metrics();
     metrics.addDimension("dataset", "users");
-    metrics.addMetric(ROW_METRICS.read, "Count", 10);
-    metrics.addMetric(ROW_METRICS.rejected, "Count", 2);
+    metrics.addMetric(ROW_METRICS.read, MetricUnit.Count, 10);
+    metrics.addMetric(ROW_METRICS.rejected, MetricUnit.Count, 2);
 
-    // Act
-    metrics.publishStoredMetrics();
+    const record = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    };
 
-    // Assess: one line, one directive, and what it publishes is what the alarm watches
-    expect(lines).toHaveLength(1);
-    const record = JSON.parse(lines[0]!) as EmfDocument;
     const [directive] = record._aws.CloudWatchMetrics;
     const published = directive!.Metrics.map((metric) => ({
       namespace: directive!.Namespace,

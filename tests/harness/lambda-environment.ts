@@ -5,10 +5,13 @@
  *
  * Sources: AWS Lambda Developer Guide, "Defined runtime environment variables" (the reserved
  * `AWS_*`/`LAMBDA_*` variables, `_HANDLER`, `TZ=:UTC`, `LANG`, `PATH`), and the Node.js runtime's
- * bootstrap for `NODE_PATH` (set only when the function did not set it: layer folders, then
- * `/var/runtime/node_modules`, `/var/runtime`, `/var/task`; see lambda-node-arguments.ts for the
- * article quoting it). No layers here, so NODE_PATH is the runtime's node_modules, the runtime
- * directory, then the task root. Not emulated: `AWS_LAMBDA_RUNTIME_API` (the host talks to the
+ * bootstrap for `NODE_PATH` (set only when the function did not set it: the layer folders
+ * `/opt/nodejs/node<major>/node_modules` and `/opt/nodejs/node_modules`, then
+ * `/var/runtime/node_modules`, `/var/runtime`, `/var/task`). The layer folders are the ones the
+ * Lambda Developer Guide lists for Node.js under "Layer paths for each Lambda runtime" (Packaging
+ * your layer content): a layer's content is extracted into `/opt`, and `nodejs/node_modules` and
+ * `nodejs/nodeX/node_modules` are on NODE_PATH. Here `/opt` is the host's layer folder
+ * (tests/harness/lambda-runtime.ts). Not emulated: `AWS_LAMBDA_RUNTIME_API` (the host talks to the
  * process over IPC, not over the Runtime API), `_X_AMZN_TRACE_ID`, `LD_LIBRARY_PATH`.
  */
 import { dirname } from "node:path";
@@ -27,6 +30,8 @@ export interface LambdaEnvironmentInput {
   readonly taskRoot: string;
   /** The runtime directory (Lambda's `/var/runtime`), holding `node_modules`. */
   readonly runtimeDir: string;
+  /** Where the function's layers are extracted (Lambda's `/opt`); without layers, nothing is there. */
+  readonly optDir?: string;
   /** The Node.js binary the function runs on (its folder comes first on PATH, like `/var/lang/bin`). */
   readonly nodeBinary: string;
   /** The Lambda handler setting: the upload's `__index.js`, export `handler`. */
@@ -45,13 +50,20 @@ export function functionArn(functionName: string, region: string): string {
   return `arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:${functionName}`;
 }
 
+/** The layer folders on NODE_PATH, the runtime's versioned folder first, as the bootstrap orders them. */
+function layerNodePaths(input: LambdaEnvironmentInput): string[] {
+  if (!input.optDir) return [];
+  const major = /^nodejs(\d+)\.x$/.exec(input.runtime)?.[1];
+  return [...(major ? [`${input.optDir}/nodejs/node${major}/node_modules`] : []), `${input.optDir}/nodejs/node_modules`];
+}
+
 export function lambdaEnvironment(input: LambdaEnvironmentInput): Record<string, string> {
   const region = regionOf(input.variables);
   const day = new Date().toISOString().slice(0, 10).replace(/-/g, "/");
   const defaults: Record<string, string> = {
     PATH: `${dirname(input.nodeBinary)}:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
     LANG: "en_US.UTF-8",
-    NODE_PATH: `${input.runtimeDir}/node_modules:${input.runtimeDir}:${input.taskRoot}`,
+    NODE_PATH: [...layerNodePaths(input), `${input.runtimeDir}/node_modules`, input.runtimeDir, input.taskRoot].join(":"),
   };
   const reserved: Record<string, string> = {
     _HANDLER: input.handler ?? "__index.handler",

