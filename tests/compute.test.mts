@@ -196,6 +196,14 @@ describe.each([
     const ingestUpload = await functionPackage(ingest());
     expect(ingestUpload.packedPaths).not.toContain("node_modules/hysnappy");
   });
+
+  test("no upload packs an AWS SDK or Smithy package: it would run against the runtime's client-s3 of another release (issue 14, blocker 4)", async () => {
+    // e.g. @aws-sdk/lib-storage, which calls client configuration only recent clients have
+    for (const fn of run().all(FUNCTION)) {
+      const { packedPaths } = await functionPackage(fn);
+      expect(packedPaths.filter((path) => /node_modules\/@(aws-sdk|smithy)\//.test(path.replace(/\\/g, "/"))), fn.name).toEqual([]);
+    }
+  });
 });
 
 describe("policy builders", () => {
