@@ -49,7 +49,7 @@ const compute = new Compute(name, {
   ingestFailuresQueueArn: messaging.ingestFailuresQueue.arn,
   processingQueueArn: messaging.processingQueue.arn,
   pipelineEventsTopicArn: messaging.pipelineEventsTopic.arn,
-  heavy: { jobName: heavy.job.name, thresholdBytes: settings.glue.heavyObjectThresholdBytes },
+  heavy: { jobName: heavy.job.name, jobArn: heavy.job.arn, thresholdBytes: settings.glue.heavyObjectThresholdBytes },
 });
 const analytics = new Analytics(name, {
   settings: settings.analytics,

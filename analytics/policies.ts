@@ -7,7 +7,7 @@
  * Every statement names its resources. Where AWS offers no resource scoping, the only wildcard is in
  * the attached `AWSLambdaVPCAccessExecutionRole` (EC2 network-interface actions accept only `*`).
  */
-import { PolicyDocument, PolicyStatement, policyDocument } from "../iam/documents";
+import { PolicyDocument, PolicyStatement, objectsUnder, policyDocument } from "../iam/documents";
 import { EVENTS } from "../handlers/datasets";
 import { SMOKE_KEY_PREFIX } from "../automation/smoke";
 import { datasetPrefix, ZONES } from "../storage/zones";
@@ -38,7 +38,6 @@ export const RESULTS_PREFIX = "results/";
  * ```
  */
 export function curatedJobPolicy(args: CuratedJobPolicyArgs): PolicyDocument {
-  const lakeObjects = (prefix: string) => `${args.lakeBucketArn}/${prefix}*`;
   return policyDocument(
     ...queryStatements(args),
     {
@@ -52,7 +51,7 @@ export function curatedJobPolicy(args: CuratedJobPolicyArgs): PolicyDocument {
       Sid: "ReplaceCuratedObjects",
       Effect: "Allow",
       Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-      Resource: lakeObjects(ZONES.curated),
+      Resource: objectsUnder(args.lakeBucketArn, ZONES.curated),
     },
     { Sid: "SendFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: args.failureQueueArn },
   );
@@ -74,7 +73,7 @@ export function smokeTestPolicy(args: LakeQueryArgs): PolicyDocument {
   const processedEvents = datasetPrefix("processed", EVENTS.name);
   return policyDocument(
     ...queryStatements(args),
-    { Sid: "LandTheSmokeSample", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${args.lakeBucketArn}/${smokeRaw}*` },
+    { Sid: "LandTheSmokeSample", Effect: "Allow", Action: ["s3:PutObject"], Resource: objectsUnder(args.lakeBucketArn, smokeRaw) },
     {
       Sid: "ListTheSmokeSampleAndItsOutputs",
       Effect: "Allow",
@@ -86,7 +85,7 @@ export function smokeTestPolicy(args: LakeQueryArgs): PolicyDocument {
       Sid: "RemoveTheSmokeSampleAndItsOutputs",
       Effect: "Allow",
       Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
-      Resource: [`${args.lakeBucketArn}/${smokeRaw}*`, `${args.lakeBucketArn}/${processedEvents}*`],
+      Resource: [objectsUnder(args.lakeBucketArn, smokeRaw), objectsUnder(args.lakeBucketArn, processedEvents)],
     },
   );
 }
@@ -108,7 +107,7 @@ function queryStatements(args: LakeQueryArgs): PolicyStatement[] {
       Resource: [glue("catalog"), glue(`database/${args.databaseName}`), glue(`table/${args.databaseName}/*`)],
     },
     { Sid: "LocateBuckets", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: [args.lakeBucketArn, args.resultsBucketArn] },
-    { Sid: "ReadProcessedObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${args.lakeBucketArn}/${ZONES.processed}*` },
+    { Sid: "ReadProcessedObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: objectsUnder(args.lakeBucketArn, ZONES.processed) },
     {
       Sid: "ListQueryResults",
       Effect: "Allow",
@@ -119,7 +118,7 @@ function queryStatements(args: LakeQueryArgs): PolicyStatement[] {
       Sid: "ReadAndWriteQueryResults",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-      Resource: `${args.resultsBucketArn}/${RESULTS_PREFIX}*`,
+      Resource: objectsUnder(args.resultsBucketArn, RESULTS_PREFIX),
     },
     { Sid: "UseLakeKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeyArn },
   ];

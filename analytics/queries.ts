@@ -23,8 +23,10 @@ export interface NamedQueryDefinition {
 }
 
 const DAY_PARAMETERS: readonly QueryParameter[] = ["year", "month", "day"];
+/** The day the queries' descriptions give as an example of their parameters. */
+export const EXAMPLE_DAY: CalendarDay = { year: 2026, month: 11, day: 1 };
 const describeParameters = (parameters: readonly QueryParameter[]): string =>
-  `Run with execution parameters ${parameters.join(", ")} (integers, e.g. ${parameters.map((parameter) => ({ year: "2026", month: "11", day: "1" })[parameter]).join(", ")}).`;
+  `Run with execution parameters ${parameters.join(", ")} (integers, e.g. ${executionParameters({ parameters }, EXAMPLE_DAY).join(", ")}).`;
 
 /**
  * @example

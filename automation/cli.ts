@@ -53,9 +53,12 @@ export interface CliEnvironment {
   readonly confirm?: (question: string) => Promise<boolean>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
-  /** Long-poll wait of each DLQ receive in the redrive fallback; default 5 s. */
+  /** Long-poll wait of each receive while redriving (the failure queues, the DLQ fallback); default {@link DEFAULT_REDRIVE_WAIT_TIME_SECONDS}. */
   readonly redriveWaitTimeSeconds?: number;
 }
+
+/** Long-poll wait of each redrive receive when the environment sets none. */
+export const DEFAULT_REDRIVE_WAIT_TIME_SECONDS = 5;
 
 const PROJECT_ROOT = resolve(__dirname, "..");
 
@@ -189,6 +192,7 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
   const awsClients = environment.awsClients ?? defaultAwsClients;
   const sleep = environment.sleep ?? sleepFor;
   const now = environment.now ?? Date.now;
+  const redriveWaitTimeSeconds = environment.redriveWaitTimeSeconds ?? DEFAULT_REDRIVE_WAIT_TIME_SECONDS;
 
   const smoke = async (stack: StackOperations, outputs: StackOutputs, timeoutSeconds: number): Promise<void> => {
     const clients = awsClients(await stack.awsRegion());
@@ -289,7 +293,7 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
   }
 
   async function redrive(queue: FailureQueue, stackName: string, outputs: StackOutputs, clients: AwsClients): Promise<void> {
-    const drain = (queueUrl: string): DrainOptions => ({ sqs: clients.sqs, queueUrl, progress, waitTimeSeconds: environment.redriveWaitTimeSeconds ?? 5, visibilityTimeoutSeconds: 900 });
+    const drain = (queueUrl: string): DrainOptions => ({ sqs: clients.sqs, queueUrl, progress, waitTimeSeconds: redriveWaitTimeSeconds, visibilityTimeoutSeconds: 900 });
     if (queue === "ingest-failures") {
       const report = await redriveIngestFailures(drain(stringOutput(outputs, "ingestFailuresQueueUrl", stackName)), {
         sns: clients.sns,
@@ -313,7 +317,7 @@ async function execute(command: Exclude<Command, { kind: "help" }>, environment:
         deadLetterQueueUrl: stringOutput(outputs, "deadLetterQueueUrl", stackName),
         processingQueueUrl: stringOutput(outputs, "processingQueueUrl", stackName),
         progress,
-        waitTimeSeconds: environment.redriveWaitTimeSeconds ?? 5,
+        waitTimeSeconds: redriveWaitTimeSeconds,
         emptyReceivesToStop: 3,
         visibilityTimeoutSeconds: 120,
         deadlineMs: 15 * 60_000,

@@ -9,13 +9,13 @@
  *   rebuilt by invoking the curated job for that day.
  * A message is deleted only after its replay succeeded; an empty queue returns at once.
  */
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { S3Event } from "aws-lambda";
 import { messagesFromS3Event, publishObjectMessages } from "../handlers/ingest";
 import { dayToBuild, formatCalendarDay, type CuratedJobEvent } from "../handlers/curated";
-import type { LogSink } from "../handlers/log";
-import type { Progress } from "./progress";
+import { progressLog, type Progress } from "./progress";
+import { queueState } from "./redrive";
 
 export interface FailureRedriveReport {
   /** Messages replayed and deleted. */
@@ -39,19 +39,15 @@ interface DestinationRecord {
   readonly requestPayload?: unknown;
 }
 
-async function visibleMessages(sqs: Pick<SQSClient, "send">, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
-  return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-}
-
 /**
  * Receives every message of a queue once and hands each to `replay`; deletes those replayed. Stops at
- * the first receive that finds nothing, and does not receive at all when the queue reports no message.
+ * the first receive that finds nothing, and does not receive at all when the queue reports no visible
+ * message (in-flight and delayed ones could not be received by this run anyway).
  */
 export async function drainQueue(options: DrainOptions, replay: (message: Message) => Promise<void>): Promise<FailureRedriveReport> {
   let replayed = 0;
   let failed = 0;
-  if ((await visibleMessages(options.sqs, options.queueUrl)) === 0) return { replayed, failed };
+  if ((await queueState(options.sqs, options.queueUrl)).visibleMessages === 0) return { replayed, failed };
   for (;;) {
     const { Messages = [] } = await options.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: options.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: options.waitTimeSeconds, VisibilityTimeout: options.visibilityTimeoutSeconds }),
@@ -74,11 +70,6 @@ function requestPayload(message: Message): unknown {
   const record = JSON.parse(message.Body ?? "{}") as DestinationRecord;
   if (record.requestPayload === undefined) throw new Error("the message is not a Lambda destination record (no requestPayload)");
   return record.requestPayload;
-}
-
-/** Progress lines double as the publisher's log. */
-function progressLog(progress: Progress): LogSink {
-  return { info: () => undefined, warn: (message) => progress.step(message), error: (message) => progress.step(message) };
 }
 
 /**

@@ -7,17 +7,18 @@
  * processor as a replay handback, which the mirror applies only while that version is still the key's
  * current one (handlers/apply-change.ts).
  *
- * Pure functions (`parseBackfillRequest`, `backfillMessage`, `landedWithin`) plus a runner that takes
+ * The listing, the day filter and the replay message are replay's own (automation/replay.ts:
+ * `selectRawObjects`, `inDayRange`, `replayMessage`); `parseBackfillRequest` is pure and the runner takes
  * its S3 and Glue clients, so it is tested with fakes; automation/cli.ts wires it as
  * `npm run ci -- replay --engine glue --stack <stack> --prefix raw/<dataset>/… [--from YYYY-MM-DD] [--to YYYY-MM-DD]`.
  */
-import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type ObjectVersion, type S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { StartJobRunCommand, type GlueClient } from "@aws-sdk/client-glue";
 import { findDataset } from "../handlers/datasets";
 import { GLUE_OBJECTS_KEY_ARGUMENT, GLUE_PREFIXES, glueObjectSpec, type GlueObjectSpec } from "../handlers/glue-objects";
-import type { ObjectLandedMessage } from "../handlers/ingest";
 import { rawEncoding } from "../handlers/outputs";
 import { datasetOfRawKey } from "../storage/zones";
+import { inDayRange, replayMessage, selectRawObjects } from "./replay";
 
 /** Objects of one run: a Glue run's arguments stay small (the list is in S3), its Spark plan does not. */
 export const DEFAULT_MAX_OBJECTS_PER_RUN = 5000;
@@ -68,36 +69,6 @@ export function parseBackfillRequest(options: { readonly bucket: string; readonl
   };
 }
 
-/**
- * Whether an object landed within the request's days (UTC).
- *
- * @example landedWithin(new Date("2026-11-30T23:59:59Z"), { fromDay: "2026-11-01", toDay: "2026-11-30" }) // true
- */
-export function landedWithin(lastModified: Date, request: Pick<BackfillRequest, "fromDay" | "toDay">): boolean {
-  const day = lastModified.toISOString().slice(0, 10);
-  return (request.fromDay === undefined || day >= request.fromDay) && (request.toDay === undefined || day <= request.toDay);
-}
-
-/**
- * The replay message of an object's current version: what the processor would have been told, marked as
- * a replay (no sequencer), landed when S3 last modified it.
- *
- * @example backfillMessage("lake", "events", { Key: "raw/events/a.jsonl", VersionId: "v1", ETag: '"e"', Size: 10, LastModified: new Date(0) }).replay // true
- */
-export function backfillMessage(bucket: string, dataset: string, version: Pick<ObjectVersion, "Key" | "VersionId" | "ETag" | "Size" | "LastModified">): ObjectLandedMessage {
-  return {
-    bucket,
-    key: version.Key!,
-    size: version.Size ?? 0,
-    etag: (version.ETag ?? "").replace(/"/g, ""),
-    ...(version.VersionId && version.VersionId !== "null" ? { versionId: version.VersionId } : {}),
-    eventTime: (version.LastModified ?? new Date(0)).toISOString(),
-    dataset,
-    change: "created",
-    replay: true,
-  };
-}
-
 /** The key of a backfill run's object list. */
 export function backfillRunKey(runName: string, index: number): string {
   return `${GLUE_PREFIXES.runs}${runName}-${String(index).padStart(3, "0")}.json`;
@@ -116,35 +87,20 @@ export interface BackfillPlan {
 
 type S3Sender = Pick<S3Client, "send">;
 
-/** The current versions under the prefix (delete markers and older versions left out). */
-async function currentVersions(s3: S3Sender, request: BackfillRequest): Promise<ObjectVersion[]> {
-  const versions: ObjectVersion[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectVersionsCommand({ Bucket: request.bucket, Prefix: request.prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}) }),
-    );
-    versions.push(...(page.Versions ?? []).filter((version) => version.IsLatest));
-    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker !== undefined);
-  return versions;
-}
-
 /**
- * Lists what a backfill converts: one spec per current version under the prefix that landed within the
- * days, in a format the dataset accepts (told by the key, else by S3's content type).
+ * Lists what a backfill converts: one spec per current version under the prefix (replay's listing:
+ * delete markers and older versions left out) that landed within the days, in a format the dataset
+ * accepts (told by the key, else by S3's content type). Folder markers are left out, as replay does.
  */
 export async function planBackfill(s3: S3Sender, request: BackfillRequest): Promise<BackfillPlan> {
   const dataset = findDataset(request.dataset)!;
   const specs: GlueObjectSpec[] = [];
   const skipped: SkippedObject[] = [];
-  for (const version of await currentVersions(s3, request)) {
-    const key = version.Key!;
-    if (key.endsWith("/")) continue;
-    if (!landedWithin(version.LastModified ?? new Date(0), request)) continue;
-    const message = backfillMessage(request.bucket, request.dataset, version);
+  for await (const object of selectRawObjects(s3, request.bucket, { kind: "prefix", prefix: request.prefix })) {
+    if (!inDayRange(object.lastModified, { from: request.fromDay, to: request.toDay })) continue;
+    const message = replayMessage(request.bucket, object);
+    if (message === undefined) continue;
+    const { key } = object;
     let encoding = rawEncoding(key);
     if (encoding === undefined) {
       const head = await s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: key, ...(message.versionId ? { VersionId: message.versionId } : {}) }));

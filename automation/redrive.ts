@@ -100,13 +100,30 @@ async function queueArn(sqs: SqsSender, queueUrl: string): Promise<string> {
   return (await queueState(sqs, queueUrl)).arn;
 }
 
-/** A queue's ARN and its approximate number of messages: visible, in flight and delayed. */
-async function queueState(sqs: SqsSender, queueUrl: string): Promise<{ arn: string; approximateMessages: number }> {
+/** A queue's ARN and SQS's approximate counts of its messages. */
+export interface QueueState {
+  readonly arn: string;
+  /** Messages a receive can get now. */
+  readonly visibleMessages: number;
+  /** Every message: visible, in flight and delayed. */
+  readonly approximateMessages: number;
+}
+
+/**
+ * A queue's ARN and its approximate numbers of messages (one `GetQueueAttributes`).
+ *
+ * @example (await queueState(sqs, queueUrl)).approximateMessages === 0 // nothing visible, in flight or delayed
+ */
+export async function queueState(sqs: SqsSender, queueUrl: string): Promise<QueueState> {
   const counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const;
   const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn", ...counts] }));
   const arn = attributes.Attributes?.QueueArn;
   if (!arn) throw new Error(`queue ${queueUrl} reported no ARN`);
-  return { arn, approximateMessages: counts.reduce((sum, name) => sum + Number(attributes.Attributes?.[name] ?? 0), 0) };
+  return {
+    arn,
+    visibleMessages: Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0),
+    approximateMessages: counts.reduce((sum, name) => sum + Number(attributes.Attributes?.[name] ?? 0), 0),
+  };
 }
 
 async function waitForMoveTask(options: RedriveOptions, sourceArn: string, taskHandle: string | undefined): Promise<number> {

@@ -13,8 +13,7 @@ import { HeadObjectCommand, ListObjectVersionsCommand, type S3Client } from "@aw
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { publishObjectMessages, type ObjectLandedMessage } from "../handlers/ingest";
 import { datasetOfRawKey, datasetPrefix, ZONES } from "../storage/zones";
-import type { LogSink } from "../handlers/log";
-import type { Progress } from "./progress";
+import { progressLog, type Progress } from "./progress";
 
 /** Which raw objects to announce again. */
 export type ReplaySelection =
@@ -59,11 +58,15 @@ function listPrefix(selection: Exclude<ReplaySelection, { kind: "keys" }>): stri
   return selection.kind === "prefix" ? selection.prefix : datasetPrefix("raw", selection.dataset);
 }
 
-/** Whether an object belongs to a selection by its LastModified day (UTC). */
-function inDayRange(selection: ReplaySelection, lastModified: Date): boolean {
-  if (selection.kind !== "days") return true;
+/**
+ * Whether an object's LastModified day (UTC) is within inclusive `YYYY-MM-DD` bounds; an absent bound
+ * does not limit.
+ *
+ * @example inDayRange(new Date("2026-11-30T23:59:59Z"), { from: "2026-11-01", to: "2026-11-30" }) // true
+ */
+export function inDayRange(lastModified: Date, days: { readonly from?: string | undefined; readonly to?: string | undefined }): boolean {
   const day = lastModified.toISOString().slice(0, 10);
-  return day >= selection.from && day <= selection.to;
+  return (days.from === undefined || day >= days.from) && (days.to === undefined || day <= days.to);
 }
 
 /**
@@ -83,7 +86,7 @@ export async function* selectRawObjects(s3: Pick<S3Client, "send">, bucket: stri
   do {
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: listPrefix(selection), KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
     for (const version of page.Versions ?? []) {
-      if (!version.IsLatest || !version.Key || !inDayRange(selection, version.LastModified ?? new Date(0))) continue;
+      if (!version.IsLatest || !version.Key || (selection.kind === "days" && !inDayRange(version.LastModified ?? new Date(0), selection))) continue;
       yield {
         key: version.Key,
         ...(version.VersionId && version.VersionId !== "null" ? { versionId: version.VersionId } : {}),
@@ -113,12 +116,6 @@ export function replayMessage(bucket: string, object: RawObject): ObjectLandedMe
     change: "created",
     replay: true,
   };
-}
-
-/** Progress lines double as the publisher's log (the handler's logger interface). */
-function progressLog(progress: Progress): LogSink {
-  const quiet = () => undefined;
-  return { info: quiet, warn: (message) => progress.step(message), error: (message) => progress.step(message) };
 }
 
 /**

@@ -11,8 +11,8 @@ import { once } from "node:events";
 import { dirname } from "node:path";
 import { createGzip } from "node:zlib";
 
-const EVENT_TYPES = ["page_view", "click", "add_to_cart", "purchase", "search", "sign_in"];
-const PAGES = ["/", "/home", "/pricing", "/docs/getting-started", "/cart", "/checkout", "/search", "/account/settings"];
+export const EVENT_TYPES = ["page_view", "click", "add_to_cart", "purchase", "search", "sign_in"];
+export const PAGES = ["/", "/home", "/pricing", "/docs/getting-started", "/cart", "/checkout", "/search", "/account/settings"];
 const DEVICES = ["desktop", "mobile", "tablet"];
 const BROWSERS = ["chrome", "safari", "firefox", "edge", "samsung"];
 const COUNTRIES = Array.from({ length: 60 }, (_, index) => String.fromCharCode(65 + (index % 26), 65 + ((index * 7) % 26)));

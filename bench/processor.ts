@@ -20,8 +20,8 @@ import { DATASETS, EVENTS, findDataset, type DatasetDefinition } from "../handle
 import { duckDbConversion } from "./duckdb";
 import { loadParquetCodec } from "../handlers/parquet";
 import { processorNodeOptions } from "../compute/node-options";
-import { BENCH_USAGE, BenchUsageError, parseBenchArgs, type BenchInput } from "./args";
-import { benchEvents, mixedEvents, writeGenerated } from "./inputs";
+import { BENCH_USAGE, BenchUsageError, parseBenchArgs, type BenchInput, type BenchOptions } from "./args";
+import { EVENT_TYPES, PAGES, benchEvents, mixedEvents, writeGenerated } from "./inputs";
 import { schema } from "../config/schema";
 import { nodeBinary } from "../tests/harness/lambda-runtime";
 
@@ -47,9 +47,6 @@ interface RunFigures {
   readonly rows?: number;
   readonly rejected?: number;
 }
-
-const EVENT_TYPES = ["page_view", "click", "add_to_cart", "purchase", "search", "sign_in"];
-const PAGES = ["/", "/home", "/pricing", "/docs/getting-started", "/cart", "/checkout", "/search", "/account/settings"];
 
 /** The hostile inputs of `bounds`, generated once into bench/.data/. */
 const BOUND_CASES = {
@@ -176,7 +173,9 @@ function datasetOf(name: string): DatasetDefinition {
 }
 
 async function runProcessor(job: ChildJob): Promise<ConverterFigures> {
-  const rowGroupRows = process.env.BENCH_ROW_GROUP_ROWS ? Number(process.env.BENCH_ROW_GROUP_ROWS) : undefined;
+  // The row settings as the parent validated them (the child sees the same environment).
+  const settings = parseBenchArgs([], process.env);
+  const rows: Pick<BenchOptions, "rowGroupRows" | "maxBufferedRows"> = settings.kind === "run" ? settings : {};
   const dataset = datasetOf(job.dataset);
   const started = process.hrtime.bigint();
   const result = await convertRecords(createReadStream(job.input, { highWaterMark: READ_CHUNK_BYTES }), {
@@ -188,8 +187,8 @@ async function runProcessor(job: ChildJob): Promise<ConverterFigures> {
     openSink: fileSinks(job.outDir),
     codec: await loadParquetCodec(),
     partitionYears: { first: schema.athenaProjectionFirstYear.default, last: schema.athenaProjectionLastYear.default },
-    ...(rowGroupRows ? { rowGroupRows } : {}),
-    ...(process.env.BENCH_MAX_BUFFERED_ROWS ? { maxBufferedRows: Number(process.env.BENCH_MAX_BUFFERED_ROWS) } : {}),
+    ...(rows.rowGroupRows !== undefined ? { rowGroupRows: rows.rowGroupRows } : {}),
+    ...(rows.maxBufferedRows !== undefined ? { maxBufferedRows: rows.maxBufferedRows } : {}),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.rowsWritten + result.rowsRejected !== result.rowsRead) throw new Error("counts do not reconcile");

@@ -30,7 +30,7 @@ export interface ComputeArgs {
   /** The processor publishes one completion event per converted object here. */
   readonly pipelineEventsTopicArn: pulumi.Input<string>;
   /** The heavy path: the Glue job the processor hands objects at or above the threshold to. */
-  readonly heavy: { readonly jobName: pulumi.Input<string>; readonly thresholdBytes: number };
+  readonly heavy: { readonly jobName: pulumi.Input<string>; readonly jobArn: pulumi.Input<string>; readonly thresholdBytes: number };
 }
 
 /** What compute builds, as observability and operators take it. */
@@ -148,11 +148,11 @@ export class Compute extends pulumi.ComponentResource {
     const processorFunction = computeFunction("processor", settings.processor, {
       description: `Converts raw objects of the ${stack} lake to partitioned Parquet`,
       policy: pulumi
-        .all([context, args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn, args.heavy.jobName])
-        .apply(([ctx, lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, jobName]) =>
+        .all([args.lakeBucketArn, args.processingQueueArn, args.pipelineEventsTopicArn, args.kmsKeyArn, args.heavy.jobArn])
+        .apply(([lakeBucketArn, processingQueueArn, pipelineEventsTopicArn, kmsKeyArn, glueJobArn]) =>
           processorPolicy({
             lakeBucketArn,
-            glueJobArn: `arn:${ctx.partition}:glue:${ctx.region}:${ctx.accountId}:job/${jobName}`,
+            glueJobArn,
             processingQueueArn,
             pipelineEventsTopicArn,
             kmsKeyArn,

@@ -2,7 +2,7 @@
  * Least-privilege inline policies of each function's role, as pure functions of ARNs. Every
  * statement names its resources; the only `*` resource is X-Ray's, which AWS does not scope.
  */
-import { PolicyDocument, PolicyStatement, policyDocument } from "../iam/documents";
+import { PolicyDocument, PolicyStatement, objectsUnder, policyDocument } from "../iam/documents";
 import { GLUE_PREFIXES, ZONES } from "../storage/zones";
 
 /**
@@ -52,13 +52,12 @@ export interface ProcessorPolicyArgs {
   readonly tracing: boolean;
 }
 
+/** Reading any version of a raw object: the processor and the Glue job read exactly the version announced. */
+export function readRawObjects(lakeBucketArn: string): PolicyStatement {
+  return { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objectsUnder(lakeBucketArn, ZONES.raw) };
+}
+
 /**
- * The processor reads raw objects, writes processed and rejected ones (and deletes those a newer
- * version or a deletion of their raw key replaced), keeps one manifest per raw key under
- * `manifests/`, consumes its queue and announces each applied change on the pipeline-events topic.
- * Heavy objects go to the Glue job (`glue:StartJobRun` on that job only), whose result documents
- * under `glue/results/` it reads when the job hands them back.
- *
  * `s3:ListBucket` on the lake bucket, with no `s3:prefix` condition: S3 answers a GetObject or
  * HeadObject on a missing key with 404 only when the caller has `s3:ListBucket` on the bucket, and
  * with 403 otherwise (Amazon S3 API Reference, GetObject, "Permissions"). That check carries no
@@ -66,12 +65,24 @@ export interface ProcessorPolicyArgs {
  * AccessDenied, be treated as transient and end in the dead-letter queue instead of `rejected/` as
  * `object_not_found`. Listing reveals key names only, never object data.
  */
+export function listLakeSoMissingObjectsAre404(lakeBucketArn: string): PolicyStatement {
+  return { Sid: "ListLakeSoMissingObjectsAre404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: lakeBucketArn };
+}
+
+/**
+ * The processor reads raw objects, writes processed and rejected ones (and deletes those a newer
+ * version or a deletion of their raw key replaced), keeps one manifest per raw key under
+ * `manifests/`, consumes its queue and announces each applied change on the pipeline-events topic.
+ * Heavy objects go to the Glue job (`glue:StartJobRun` on that job only), whose result documents
+ * under `glue/results/` it reads when the job hands them back.
+ * `s3:ListBucket` as `listLakeSoMissingObjectsAre404` explains.
+ */
 export function processorPolicy(args: ProcessorPolicyArgs): PolicyDocument {
-  const objects = (prefix: string): string => `${args.lakeBucketArn}/${prefix}*`;
+  const objects = (prefix: string): string => objectsUnder(args.lakeBucketArn, prefix);
   return withTracing(
     args.tracing,
-    { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objects(ZONES.raw) },
-    { Sid: "ListLakeSoMissingObjectsAre404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.lakeBucketArn },
+    readRawObjects(args.lakeBucketArn),
+    listLakeSoMissingObjectsAre404(args.lakeBucketArn),
     {
       Sid: "MirrorRawIntoProcessedAndRejected",
       Effect: "Allow",

@@ -45,6 +45,9 @@ export type PowertoolsVersion = keyof typeof POWERTOOLS_LAYER_VERSIONS;
 /** The Powertools versions the stack may pin, oldest first. */
 export const POWERTOOLS_VERSIONS = Object.keys(POWERTOOLS_LAYER_VERSIONS) as PowertoolsVersion[];
 
+/** The default pin: the newest version in the table (the local layer tree and package.json pin the same; a test checks). */
+export const DEFAULT_POWERTOOLS_VERSION: PowertoolsVersion = POWERTOOLS_VERSIONS[POWERTOOLS_VERSIONS.length - 1]!;
+
 /** Regions where new layer versions are paused, with the last version published there. */
 export const PAUSED_REGIONS: Readonly<Record<string, number>> = { "me-south-1": 46, "me-central-1": 45 };
 

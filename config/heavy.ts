@@ -20,9 +20,6 @@ export const PROCESSOR_BENCHMARK_MB_PER_SECOND = 53;
 /** Share of the processor's timeout an object at the threshold may take. */
 export const HEAVY_TIMEOUT_FRACTION = 0.5;
 
-/** `processorTimeoutSeconds`' default, repeated here for the threshold's default (a test keeps them equal). */
-export const DEFAULT_PROCESSOR_TIMEOUT_SECONDS = 300;
-
 /**
  * The heavy-object threshold, in MB of planned input, for a processor timeout.
  *
@@ -41,8 +38,6 @@ export function heavyObjectThresholdMbFor(processorTimeoutSeconds: number): numb
 export function maxHeavyObjectThresholdMb(processorTimeoutSeconds: number): number {
   return Math.floor(PROCESSOR_BENCHMARK_MB_PER_SECOND * processorTimeoutSeconds);
 }
-
-export const DEFAULT_HEAVY_OBJECT_THRESHOLD_MB = heavyObjectThresholdMbFor(DEFAULT_PROCESSOR_TIMEOUT_SECONDS);
 
 /** Glue 5.0's worker types for Spark jobs (G.1X: 4 vCPU, 16 GB; each next doubles). */
 export const GLUE_WORKER_TYPES = ["G.1X", "G.2X", "G.4X", "G.8X"] as const;

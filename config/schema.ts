@@ -16,10 +16,16 @@ import {
   stringKey,
 } from "./keys";
 import { INTERFACE_ENDPOINT_NAMES, REQUIRED_INTERFACE_ENDPOINTS } from "../network/endpoints";
-import { DEFAULT_HEAVY_OBJECT_THRESHOLD_MB, GLUE_WORKER_TYPES, PROCESSOR_BENCHMARK_MB_PER_SECOND } from "./heavy";
+import { SQS_MAX_RETENTION_DAYS } from "../messaging/limits";
+import { GLUE_WORKER_TYPES, PROCESSOR_BENCHMARK_MB_PER_SECOND, heavyObjectThresholdMbFor } from "./heavy";
+import { DEFAULT_MAX_RECORD_BYTES } from "../handlers/record-readers";
+import { DEFAULT_PLANNING_BYTES_PER_SECOND } from "../handlers/time-budget";
 
 import { SUBSCRIBER_ACCEPTS, parseSubscriber } from "./subscribers";
-import { POWERTOOLS_LAYER_NAME, POWERTOOLS_VERSIONS } from "../compute/powertools-layer";
+import { DEFAULT_POWERTOOLS_VERSION, POWERTOOLS_LAYER_NAME, POWERTOOLS_VERSIONS } from "../compute/powertools-layer";
+
+/** `processorTimeoutSeconds`' default; the heavy-object threshold's description is derived from it. */
+const PROCESSOR_TIMEOUT_DEFAULT_SECONDS = 300;
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -158,14 +164,15 @@ export const schema = {
     description: "How long the processing queue keeps an unprocessed message, in days; less than deadLetterRetentionDays.",
     default: 4,
     min: 1,
-    max: 13,
+    // Less than the dead-letter queue's, which SQS caps.
+    max: SQS_MAX_RETENTION_DAYS - 1,
   }),
   deadLetterRetentionDays: integerKey({
     description:
       "How long the processing dead-letter queue keeps a message, in days; more than queueRetentionDays, because a message keeps its original enqueue time when it moves to the DLQ.",
-    default: 14,
+    default: SQS_MAX_RETENTION_DAYS,
     min: 2,
-    max: 14,
+    max: SQS_MAX_RETENTION_DAYS,
   }),
   alertEmails: stringArrayKey({
     description: "Email addresses subscribed to the alerts topic. At least one in prod.",
@@ -200,7 +207,7 @@ export const schema = {
   }),
   powertoolsVersion: enumKey({
     description: `Version of Powertools for AWS Lambda (TypeScript) every function loads from AWS's published layer (${POWERTOOLS_LAYER_NAME}), pinned here and mapped to its layer number in compute/powertools-layer.ts. The uploads leave Powertools out; the local function host provides the same version from tests/lambda-runtime/layers/powertools, which must be re-pinned with it.`,
-    default: "2.35.0",
+    default: DEFAULT_POWERTOOLS_VERSION,
     values: POWERTOOLS_VERSIONS,
   }),
   ingestMemoryMb: integerKey({
@@ -223,21 +230,23 @@ export const schema = {
   }),
   processorTimeoutSeconds: integerKey({
     description: "Timeout of the processor function, in seconds; the processing queue's visibility timeout is 6 times this.",
-    default: 300,
+    default: PROCESSOR_TIMEOUT_DEFAULT_SECONDS,
     min: 1,
     max: 900,
   }),
   processorPlanningMbPerSecond: integerKey({
     description:
       "Conversion throughput, in MB/s of uncompressed input, the processor assumes when deciding whether one more message of a batch can finish before its timeout; messages that cannot are left for a new invocation. Lower is safer.",
-    default: 20,
+    // The processor's own default, for a deployment that sets no value.
+    default: DEFAULT_PLANNING_BYTES_PER_SECOND / (1024 * 1024),
     min: 1,
     max: 1000,
   }),
   processorMaxRecordKb: integerKey({
     description:
       "Longest record the processor reads, in KiB: one JSON Lines line, CSV record or element of a JSON array. A longer one is rejected as record_too_large (keeping its first KiB) without being held in memory; the processor's memory must hold a few records of this size.",
-    default: 1024,
+    // The processor's own default, for a deployment that sets no value.
+    default: DEFAULT_MAX_RECORD_BYTES / 1024,
     min: 1,
     max: 65536,
   }),
@@ -279,7 +288,7 @@ export const schema = {
 
   // Heavy path (Glue)
   heavyObjectThresholdMb: integerKey({
-    description: `Objects at or above this size (planned MB: stored size, × 8 for .gz) are converted by the Glue job instead of the processor. 0 derives it from processorTimeoutSeconds: what the processor converts in half its timeout at the benchmark's ${PROCESSOR_BENCHMARK_MB_PER_SECOND} MB/s (${DEFAULT_HEAVY_OBJECT_THRESHOLD_MB} MB at 300 s; README, The heavy path). At most processorTimeoutSeconds × ${PROCESSOR_BENCHMARK_MB_PER_SECOND}.`,
+    description: `Objects at or above this size (planned MB: stored size, × 8 for .gz) are converted by the Glue job instead of the processor. 0 derives it from processorTimeoutSeconds: what the processor converts in half its timeout at the benchmark's ${PROCESSOR_BENCHMARK_MB_PER_SECOND} MB/s (${heavyObjectThresholdMbFor(PROCESSOR_TIMEOUT_DEFAULT_SECONDS)} MB at ${PROCESSOR_TIMEOUT_DEFAULT_SECONDS} s; README, The heavy path). At most processorTimeoutSeconds × ${PROCESSOR_BENCHMARK_MB_PER_SECOND}.`,
     default: 0,
     min: 0,
     max: 10_000_000,

@@ -19,6 +19,7 @@
  */
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { LogSink } from "./log";
+import { errorStatus } from "./errors";
 import type { ObjectLandedMessage } from "./ingest";
 import { decide, holdsVersion, nextManifest, type ManifestStore, type MirrorChange, type MirrorManifest, type StoredManifest } from "./mirror";
 import { publishPipelineEvent, type PipelineEvent } from "./pipeline-events";
@@ -64,8 +65,7 @@ async function currentVersion(s3: Pick<S3Client, "send">, bucket: string, key: s
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return { ...(head.VersionId ? { versionId: head.VersionId } : {}), etag: (head.ETag ?? "").replace(/"/g, "") };
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as Error).name === "NotFound") return undefined;
+    if (errorStatus(error) === 404 || (error as Error).name === "NotFound") return undefined;
     throw error;
   }
 }

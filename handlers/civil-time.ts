@@ -32,7 +32,10 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + dayOfEra - 719_468;
 }
 
+/** Milliseconds in a UTC day (no leap seconds, as in JavaScript and Parquet time). */
+export const MILLIS_PER_DAY = 86_400_000;
+
 /** Milliseconds since the epoch at the start of a UTC calendar day. */
 export function utcDayStart(year: number, month: number, day: number): number {
-  return daysFromCivil(year, month, day) * 86_400_000;
+  return daysFromCivil(year, month, day) * MILLIS_PER_DAY;
 }

@@ -11,7 +11,7 @@
  * on deep values), so a hostile record costs its own line only.
  */
 import type { ColumnDefinition, ColumnType, DatasetDefinition } from "./datasets";
-import { isCalendarDay, utcDayStart } from "./civil-time";
+import { daysFromCivil, isCalendarDay, utcDayStart } from "./civil-time";
 import { duplicateKey as findDuplicateKey, memberText, minimumNumberTextLength } from "./json-text";
 
 /** Why a record was rejected; the values are written to `rejected/` and counted in logs. */
@@ -103,12 +103,14 @@ type FieldCoercer = (value: unknown, state: FieldState) => CoercedValue | Failur
 
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
+/** The range of Parquet INT64 (Athena bigint). */
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 export const INTEGER_TEXT = /^[+-]?\d+$/;
 export const JSON_INTEGER_TEXT = /^-?\d+$/;
 // ISO 8601 date, optionally with a time and a zone; a time without a zone is read as UTC.
 export const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 export const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MILLIS_PER_DAY = 86_400_000;
 /** The smallest text a key written twice adds: `,"":0`. */
 const REPEATED_MEMBER_CHARS = 5;
 
@@ -162,7 +164,7 @@ function coerceInt(value: unknown, state: FieldState): CoercedValue | Failure {
 }
 
 function bigintInRange(parsed: bigint): CoercedValue | Failure {
-  return parsed >= -(2n ** 63n) && parsed < 2n ** 63n ? parsed : INVALID;
+  return parsed >= INT64_MIN && parsed <= INT64_MAX ? parsed : INVALID;
 }
 
 function coerceBigint(value: unknown, state: FieldState): CoercedValue | Failure {
@@ -288,7 +290,7 @@ function coerceDate(value: unknown, state: FieldState): CoercedValue | Failure {
   state.textBound += value.length + 2;
   const match = DATE_TEXT.exec(value.trim());
   if (match === null || !isCalendarDay(Number(match[1]), Number(match[2]), Number(match[3]))) return INVALID;
-  return utcDayStart(Number(match[1]), Number(match[2]), Number(match[3])) / MILLIS_PER_DAY;
+  return daysFromCivil(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
 /** A map's converted entries and the shortest text they could be written as. */
@@ -374,17 +376,13 @@ function duplicateSuspected(length: number, bound: number): boolean {
   return slack < 0 || slack >= REPEATED_MEMBER_CHARS;
 }
 
-const COERCERS: Readonly<Record<ColumnType, FieldCoercer>> = {
+/** Stateless coercers by column type; a timestamp column gets its own (`timestampCoercer`: a day cache). */
+const COERCERS: Readonly<Record<Exclude<ColumnType, "timestamp">, FieldCoercer>> = {
   string: coerceString,
   int: coerceInt,
   bigint: coerceBigint,
   double: coerceDouble,
   boolean: coerceBoolean,
-  timestamp: (value, state) => {
-    if (typeof value !== "string") return INVALID;
-    state.textBound += value.length + 2;
-    return generalTimestamp(value);
-  },
   date: coerceDate,
   "map<string,string>": coerceStringMap,
 };

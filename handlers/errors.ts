@@ -30,6 +30,11 @@ const UNREADABLE_OBJECT_ERRORS: Readonly<Record<string, string>> = {
   PreconditionFailed: "object_replaced",
 };
 
+/** The HTTP status of an AWS SDK error (its `$metadata`), if it has one. */
+export function errorStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
 /**
  * The permanent failure an error stands for, or undefined when it is transient (throttling, 5xx,
  * timeouts, connection resets, access denied while a policy is being fixed: anything a retry may cure).
@@ -41,7 +46,7 @@ export function permanentCause(error: unknown): PermanentError | undefined {
   if (!(error instanceof Error)) return undefined;
   const reason = UNREADABLE_OBJECT_ERRORS[error.name];
   if (reason !== undefined) return new PermanentError(`${error.name}: ${error.message}`, reason);
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = errorStatus(error);
   if (status === 404) return new PermanentError(`${error.name}: ${error.message}`, "object_not_found");
   if (status === 412) return new PermanentError(`${error.name}: ${error.message}`, "object_replaced");
   // zlib's codes for data that is not gzip or is cut short (Z_DATA_ERROR, Z_BUF_ERROR).

@@ -15,7 +15,7 @@
  * `tests/glue-parity.test.mts` pins them by converting the same inputs with both engines.
  */
 import { DATASETS, type ColumnType, type DatasetDefinition, type RawFormat } from "./datasets";
-import { COERCION_WORDING, DATE_TEXT, DESCRIBE_WORDING, EXPECTED, INT32_MAX, INT32_MIN, INTEGER_TEXT, JSON_INTEGER_TEXT, TIMESTAMP_TEXT } from "./coerce";
+import { COERCION_WORDING, DATE_TEXT, DESCRIBE_WORDING, EXPECTED, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, INTEGER_TEXT, JSON_INTEGER_TEXT, TIMESTAMP_TEXT } from "./coerce";
 import { LINE_WORDING, TOO_LARGE_PREFIX_BYTES } from "./line-splitter";
 import { JSON_LINES_WORDING } from "./json-lines";
 import { JSON_ARRAY_WORDING } from "./json-array";
@@ -159,7 +159,7 @@ function coercionContract(): GlueContract["coercion"] {
   const describe = DESCRIBE_WORDING;
   return {
     int32: { min: INT32_MIN, max: INT32_MAX },
-    int64: { min: (-(2n ** 63n)).toString(), max: (2n ** 63n - 1n).toString() },
+    int64: { min: INT64_MIN.toString(), max: INT64_MAX.toString() },
     patterns: { integer: pattern(INTEGER_TEXT), jsonInteger: pattern(JSON_INTEGER_TEXT), timestamp: pattern(TIMESTAMP_TEXT), date: pattern(DATE_TEXT) },
     messages: {
       missingRequired: COERCION_WORDING.missingRequired("{column}"),

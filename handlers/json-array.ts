@@ -7,7 +7,7 @@
  * Line numbers count LF bytes: an element's is the line where its first character is.
  */
 import { isUtf8 } from "node:buffer";
-import { TOO_LARGE_PREFIX_BYTES } from "./line-splitter";
+import { TOO_LARGE_PREFIX_BYTES, prefixText } from "./line-splitter";
 import { visitJsonText } from "./json-lines";
 import type { Rejection } from "./coerce";
 import type { RecordVisitor } from "./record-readers";
@@ -81,7 +81,7 @@ export async function readJsonArray(chunks: AsyncIterable<Buffer>, options: { re
         reason: "record_too_large",
         detail: JSON_ARRAY_WORDING.tooLarge(done.bytes, maxRecordBytes, TOO_LARGE_PREFIX_BYTES),
       };
-      return visitor.unreadable(done.line, rejection, bytes.subarray(0, TOO_LARGE_PREFIX_BYTES).toString("utf8"));
+      return visitor.unreadable(done.line, rejection, prefixText(bytes, TOO_LARGE_PREFIX_BYTES));
     }
     if (!isUtf8(bytes)) return visitor.unreadable(done.line, { reason: "invalid_utf8", detail: JSON_ARRAY_WORDING.notUtf8 }, bytes.toString("utf8").trim());
     return visitJsonText(bytes.toString("utf8").trim(), done.line, visitor);
@@ -139,7 +139,7 @@ export async function readJsonArray(chunks: AsyncIterable<Buffer>, options: { re
     if (outcome) await outcome;
   }
   if (trailing !== undefined) {
-    const text = Buffer.concat(trailing.parts).subarray(0, TOO_LARGE_PREFIX_BYTES).toString("utf8").trim();
+    const text = prefixText(Buffer.concat(trailing.parts), TOO_LARGE_PREFIX_BYTES).trim();
     await visitor.unreadable(trailing.line, { reason: "malformed_json", detail: JSON_ARRAY_WORDING.afterClose }, text);
   }
 }

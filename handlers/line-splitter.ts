@@ -66,7 +66,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 /** The first `limit` bytes as text, cut at a character boundary (lossy: it is only shown). */
-function prefixText(bytes: Uint8Array, limit: number): string {
+export function prefixText(bytes: Uint8Array, limit: number): string {
   let end = Math.min(limit, bytes.length);
   if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
   return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString("utf8");

@@ -26,6 +26,7 @@
 import { createHash } from "node:crypto";
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ZONES } from "../storage/zones";
+import { errorStatus } from "./errors";
 
 export interface MirrorManifest {
   readonly key: string;
@@ -113,8 +114,6 @@ export interface StoredManifest {
 
 /** The result of a conditional commit: `conflict` when another writer changed the manifest first. */
 export type CommitResult = { readonly committed: true; readonly etag: string } | { readonly committed: false };
-
-const errorStatus = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
 /**
  * Reads and writes manifests in the lake bucket.

@@ -16,8 +16,8 @@ import type { CoercedValue, Rejection } from "./coerce";
 import type { DatasetDefinition } from "./datasets";
 import { parquetFileWriter, type ByteSink, type ParquetCodec, type ParquetFileWriter } from "./parquet";
 import { dailyPartition } from "../storage/zones";
+import { MILLIS_PER_DAY } from "./civil-time";
 
-const MILLIS_PER_DAY = 86_400_000;
 
 /**
  * Files open at once by default. Sorted files (an export, one day after another) need one; this

@@ -17,7 +17,7 @@ import { manifestStore } from "./mirror";
 import { outputName } from "./outputs";
 import { PermanentError, isPermanent, permanentCause } from "./errors";
 import { findDataset, type DatasetDefinition } from "./datasets";
-import { timeBudget, type PlannedObject } from "./time-budget";
+import { DEFAULT_PLANNING_BYTES_PER_SECOND, timeBudget, type PlannedObject } from "./time-budget";
 import { handOff, handbackOutputs, handbackWritten, isHandedOff, isHeavy, orphanedOutputs, type HeavyRoute } from "./heavy-route";
 import { isGlueHandback } from "./glue-objects";
 import { datasetPrefix } from "../storage/zones";
@@ -40,9 +40,6 @@ export interface ProcessorDependencies {
   /** Objects at or above the route's threshold go to the Glue job (./heavy-route); absent: every object is converted here. */
   readonly heavy?: HeavyRoute;
 }
-
-/** Planning throughput when none is configured: a third of what the benchmark measures at 1024 MB. */
-export const DEFAULT_PLANNING_BYTES_PER_SECOND = 20 * 1024 * 1024;
 
 /** Parses and checks a queue message; a malformed message is permanent. */
 export function parseObjectLandedMessage(body: string): ObjectLandedMessage {

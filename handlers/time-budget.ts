@@ -19,6 +19,8 @@ export const PER_OBJECT_OVERHEAD_MS = 1_000;
 export const GZIP_EXPANSION = 8;
 /** Time kept free before the deadline for the batch response and the last log lines. */
 export const MIN_SAFETY_MARGIN_MS = 2_000;
+/** Planning throughput when none is configured (`processorPlanningMbPerSecond`'s default): a third of what the benchmark measures at 1024 MB. */
+export const DEFAULT_PLANNING_BYTES_PER_SECOND = 20 * 1024 * 1024;
 
 export interface PlannedObject {
   readonly key: string;

@@ -113,13 +113,14 @@ export class HeavyConversion extends pulumi.ComponentResource {
     );
 
     const subnetIds = pulumi.output(args.privateSubnetIds);
-    const connections = Array.from({ length: args.availabilityZones }, (_, index) => {
+    const connectionNames = Array.from({ length: args.availabilityZones }, (_, index) => `datalake-${stack}-glue-${index}`);
+    const connections = connectionNames.map((connectionName, index) => {
       const subnetId = subnetIds.apply((ids) => ids[index]!);
       const subnet = aws.ec2.getSubnetOutput({ id: subnetId }, { parent: this });
       return new aws.glue.Connection(
         `${name}-glue-${index}`,
         {
-          name: `datalake-${stack}-glue-${index}`,
+          name: connectionName,
           description: `The ${stack} lake's private subnet ${index + 1} of ${args.availabilityZones}, behind its VPC endpoints`,
           connectionType: "NETWORK",
           physicalConnectionRequirements: { subnetId, availabilityZone: subnet.availabilityZone, securityGroupIdLists: [args.glueSecurityGroupId] },
@@ -127,7 +128,6 @@ export class HeavyConversion extends pulumi.ComponentResource {
         { parent: this },
       );
     });
-    const connectionNames = Array.from({ length: args.availabilityZones }, (_, index) => `datalake-${stack}-glue-${index}`);
 
     const role = new aws.iam.Role(
       `${name}-glue`,

@@ -5,7 +5,8 @@
  * its own (`--enable-metrics` off: `cloudwatch:PutMetricData` could only be granted on `*`): its
  * runs and failures are counted from EventBridge's "Glue Job State Change" events.
  */
-import { PolicyDocument, policyDocument } from "../iam/documents";
+import { PolicyDocument, objectsUnder, policyDocument } from "../iam/documents";
+import { listLakeSoMissingObjectsAre404, readRawObjects } from "../compute/policies";
 import { GLUE_PREFIXES, ZONES } from "../storage/zones";
 
 export interface GlueJobPolicyArgs {
@@ -44,9 +45,8 @@ export function glueAssumeRolePolicy(accountId: string): PolicyDocument {
  * queue, uses the lake key (S3, SQS, bookmarks), writes its logs, and lets Glue place
  * its workers in the private subnets (network interfaces tagged by Glue).
  *
- * `s3:ListBucket` without an `s3:prefix` condition, as the processor's: S3 answers a HEAD on a
- * missing key with 404 only to a caller that may list the bucket, and Spark lists what it reads and
- * stages. Listing reveals key names only.
+ * `s3:ListBucket` without an `s3:prefix` condition, as the processor's (`listLakeSoMissingObjectsAre404`);
+ * Spark also lists what it reads and stages.
  *
  * @example
  * ```ts
@@ -54,7 +54,7 @@ export function glueAssumeRolePolicy(accountId: string): PolicyDocument {
  * ```
  */
 export function glueJobPolicy(args: GlueJobPolicyArgs): PolicyDocument {
-  const objects = (prefix: string): string => `${args.lakeBucketArn}/${prefix}*`;
+  const objects = (prefix: string): string => objectsUnder(args.lakeBucketArn, prefix);
   const ec2 = (resource: string): string => `arn:${args.partition}:ec2:${args.region}:${args.accountId}:${resource}`;
   const logGroups = [
     `arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${args.logGroupPrefix}/*`,
@@ -62,9 +62,9 @@ export function glueJobPolicy(args: GlueJobPolicyArgs): PolicyDocument {
   ];
   const glue = (resource: string): string => `arn:${args.partition}:glue:${args.region}:${args.accountId}:${resource}`;
   return policyDocument(
-    { Sid: "ReadRawObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objects(ZONES.raw) },
+    readRawObjects(args.lakeBucketArn),
     { Sid: "ReadJobCodeAndRunLists", Effect: "Allow", Action: ["s3:GetObject"], Resource: [objects(GLUE_PREFIXES.scripts), objects(GLUE_PREFIXES.runs)] },
-    { Sid: "ListLakeSoMissingObjectsAre404", Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.lakeBucketArn },
+    listLakeSoMissingObjectsAre404(args.lakeBucketArn),
     {
       Sid: "StageUnderTemp",
       Effect: "Allow",

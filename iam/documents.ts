@@ -25,6 +25,11 @@ export function policyDocument(...statements: PolicyStatement[]): PolicyDocument
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** The objects of a bucket under `prefix`, as a policy resource. */
+export function objectsUnder(bucketArn: string, prefix: string): string {
+  return `${bucketArn}/${prefix}*`;
+}
+
 /** Denies every request that does not use TLS, for resource policies. */
 export function denyInsecureTransport(action: string, resources: readonly string[]): PolicyStatement {
   return {

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { MessagingSettings, PipelineEventSubscriber } from "../config";
+import { SQS_MAX_RETENTION_DAYS } from "./limits";
 import { AwsContext, awsContext } from "../iam/context";
 import type { PolicyDocument } from "../iam/documents";
 import { DATASET_NAMES } from "../handlers/datasets";
@@ -39,7 +40,7 @@ export interface MessagingOutputs {
  * message as long as SQS allows (14 days), for investigation and replay: their sources are Lambda's
  * event queue, whose events are at most 6 hours old.
  */
-export const FAILURE_QUEUE_RETENTION_SECONDS = 14 * 86_400;
+export const FAILURE_QUEUE_RETENTION_SECONDS = SQS_MAX_RETENTION_DAYS * 86_400;
 /** Long polling: fewer empty receives, lower cost. */
 export const RECEIVE_WAIT_SECONDS = 20;
 

@@ -147,6 +147,9 @@ export function wildcardMatch(pattern: string, value: string, caseSensitive = fa
 }
 
 /** Whether a statement's actions cover `action` (`Action` patterns, or everything outside `NotAction`). */
+/** The condition keys that scope a service principal to this account's resources (the confused-deputy guard). */
+export const CONFUSED_DEPUTY_KEYS = ["aws:SourceAccount", "aws:SourceArn"] as const;
+
 export function coversAction(statement: Statement, action: string): boolean {
   if (statement.notActions.length > 0) return !statement.notActions.some((pattern) => wildcardMatch(pattern, action));
   return statement.actions.some((pattern) => wildcardMatch(pattern, action));

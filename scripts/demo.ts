@@ -9,8 +9,9 @@
  */
 import { runProgram } from "../tests/harness/program";
 import { MissingToolError, startEndpoint, type AwsEndpoint } from "../tests/harness/emulator";
-import { DEFAULT_LANDING_TIME, LocalPipeline, PRINCIPALS } from "../tests/harness/local-pipeline";
+import { DEFAULT_LANDING_DAY, LocalPipeline, PRINCIPALS } from "../tests/harness/local-pipeline";
 import { executionParameters, namedQueries } from "../analytics/queries";
+import { parseCalendarDay } from "../handlers/curated";
 import { DATASETS, DATASET_NAMES } from "../handlers/datasets";
 import {
   EVENT_COLUMNS,
@@ -28,9 +29,8 @@ import {
 
 const STACK = "dev";
 const DAY = "2026-11-01";
-/** The events' day for the per-day queries; rejected records sit under the day their object landed. */
-const QUERY_DAY = { year: 2026, month: 11, day: 1 } as const;
-const LANDING_DAY = { year: DEFAULT_LANDING_TIME.getUTCFullYear(), month: DEFAULT_LANDING_TIME.getUTCMonth() + 1, day: DEFAULT_LANDING_TIME.getUTCDate() };
+/** The events' day for the per-day queries; rejected records sit under the day their object landed (`DEFAULT_LANDING_DAY`). */
+const QUERY_DAY = parseCalendarDay(DAY)!;
 /** Datasets with hand-written samples for the seed's named queries; every other registered dataset gets generated rows. */
 const HAND_WRITTEN_SAMPLES = new Set(["events", "users"]);
 
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
 
       for (const query of run.all("aws:athena/namedQuery:NamedQuery")) {
         const definition = namedQueries(String(run.outputs.glueDatabaseName)).find((candidate) => candidate.name === query.inputs.name)!;
-        const parameters = executionParameters(definition, definition.key === "rejected-per-day-and-reason" ? LANDING_DAY : QUERY_DAY);
+        const parameters = executionParameters(definition, definition.key === "rejected-per-day-and-reason" ? DEFAULT_LANDING_DAY : QUERY_DAY);
         console.log(`\nNamed query "${query.inputs.name}" with execution parameters [${parameters.join(", ")}]:\n  ${query.inputs.query}`);
         console.log(table(await lake.rows(String(query.inputs.query), parameters)));
       }

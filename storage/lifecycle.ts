@@ -4,11 +4,12 @@
  */
 import type { LakeLifecycleSettings } from "../config";
 import { GLUE_PREFIXES, ZONES } from "./zones";
+import { SQS_MAX_RETENTION_DAYS } from "../messaging/limits";
 
 /** Days the Glue job's staging output is kept: a run moves what it needs within its timeout. */
 export const GLUE_TEMP_EXPIRATION_DAYS = 2;
-/** Days the Glue job's result documents and backfill lists are kept: beyond any processing queue retention (14 days at most). */
-export const GLUE_RESULTS_EXPIRATION_DAYS = 15;
+/** Days the Glue job's result documents and backfill lists are kept: beyond any processing queue's retention. */
+export const GLUE_RESULTS_EXPIRATION_DAYS = SQS_MAX_RETENTION_DAYS + 1;
 
 /** S3 keeps the parts of an upload that never completed, and bills them, until a rule aborts it. */
 export const ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS = 7;

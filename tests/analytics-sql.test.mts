@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { DATASETS } from "../handlers/datasets.js";
 import { CURATED_AGGREGATES, EVENTS_DAILY_BY_TYPE } from "../handlers/curated.js";
-import { executionParameters, namedQueries } from "../analytics/queries.js";
+import { EXAMPLE_DAY, executionParameters, namedQueries } from "../analytics/queries.js";
 import { DUCKDB_TYPES } from "./harness/lake-reader.js";
 import { lakeTables, type GlueTableDefinition } from "../analytics/tables.js";
 
@@ -50,7 +50,6 @@ async function parse(sql: string): Promise<SyntaxNode> {
 }
 
 /** The day the SQL tests' sample rows are about. */
-const EXAMPLE_DAY = { year: 2026, month: 11, day: 1 } as const;
 
 /** Runs SQL; `parameters` fill its `?` placeholders as text, as Athena's `ExecutionParameters` do. */
 async function rows(sql: string, parameters?: readonly string[]): Promise<Record<string, unknown>[]> {

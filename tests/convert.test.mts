@@ -12,23 +12,8 @@ const SOURCE_KEY = "raw/events/n.jsonl";
 const LANDED_AT = new Date("2026-11-20T10:00:00Z");
 const codec = await loadParquetCodec();
 import { memoryStore, parquetScratchFile, readParquetWithDuckDb } from "./harness/sinks.js";
+import { ALL_TYPES } from "./harness/sample-data.js";
 
-/** A dataset with one column of every type, to test coercion and the Parquet mapping of each. */
-const ALL_TYPES: DatasetDefinition = {
-  name: "all_types",
-  description: "Test dataset",
-  columns: [
-    { name: "s", type: "string", required: true, description: "" },
-    { name: "i", type: "int", required: false, description: "" },
-    { name: "b", type: "bigint", required: false, description: "" },
-    { name: "d", type: "double", required: false, description: "" },
-    { name: "f", type: "boolean", required: false, description: "" },
-    { name: "t", type: "timestamp", required: false, description: "" },
-    { name: "day", type: "date", required: false, description: "" },
-    { name: "m", type: "map<string,string>", required: false, description: "" },
-  ],
-  formats: ["jsonl", "csv"],
-};
 
 function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { event_id: "e1", user_id: 7, event_timestamp: "2026-11-20T10:00:00Z", event_type: "click", properties: { page: "/home" }, ...overrides };

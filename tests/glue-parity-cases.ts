@@ -15,23 +15,16 @@ import fc from "fast-check";
 import { EVENTS, USERS, type DatasetDefinition } from "../handlers/datasets.js";
 import type { ConversionLimits } from "../handlers/glue-contract.js";
 import { HOSTILE_LIMITS, hostileFile } from "./hostile-files.js";
+import { ALL_TYPES as ALL_TYPES_UNPARTITIONED } from "./harness/sample-data.js";
 
-/** A dataset with one column of every type, so that every coercer is compared. */
+/**
+ * The tests' dataset with one column of every type, so that every coercer is compared, partitioned
+ * by its (then required) timestamp so that partitions are compared too.
+ */
 export const ALL_TYPES: DatasetDefinition = {
-  name: "all_types",
-  description: "Parity test dataset: one column of each type.",
-  columns: [
-    { name: "s", type: "string", required: true, description: "" },
-    { name: "i", type: "int", required: false, description: "" },
-    { name: "b", type: "bigint", required: false, description: "" },
-    { name: "d", type: "double", required: false, description: "" },
-    { name: "f", type: "boolean", required: false, description: "" },
-    { name: "t", type: "timestamp", required: true, description: "" },
-    { name: "day", type: "date", required: false, description: "" },
-    { name: "m", type: "map<string,string>", required: false, description: "" },
-  ],
+  ...ALL_TYPES_UNPARTITIONED,
+  columns: ALL_TYPES_UNPARTITIONED.columns.map((column) => (column.name === "t" ? { ...column, required: true } : column)),
   partitionColumn: "t",
-  formats: ["jsonl", "csv"],
 };
 
 /** Datasets the cases use: the contract handed to the job is generated from these. */

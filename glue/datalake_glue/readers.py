@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 from .coercion import JsonSource, Rejection
 from .contract import Column, Reading
 from .jsvalues import JsonSyntaxError, js_json_parse_noting_repeats, js_quote, js_trim, js_typeof, utf16_length, utf16_slice
-from .lines import Lines, Piece, RejectedLine, split_lines, without_bom
+from .lines import Lines, Piece, RejectedLine, prefix_text, split_lines, without_bom
 
 BOM = "\ufeff"
 _ENDING = re.compile(r"\r\n|\r|\n")
@@ -162,7 +162,7 @@ class _ArrayReader:
         if done.size > self.limit:
             kept = reading.too_large_kept_bytes
             detail = reading.message("elementTooLarge", bytes=done.size, limit=self.limit, kept=kept)
-            return Unreadable(done.line, Rejection("record_too_large", detail), data[:kept].decode("utf-8", "replace"))
+            return Unreadable(done.line, Rejection("record_too_large", detail), prefix_text(data, kept))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -255,8 +255,8 @@ class _ArrayReader:
             if item is not None:
                 yield item
         if self.trailing is not None:
-            data = b"".join(self.trailing.parts)[: self.reading.too_large_kept_bytes]
-            yield Unreadable(self.trailing.line, Rejection("malformed_json", self.reading.message("afterArray")), js_trim(data.decode("utf-8", "replace")))
+            text = prefix_text(b"".join(self.trailing.parts), self.reading.too_large_kept_bytes)
+            yield Unreadable(self.trailing.line, Rejection("malformed_json", self.reading.message("afterArray")), js_trim(text))
 
 
 def read_json_array(chunks: Iterable[bytes], reading: Reading) -> Iterator[ReadItem]:

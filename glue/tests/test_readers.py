@@ -62,6 +62,22 @@ def test_a_json_array_element_over_the_limit_or_not_utf8_is_rejected(reading) ->
     assert items[1].raw == '{"b":"\ufffd"}'
 
 
+def test_a_json_array_keeps_the_first_kib_of_a_long_element_and_of_text_after_it_cut_at_a_character_boundary(reading) -> None:
+    # Prepare: the element's 1,024th byte is inside "é" (its 1,024th and 1,025th), the trailing
+    # text's inside "😀" (its 1,023rd to 1,026th); the limit is 2 KiB
+    element_head = '{"a":"' + "x" * 1017
+    trailing_head = "t" * 1022
+    data = f'[{element_head}é{"y" * 3000}"}},\n{{"b":1}}\n] {trailing_head}😀{"z" * 3000}'.encode()
+    limited = dataclasses.replace(reading, max_record_bytes=2048)
+    expected = [(1, "record_too_large", element_head), (2, "record", '{"b":1}'), (3, "malformed_json", trailing_head)]
+    for size in (len(data), 1, 700, 1024, 1025):
+        # Act
+        items = list(read_json_array([data[at : at + size] for at in range(0, len(data), size)], limited))
+        # Assess
+        assert summary(items) == expected, size
+        assert not any("\ufffd" in item.raw for item in items)
+
+
 def test_a_json_document_that_is_no_array_is_json_lines_with_two_boms_dropped(reading, contract) -> None:
     # Act
     items = list(read_records(["\ufeff\ufeff".encode(), b'{"a":1}\n'], "jsonl", True, reading, contract.dataset("events").columns))

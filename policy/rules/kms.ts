@@ -16,7 +16,7 @@
  * Key policies are usually built from the account id (a provider call, known at preview), so these
  * resource rules run at preview already; a policy that is still unknown is checked during `up`.
  */
-import { Statement, conditionsOn, describePrincipals, isAccountRoot, parseDocument, statementLabel } from "../documents";
+import { CONFUSED_DEPUTY_KEYS, Statement, conditionsOn, describePrincipals, isAccountRoot, parseDocument, statementLabel } from "../documents";
 import { UNKNOWN } from "../inputs";
 import type { ResourceView } from "../resources";
 import type { Finding, ResourceRule } from "../rule";
@@ -65,11 +65,10 @@ export const kmsNoWildcardGrant: ResourceRule = {
     }),
 };
 
-const SOURCE_KEYS = ["aws:SourceAccount", "aws:SourceArn"];
 
 /** Whether a service statement is limited to this account's resources. */
 function scopedToAccount(statement: Statement): boolean {
-  if (SOURCE_KEYS.some((key) => conditionsOn(statement, key).length > 0)) return true;
+  if (CONFUSED_DEPUTY_KEYS.some((key) => conditionsOn(statement, key).length > 0)) return true;
   return statement.conditions.some((condition) => /^kms:EncryptionContext:/i.test(condition.key) && condition.values.length > 0 && condition.values.every((value) => /^arn:[^:]+:[^:]+:[^:]*:\d{12}:/.test(value)));
 }
 

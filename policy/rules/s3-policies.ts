@@ -16,7 +16,7 @@
  *   ListBucket on the bucket without an `s3:prefix` condition. Role documents are built from ARNs, so
  *   this stack rule can read them only once those are known (after the first `up`).
  */
-import { ConditionTest, Statement, allowsAction, conditionsOn, coversResource, parseDocument, statementLabel } from "../documents";
+import { ConditionTest, Statement, allowsAction, conditionsOn, coversAction, coversResource, parseDocument, statementLabel } from "../documents";
 import { FUNCTION, functionDocuments, mappingsOf, notificationsOf, rolesOf, subscriptionsOf } from "../functions";
 import { UNKNOWN } from "../inputs";
 import type { ResourceView, StackView } from "../resources";
@@ -27,9 +27,7 @@ const ENCRYPTION_HEADER_KEYS = ["s3:x-amz-server-side-encryption", "s3:x-amz-ser
 
 /** `…IfExists` tests on the encryption headers in a Deny that covers PutObject. */
 function ifExistsOnEncryptionHeaders(statement: Statement): ConditionTest[] {
-  if (statement.effect !== "Deny") return [];
-  const coversPut = statement.notActions.length > 0 ? true : statement.actions.some((action) => /^(\*|s3:\*|s3:Put\*|s3:PutObject)$/i.test(action));
-  if (!coversPut) return [];
+  if (statement.effect !== "Deny" || !coversAction(statement, "s3:PutObject")) return [];
   return ENCRYPTION_HEADER_KEYS.flatMap((key) => conditionsOn(statement, key)).filter((condition) => /IfExists$/i.test(condition.operator));
 }
 

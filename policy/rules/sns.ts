@@ -11,7 +11,7 @@
  * default policy, which is owner-only. The document names the topic's ARN, so before the first `up`
  * it is unknown and the rule checks it during `up`.
  */
-import { Statement, allowsAction, arnAccount, conditionsOn, describePrincipals, parseDocument, principalAccount, statementLabel } from "../documents";
+import { CONFUSED_DEPUTY_KEYS, Statement, allowsAction, arnAccount, conditionsOn, describePrincipals, parseDocument, principalAccount, statementLabel } from "../documents";
 import { UNKNOWN } from "../inputs";
 import type { ResourceView } from "../resources";
 import type { Finding, ResourceRule } from "../rule";
@@ -31,7 +31,6 @@ export const snsKms: ResourceRule = {
 };
 
 const ACCOUNT_KEYS = ["aws:SourceOwner", "aws:SourceAccount", "aws:PrincipalAccount"];
-const SERVICE_SCOPE_KEYS = ["aws:SourceAccount", "aws:SourceArn"];
 
 function limitedTo(statement: Statement, keys: readonly string[], account: string | undefined): boolean {
   return keys.some((key) => conditionsOn(statement, key).some((condition) => account === undefined || condition.values.some((value) => value.includes(account))));
@@ -48,7 +47,7 @@ function outsider(statement: Statement, account: string | undefined): string | u
     return owner === undefined || (account !== undefined && owner !== account);
   });
   if (foreign.length > 0) return `it allows ${foreign.join(", ")}, outside the topic's account`;
-  if (principal.service.length > 0 && !limitedTo(statement, SERVICE_SCOPE_KEYS, undefined)) return `it allows ${principal.service.join(", ")} without aws:SourceAccount or aws:SourceArn`;
+  if (principal.service.length > 0 && !limitedTo(statement, CONFUSED_DEPUTY_KEYS, undefined)) return `it allows ${principal.service.join(", ")} without aws:SourceAccount or aws:SourceArn`;
   if (principal.federated.length > 0 || principal.canonicalUser.length > 0) return `it allows ${describePrincipals(principal)}`;
   return undefined;
 }

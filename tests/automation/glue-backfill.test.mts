@@ -6,7 +6,9 @@
 import { describe, expect, test } from "vitest";
 import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type ObjectVersion } from "@aws-sdk/client-s3";
 import { StartJobRunCommand } from "@aws-sdk/client-glue";
-import { backfillMessage, landedWithin, parseBackfillRequest, startGlueBackfill, type BackfillRequest } from "../../automation/glue-backfill.js";
+import { parseBackfillRequest, startGlueBackfill, type BackfillRequest } from "../../automation/glue-backfill.js";
+import { inDayRange, replayMessage, selectRawObjects } from "../../automation/replay.js";
+import type { ObjectLandedMessage } from "../../handlers/ingest.js";
 import { glueObjectSpec, type GlueObjectSpec } from "../../handlers/glue-objects.js";
 
 /** A current version of a raw object, landed on `day`. */
@@ -50,6 +52,15 @@ function fakeGlue() {
 
 const REQUEST: BackfillRequest = { bucket: "lake", prefix: "raw/events/", dataset: "events", fromDay: "2026-11-01", toDay: "2026-11-30" };
 
+/** The backfill's message for a listed version: replay's listing and replay message (automation/replay.ts). */
+async function backfillMessage(bucket: string, version: ObjectVersion): Promise<ObjectLandedMessage | undefined> {
+  for await (const object of selectRawObjects(fakeS3([version]), bucket, { kind: "prefix", prefix: "raw/" })) return replayMessage(bucket, object);
+  return undefined;
+}
+
+/** The backfill's day filter: replay's, with the request's days as its bounds. */
+const landedWithin = (lastModified: Date, request: Partial<Pick<BackfillRequest, "fromDay" | "toDay">>): boolean => inDayRange(lastModified, { from: request.fromDay, to: request.toDay });
+
 describe("parseBackfillRequest", () => {
   test("takes a dataset prefix and a day range", () => {
     // Act
@@ -73,9 +84,9 @@ describe("parseBackfillRequest", () => {
 });
 
 describe("backfill messages", () => {
-  test("are replays of the current version, landed when S3 last modified it", () => {
+  test("are replays of the current version, landed when S3 last modified it", async () => {
     // Act
-    const message = backfillMessage("lake", "events", version("raw/events/a.jsonl", "2026-11-05"));
+    const message = await backfillMessage("lake", version("raw/events/a.jsonl", "2026-11-05"));
     // Assess
     expect(message).toEqual({ bucket: "lake", key: "raw/events/a.jsonl", size: 100, etag: "etag-18", versionId: "v-18", eventTime: "2026-11-05T12:00:00.000Z", dataset: "events", change: "created", replay: true });
   });
@@ -112,7 +123,7 @@ describe("startGlueBackfill", () => {
       ["raw/events/b.csv.gz", { format: "csv", gzip: true }],
       ["raw/events/noext", { format: "jsonl", gzip: false }],
     ]);
-    expect(specs[0]).toEqual(glueObjectSpec(backfillMessage("lake", "events", version("raw/events/a.jsonl", "2026-11-02")), { format: "jsonl", gzip: false }));
+    expect(specs[0]).toEqual(glueObjectSpec((await backfillMessage("lake", version("raw/events/a.jsonl", "2026-11-02")))!, { format: "jsonl", gzip: false }));
     expect(report.skipped).toEqual([{ key: "raw/events/image.png", reason: "not in an accepted format of events (jsonl, csv)" }]);
   });
 

@@ -84,8 +84,8 @@ export class MissingToolError extends Error {
   override readonly name = "MissingToolError";
 }
 
-/** The pinned emulator, as CI installs it. */
-export const MOTO_INSTALL = 'pip install "moto[server]==5.2.1"';
+/** How to install the emulator: requirements-dev.txt pins it, as CI installs it. */
+export const MOTO_INSTALL = "pip install -r requirements-dev.txt";
 
 /** Whether `command` is an executable file on PATH. */
 export function onPath(command: string, path: string = process.env.PATH ?? ""): boolean {

@@ -21,13 +21,14 @@
  * ```
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateJobCommand, GetJobRunsCommand, GlueClient, type JobRun } from "@aws-sdk/client-glue";
 import { glueContract, type GlueContract } from "../../handlers/glue-contract";
 import { GLUE_OBJECTS_ARGUMENT, type GlueHandbackMessage, type GlueObjectResult, type GlueObjectSpec } from "../../handlers/glue-objects";
 import { clientConfig, type AwsEndpoint } from "./emulator";
+import { MOCK_ACCOUNT_ID } from "./mocks";
+import { removeScratch, scratchFolder } from "./scratch";
 import { PROJECT_ROOT } from "./stack-config";
 
 /** The Python package's folder: on PYTHONPATH of the driver and of Spark's Python workers. */
@@ -63,7 +64,7 @@ export interface LocalGlueRunOptions {
   /** Local Spark's cores and JVM heap in MB (defaults: 2, 1024). */
   readonly cores?: number;
   readonly memoryMb?: number;
-  /** Scratch folder; defaults to a new one under the system's temp folder. */
+  /** Scratch folder, kept; defaults to a scratch folder of the run's own (`scratchFolder("glue")`), removed when it ends. */
   readonly workDir?: string;
 }
 
@@ -75,7 +76,16 @@ const RESULT_PREFIX = "DATALAKE_RESULT ";
  * @throws Error with the job's stderr when it exits non-zero.
  */
 export async function runGlueLocally(options: LocalGlueRunOptions): Promise<LocalGlueRun> {
-  const work = options.workDir ?? mkdtempSync(join(tmpdir(), "datalake-glue-"));
+  if (options.workDir !== undefined) return runInFolder(options, options.workDir);
+  const work = scratchFolder("glue");
+  try {
+    return await runInFolder(options, work);
+  } finally {
+    removeScratch(work);
+  }
+}
+
+async function runInFolder(options: LocalGlueRunOptions, work: string): Promise<LocalGlueRun> {
   mkdirSync(work, { recursive: true });
   const contractPath = join(work, "contract.json");
   const objectsPath = join(work, "objects.json");
@@ -167,7 +177,7 @@ export function localGlueJobRunner(options: {
   return {
     async ensureJob(jobName) {
       try {
-        await glue.send(new CreateJobCommand({ Name: jobName, Role: "arn:aws:iam::123456789012:role/glue", Command: { Name: "glueetl", ScriptLocation: "s3://local/glue/scripts/job.py" } }));
+        await glue.send(new CreateJobCommand({ Name: jobName, Role: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/glue`, Command: { Name: "glueetl", ScriptLocation: "s3://local/glue/scripts/job.py" } }));
       } catch (error) {
         if ((error as Error).name !== "AlreadyExistsException" && (error as Error).name !== "IdempotentParameterMismatchException") throw error;
       }

@@ -26,18 +26,10 @@ export const DUCKDB_TYPES: Readonly<Record<string, string>> = {
 
 /**
  * Glue (Athena) types → the DuckDB type of the same column read straight from a Parquet file the
- * processor wrote (no declared casts): what a Parquet schema must show for its Glue table.
+ * processor wrote (no declared casts): what a Parquet schema must show for its Glue table. The same as
+ * `DUCKDB_TYPES` but for timestamps, which the processor writes UTC-adjusted.
  */
-export const PARQUET_AS_READ: Readonly<Record<string, string>> = {
-  string: "VARCHAR",
-  int: "INTEGER",
-  bigint: "BIGINT",
-  double: "DOUBLE",
-  boolean: "BOOLEAN",
-  timestamp: "TIMESTAMP WITH TIME ZONE",
-  date: "DATE",
-  "map<string,string>": "MAP(VARCHAR, VARCHAR)",
-};
+export const PARQUET_AS_READ: Readonly<Record<string, string>> = { ...DUCKDB_TYPES, timestamp: "TIMESTAMP WITH TIME ZONE" };
 
 interface GlueColumn {
   readonly name: string;

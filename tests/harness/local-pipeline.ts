@@ -39,6 +39,7 @@ import { policyModelFromRun, type PolicyModel, type PrincipalDeclaration } from 
 import type { PolicyDocument } from "../../iam/documents";
 import { localGlueJobRunner, type LocalGlueJobRunner, type LocalGlueRun } from "./glue-runner";
 import type { GlueContract } from "../../handlers/glue-contract";
+import type { CalendarDay } from "../../handlers/curated";
 
 const FUNCTION = "aws:lambda/function:Function";
 
@@ -74,6 +75,12 @@ export interface LocalPipelineOptions {
 
 /** The landing time of the local pipeline unless a test says otherwise: no result depends on today's date. */
 export const DEFAULT_LANDING_TIME = new Date("2026-11-20T08:00:00Z");
+/** `DEFAULT_LANDING_TIME`'s UTC day: the partition rejected records land in unless a test sets the clock. */
+export const DEFAULT_LANDING_DAY: CalendarDay = {
+  year: DEFAULT_LANDING_TIME.getUTCFullYear(),
+  month: DEFAULT_LANDING_TIME.getUTCMonth() + 1,
+  day: DEFAULT_LANDING_TIME.getUTCDate(),
+};
 
 /** A producer that may land and delete raw objects, encrypting with the lake key (declared ARNs). */
 function producerDeclaration(run: ProgramRun): PrincipalDeclaration {

@@ -57,6 +57,8 @@ export function computedState(type: string, name: string, inputs: Record<string,
       return { dashboardName: inputs.dashboardName, dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${inputs.dashboardName}` };
     case "aws:athena/workgroup:Workgroup":
       return { ...base, arn: `arn:aws:athena:${region}:${account}:workgroup/${resourceName}` };
+    case "aws:glue/job:Job":
+      return { ...base, arn: `arn:aws:glue:${region}:${account}:job/${resourceName}` };
     case "aws:glue/catalogDatabase:CatalogDatabase":
       return { ...base, arn: `arn:aws:glue:${region}:${account}:database/${resourceName}` };
     case "awsx:ec2:Vpc": {

@@ -10,6 +10,8 @@
  * `ObjectRemoved` records itself, for the notification configuration the program declares.
  */
 import type { S3Event, S3EventRecord } from "aws-lambda";
+import { decodeS3EventKey } from "../../handlers/s3-keys";
+import { encodeS3EventKey } from "../events";
 import type { ProgramRun } from "./program";
 
 /** One change the pipeline made, as S3 would number it. */
@@ -32,9 +34,6 @@ function eventMatches(configured: string, eventName: string): boolean {
   const name = configured.replace(/^s3:/, "");
   return name.endsWith(":*") ? eventName.startsWith(name.slice(0, -1)) : name === eventName;
 }
-
-/** S3 form-encodes keys in notifications: URI components with spaces as `+`. */
-const encodeKey = (key: string): string => encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
 
 /**
  * @example
@@ -75,7 +74,7 @@ export function s3ChangeLedger(run: ProgramRun, bucket: string, region: string, 
       configurationId: "raw-objects",
       bucket: { name: bucket, ownerIdentity: { principalId: "LOCAL" }, arn: `arn:aws:s3:::${bucket}` },
       object: {
-        key: encodeKey(change.key),
+        key: encodeS3EventKey(change.key),
         ...(size !== undefined ? { size } : {}),
         ...(change.etag !== undefined ? { eTag: change.etag } : {}),
         ...(change.versionId !== undefined ? { versionId: change.versionId } : {}),
@@ -112,7 +111,7 @@ export function s3ChangeLedger(run: ProgramRun, bucket: string, region: string, 
     async complete(event: S3Event, versionOf: (key: string, etag: string) => Promise<string | undefined>): Promise<S3Event> {
       const records: S3EventRecord[] = [];
       for (const motoRecord of event.Records) {
-        const key = decodeURIComponent(motoRecord.s3.object.key.replace(/\+/g, " "));
+        const key = decodeS3EventKey(motoRecord.s3.object.key);
         const etag = (motoRecord.s3.object.eTag ?? "").replace(/"/g, "");
         const changes = pending.get(key) ?? [];
         const index = changes.findIndex((change) => change.etag === etag);

@@ -17,6 +17,23 @@ import type { ColumnDefinition, ColumnType, DatasetDefinition, RawFormat } from 
  */
 export const UNREGISTERED_DATASET = "zz_never_registered_example";
 
+/** A dataset with one column of every type, to test coercion and the Parquet mapping of each. */
+export const ALL_TYPES: DatasetDefinition = {
+  name: "all_types",
+  description: "Test dataset: one column of each type.",
+  columns: [
+    { name: "s", type: "string", required: true, description: "" },
+    { name: "i", type: "int", required: false, description: "" },
+    { name: "b", type: "bigint", required: false, description: "" },
+    { name: "d", type: "double", required: false, description: "" },
+    { name: "f", type: "boolean", required: false, description: "" },
+    { name: "t", type: "timestamp", required: false, description: "" },
+    { name: "day", type: "date", required: false, description: "" },
+    { name: "m", type: "map<string,string>", required: false, description: "" },
+  ],
+  formats: ["jsonl", "csv"],
+};
+
 export interface SampleEvent {
   readonly event_id: string;
   readonly user_id: number;

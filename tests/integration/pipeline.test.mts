@@ -11,7 +11,7 @@ import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
 import { S3Client } from "@aws-sdk/client-s3";
 import { runSmokeTest, smokeCountQuery, smokeSample, smokeTargets } from "../../automation/smoke.js";
 import type { ProgramRun } from "../harness/program.js";
-import { DEFAULT_LANDING_TIME, PRINCIPALS } from "../harness/local-pipeline.js";
+import { DEFAULT_LANDING_DAY, PRINCIPALS } from "../harness/local-pipeline.js";
 import { pipelineScenarios } from "../harness/pipeline-scenarios.mjs";
 import { executionParameters, namedQueries } from "../../analytics/queries.js";
 import { PARQUET_AS_READ, parquetSchema, type LakeSnapshot } from "../harness/lake-reader.js";
@@ -93,7 +93,7 @@ describe("the dev pipeline, end to end", () => {
       expectedEventsPerUser(allEvents, SAMPLE_USERS, DAY),
     );
     // Rejected records are partitioned by the day their object landed: the pipeline's pinned clock.
-    const landed = { year: DEFAULT_LANDING_TIME.getUTCFullYear(), month: DEFAULT_LANDING_TIME.getUTCMonth() + 1, day: DEFAULT_LANDING_TIME.getUTCDate() };
+    const landed = DEFAULT_LANDING_DAY;
     const rejectedPerDay = numbers(await runNamedQuery(lake, "rejected rows per day and reason", landed), ["year", "month", "day", "rejected_rows"]);
     expect(rejectedPerDay).toEqual([
       { dataset: "events", ...landed, reason: "invalid_value", rejected_rows: 2 },
