@@ -14,7 +14,7 @@ import { convertObject, versionOutputs } from "../handlers/convert";
 import { loadParquetCodec, type ParquetCodec } from "../handlers/parquet";
 import type { ObjectLandedMessage } from "../handlers/ingest";
 import type { DatasetDefinition } from "../handlers/datasets";
-import type { HeavyRoute } from "../handlers/heavy-route";
+import type { HeavyRoute, StartJobRun } from "../handlers/heavy-route";
 
 /** Environment variable names the functions read. */
 export const FUNCTION_ENV = {
@@ -93,11 +93,19 @@ export function processorCallbackFactory(): (event: SQSEvent, context: Context) 
   };
 }
 
-/** The Glue route when the environment names a job and a threshold (the program always sets both). */
+/**
+ * The Glue route when the environment names a job and a threshold (the program always sets both).
+ * `@aws-sdk/client-glue` is required at the first heavy object, not at init (see `StartJobRun`).
+ */
 function heavyRouteFromEnvironment(): HeavyRoute | undefined {
   const jobName = process.env[FUNCTION_ENV.glueJobName];
   const thresholdBytes = Number(process.env[FUNCTION_ENV.heavyThresholdBytes]);
   if (!jobName || !(thresholdBytes > 0)) return undefined;
-  const { GlueClient } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
-  return { glue: new GlueClient({}), jobName, thresholdBytes };
+  let glue: import("@aws-sdk/client-glue").GlueClient | undefined;
+  const startJobRun: StartJobRun = async (input) => {
+    const { GlueClient, StartJobRunCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+    glue ??= new GlueClient({});
+    return glue.send(new StartJobRunCommand(input));
+  };
+  return { startJobRun, jobName, thresholdBytes };
 }

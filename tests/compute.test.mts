@@ -276,5 +276,7 @@ describe("the uploads, run from a folder holding only what they pack", () => {
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys.filter((key) => key.startsWith("processed/events/year=2026/month=11/day=20/") && key.endsWith(".parquet"))).toHaveLength(1);
     expect(keys.filter((key) => key.startsWith("rejected/events/_objects/"))).toHaveLength(1);
+    // The Glue client is loaded at the first heavy object, not at init (handlers/heavy-route.ts, StartJobRun)
+    expect(fn.sdkClientsAtInit).toEqual(["@aws-sdk/client-s3", "@aws-sdk/client-sns"]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { StartJobRunCommand } from "@aws-sdk/client-glue";
+import type { StartJobRunCommandInput } from "@aws-sdk/client-glue";
 import { handleProcessorBatch } from "../handlers/processor.js";
 import { handOff, handbackOutputs, isHeavy, isHandedOff, orphanedOutputs } from "../handlers/heavy-route.js";
 import { GLUE_OBJECTS_ARGUMENT, glueObjectSpec, type GlueHandbackMessage, type GlueObjectResult, type GlueObjectSpec } from "../handlers/glue-objects.js";
@@ -49,13 +49,13 @@ function fakeS3(objects: Record<string, { contentType?: string; body?: string }>
   };
 }
 
+/** A Glue job starter that records each run it is asked for. */
 function fakeGlue() {
-  const starts: StartJobRunCommand["input"][] = [];
+  const starts: StartJobRunCommandInput[] = [];
   return {
     starts,
-    send: async (command: unknown): Promise<unknown> => {
-      if (!(command instanceof StartJobRunCommand)) throw new Error("unexpected command");
-      starts.push(command.input);
+    startJobRun: async (input: StartJobRunCommandInput) => {
+      starts.push(input);
       return { JobRunId: "jr_1" };
     },
   };
@@ -80,7 +80,7 @@ describe("handOff", () => {
     const glue = fakeGlue();
     const s3 = fakeS3({ "raw/events/big.jsonl": {} });
     // Act
-    const error = await handOff(message(), EVENTS, { glue, jobName: "datalake-dev-convert", thresholdBytes: THRESHOLD }, s3, recordingLogger()).catch((caught: unknown) => caught);
+    const error = await handOff(message(), EVENTS, { startJobRun: glue.startJobRun, jobName: "datalake-dev-convert", thresholdBytes: THRESHOLD }, s3, recordingLogger()).catch((caught: unknown) => caught);
     // Assess
     expect(isHandedOff(error) && error.jobRunId).toBe("jr_1");
     expect(glue.starts).toEqual([{ JobName: "datalake-dev-convert", Arguments: { [GLUE_OBJECTS_ARGUMENT]: JSON.stringify([glueObjectSpec(message(), { format: "jsonl", gzip: false })]) } }]);
@@ -89,7 +89,8 @@ describe("handOff", () => {
 
   test("refuses an object in a format the dataset does not accept, and one that is gone", async () => {
     // Prepare
-    const route = { glue: fakeGlue(), jobName: "job", thresholdBytes: THRESHOLD };
+    const glue = fakeGlue();
+    const route = { startJobRun: glue.startJobRun, jobName: "job", thresholdBytes: THRESHOLD };
     const s3 = fakeS3({ "raw/events/big.bin": { contentType: "image/png" } });
     // Act
     const unsupported = await handOff(message({ key: "raw/events/big.bin" }), EVENTS, route, s3, recordingLogger()).catch((caught: unknown) => caught);
@@ -97,7 +98,7 @@ describe("handOff", () => {
     // Assess
     expect(unsupported).toMatchObject({ name: "PermanentError", reason: "unsupported_format" });
     expect(gone).toMatchObject({ name: "PermanentError", reason: "object_not_found" });
-    expect(route.glue.starts).toEqual([]);
+    expect(glue.starts).toEqual([]);
   });
 });
 
@@ -115,7 +116,7 @@ describe("the processor's batch", () => {
         converted.push(landed.key);
         throw new Error("the processor must not convert a heavy object");
       },
-      heavy: { glue, jobName: "job", thresholdBytes: THRESHOLD },
+      heavy: { startJobRun: glue.startJobRun, jobName: "job", thresholdBytes: THRESHOLD },
     });
     // Assess
     expect(response.batchItemFailures).toEqual([]);
@@ -137,7 +138,7 @@ describe("the processor's batch", () => {
       convert: async () => {
         throw new Error("a handback is never converted again");
       },
-      heavy: { glue: fakeGlue(), jobName: "job", thresholdBytes: THRESHOLD },
+      heavy: { startJobRun: fakeGlue().startJobRun, jobName: "job", thresholdBytes: THRESHOLD },
     });
     // Assess
     expect(response.batchItemFailures).toEqual([]);

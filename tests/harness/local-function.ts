@@ -95,6 +95,7 @@ export class LocalFunction {
   private coldStarts = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private lastHandlerLoadMs = 0;
+  private lastSdkClientsAtInit: readonly string[] = [];
 
   private readonly spec: SandboxSpec;
 
@@ -152,6 +153,11 @@ export class LocalFunction {
     return this.lastHandlerLoadMs;
   }
 
+  /** The AWS SDK clients (`@aws-sdk/client-*`) the latest sandbox's init loaded, sorted. */
+  get sdkClientsAtInit(): readonly string[] {
+    return this.lastSdkClientsAtInit;
+  }
+
   /** Everything the function wrote to stdout and stderr so far, across its sandboxes (its logs). */
   get logs(): string {
     return this.logText;
@@ -198,7 +204,10 @@ export class LocalFunction {
     this.coldStarts += 1;
     const boot = await Sandbox.boot(this.spec);
     this.sandbox = boot.ok ? boot.sandbox : undefined;
-    if (boot.ok) this.lastHandlerLoadMs = boot.handlerLoadMs;
+    if (boot.ok) {
+      this.lastHandlerLoadMs = boot.handlerLoadMs;
+      this.lastSdkClientsAtInit = boot.sdkClientsAtInit;
+    }
     return boot.ok ? { ok: true, initDurationMs: boot.initDurationMs } : boot;
   }
 

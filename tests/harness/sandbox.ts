@@ -54,12 +54,14 @@ export type BootResult = { readonly initDurationMs: number } & (
       readonly sandbox: Sandbox;
       /** The function's own init inside the process: its module loaded and its factory run (no process start-up). */
       readonly handlerLoadMs: number;
+      /** The `@aws-sdk/client-*` packages loaded by the end of the init, sorted. */
+      readonly sdkClientsAtInit: readonly string[];
     }
   | { readonly ok: false; readonly error: FunctionError }
 );
 
 type HostMessage =
-  | { readonly type: "ready"; readonly handlerLoadMs: number }
+  | { readonly type: "ready"; readonly handlerLoadMs: number; readonly sdkClientsAtInit: readonly string[] }
   | { readonly type: "init-error"; readonly error: FunctionError }
   | ({ readonly type: "result"; readonly id: number; readonly peakRssKb: number | null } & ({ readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: FunctionError }));
 
@@ -136,7 +138,7 @@ export class Sandbox {
     ]);
     clearTimeout(timer);
     const initDurationMs = performance.now() - started;
-    if (init.type === "ready") return { ok: true, sandbox, initDurationMs, handlerLoadMs: init.handlerLoadMs };
+    if (init.type === "ready") return { ok: true, sandbox, initDurationMs, handlerLoadMs: init.handlerLoadMs, sdkClientsAtInit: init.sdkClientsAtInit };
     await sandbox.kill();
     return { ok: false, error: init.error, initDurationMs };
   }

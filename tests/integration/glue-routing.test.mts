@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { GetJobRunsCommand, GlueClient } from "@aws-sdk/client-glue";
+import { GetJobRunsCommand, GlueClient, StartJobRunCommand } from "@aws-sdk/client-glue";
 import type { SQSBatchResponse } from "aws-lambda";
 import { convertObject, versionOutputs } from "../../handlers/convert.js";
 import { handleProcessorBatch } from "../../handlers/processor.js";
@@ -67,7 +67,7 @@ async function processBatch(bodies: readonly string[]): Promise<SQSBatchResponse
     s3,
     logger,
     convert: async (message, dataset) => versionOutputs(await convertObject(message, dataset, { s3, logger, metrics, codec })),
-    heavy: { glue, jobName: JOB, thresholdBytes: THRESHOLD_BYTES },
+    heavy: { startJobRun: (input) => glue.send(new StartJobRunCommand(input)), jobName: JOB, thresholdBytes: THRESHOLD_BYTES },
   });
 }
 
