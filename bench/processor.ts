@@ -15,6 +15,9 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync 
 import { loadavg } from "node:os";
 import { basename, join } from "node:path";
 import { convertRecords } from "../handlers/convert";
+import { decodedBytes } from "../handlers/gzip-members";
+import { DEFAULT_MAX_RECORD_BYTES, readRecords } from "../handlers/record-readers";
+import { recordCoercer, type CoercedValue } from "../handlers/coerce";
 import { fileSinks } from "../tests/harness/file-sinks";
 import { DATASETS, EVENTS, findDataset, type DatasetDefinition } from "../handlers/datasets";
 import { duckDbConversion } from "./duckdb";
@@ -196,6 +199,34 @@ async function runProcessor(job: ChildJob): Promise<ConverterFigures> {
   return { converter: "processor", seconds, inputBytes: statSync(job.input).size, outputBytes: parquetBytes, rows: result.rowsWritten, rejected: result.rowsRejected };
 }
 
+/**
+ * The processor's first stages alone, on the same input: `read` decodes, splits and parses every
+ * record (handlers/record-readers.ts) and drops it; `coerce` also validates and coerces it as the
+ * conversion does (handlers/coerce.ts), without buffering or writing Parquet. Their CPU against
+ * the whole conversion's shows where its time goes, and against DuckDB's, how close any converter
+ * built on these stages can come.
+ */
+async function runStage(stage: "read" | "coerce", job: ChildJob): Promise<ConverterFigures> {
+  const dataset = datasetOf(job.dataset);
+  const coerce = recordCoercer(dataset);
+  const values = new Array<CoercedValue>(dataset.columns.length);
+  let rows = 0;
+  let rejected = 0;
+  const started = process.hrtime.bigint();
+  const bytes = decodedBytes(createReadStream(job.input, { highWaterMark: READ_CHUNK_BYTES }), { declaredGzip: job.gzip });
+  await readRecords(bytes, { format: "jsonl", maxRecordBytes: DEFAULT_MAX_RECORD_BYTES, columns: dataset.columns }, {
+    record(record, _line, source) {
+      rows += 1;
+      if (stage === "coerce" && coerce(record, values, source.json ? source : undefined) !== undefined) rejected += 1;
+    },
+    unreadable() {
+      rejected += 1;
+    },
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { converter: stage, seconds, inputBytes: statSync(job.input).size, outputBytes: 0, rows, rejected };
+}
+
 async function runDuckDb(job: ChildJob): Promise<ConverterFigures> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
@@ -213,7 +244,7 @@ async function child(which: string, job: ChildJob): Promise<void> {
   rmSync(job.outDir, { recursive: true, force: true });
   mkdirSync(job.outDir, { recursive: true });
   const cpuBefore = process.cpuUsage();
-  const figures = which === "duckdb" ? await runDuckDb(job) : await runProcessor(job);
+  const figures = which === "duckdb" ? await runDuckDb(job) : which === "read" || which === "coerce" ? await runStage(which, job) : await runProcessor(job);
   const cpu = process.cpuUsage(cpuBefore);
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(`${JSON.stringify({ ...figures, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes })}\n`);
@@ -283,11 +314,16 @@ async function compare(script: string, inputs: readonly BenchInput[], memoryMb: 
   console.log(machineLine(memoryMb));
   console.log(row(["input", "processor / DuckDB, wall", "CPU", "processor MB/s (wall, per CPU-second)", "DuckDB MB/s (wall, per CPU-second)", "peak RSS, processor / DuckDB", "Parquet, processor vs DuckDB (% of raw)"]));
   console.log(row(["---", "---", "---", "---", "---", "---", "---"]));
+  const stages: string[] = [];
   for (const input of inputs) {
     const { path, label, dataset } = await inputFile(input);
     const job = { input: path, dataset, gzip: false };
     const duck = runChild(script, "duckdb", job, memoryMb);
     const ours = runChild(script, "processor", job, memoryMb);
+    const read = runChild(script, "read", job, memoryMb);
+    const coerced = runChild(script, "coerce", job, memoryMb);
+    const cpu = (figures: RunFigures) => `${figures.cpuSeconds.toFixed(2)} (${(duck.cpuSeconds / figures.cpuSeconds).toFixed(2)}×)`;
+    stages.push(row([label, cpu(read), cpu(coerced), cpu(ours), duck.cpuSeconds.toFixed(2)]));
     const rate = (figures: RunFigures) => `${(figures.inputBytes / MB / figures.seconds).toFixed(1)}, ${(figures.inputBytes / MB / figures.cpuSeconds).toFixed(1)}`;
     const share = (figures: RunFigures) => `${((100 * figures.outputBytes) / figures.inputBytes).toFixed(2)} %`;
     console.log(
@@ -302,6 +338,10 @@ async function compare(script: string, inputs: readonly BenchInput[], memoryMb: 
       ]),
     );
   }
+  console.log("\nWhere the processor's CPU goes: its stages alone, CPU seconds (ratio to DuckDB's per CPU-second)");
+  console.log(row(["input", "read and parse", "+ validate and coerce", "whole conversion (+ Parquet)", "DuckDB (threads=1)"]));
+  console.log(row(["---", "---", "---", "---", "---"]));
+  for (const line of stages) console.log(line);
 }
 
 /** `big`: one gzip-compressed JSON Lines object of `sizeMb` (uncompressed) through the processor alone. */

@@ -7,9 +7,14 @@
  * - Strings are dictionary-encoded as they arrive (`stringLeaf`): a Map from value to index, reset per
  *   row group, so a low-cardinality column (event types, map keys and values) is one Int32Array of
  *   indexes and the parsed strings die young. A leaf whose distinct values exceed half of its slots
- *   (unique ids) switches to plain strings for the rest of the row group.
+ *   (unique ids) switches to PLAIN bytes for the rest of the row group (handlers/plain-strings.ts),
+ *   so its strings die young too.
  * - A `map<string,string>` goes straight into its key and value leaves with the Dremel levels of the
  *   three-level MAP layout, without an entry object per key.
+ *
+ * Arrays grow by doubling, taken from the conversion's array pool (handlers/array-pool.ts), and go
+ * back to it when their row group is taken: a chunk is a view of them, valid until the next push to
+ * a buffer of the same pool.
  *
  * Each kind of value is stored by its own function literal on purpose: V8 shares type feedback
  * between closures of one literal, and a single `set` storing into Int32Arrays, number arrays and
@@ -18,6 +23,8 @@
  */
 import type { ColumnDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
+import { plainStringsBuilder, type PlainStrings, type PlainStringsBuilder } from "./plain-strings";
+import { arrayPool, emptyArray, grown, type ArrayPool, type PooledKind } from "./array-pool";
 
 /** The levels of one leaf in one row group. */
 export interface LeafLevels {
@@ -37,7 +44,7 @@ export interface LeafLevels {
 export type LeafChunk = LeafLevels &
   (
     | { readonly kind: "dictionary"; readonly entries: readonly string[]; readonly indexes: Int32Array }
-    | { readonly kind: "strings"; readonly values: readonly string[] }
+    | ({ readonly kind: "plain" } & PlainStrings)
     | { readonly kind: "int32"; readonly values: Int32Array }
     | { readonly kind: "int64"; readonly values: BigInt64Array }
     | { readonly kind: "timestamp"; readonly values: Float64Array }
@@ -48,44 +55,50 @@ export type LeafChunk = LeafLevels &
 /** The buffered values of one column for the current row group. */
 export interface ColumnBuffer {
   push(value: CoercedValue): void;
-  /** The row group's leaf chunks (one for a flat column, key and value for a map); the buffer starts over. */
+  /**
+   * The row group's leaf chunks (one for a flat column, key and value for a map); the buffer starts
+   * over and its arrays go back to the pool: encode the chunks before the next push to a buffer of
+   * the same pool.
+   */
   take(): LeafChunk[];
 }
 
 /** Distinct values tried before a leaf may give up its dictionary. */
 const DICTIONARY_TRIAL_ENTRIES = 1000;
 
-/** A string leaf: dictionary indexes while it pays, plain strings after. */
+/** A string leaf: dictionary indexes while it pays, PLAIN bytes after. */
 interface StringLeaf {
   /** A value, or undefined for a slot without one. */
   push(value: string | undefined): void;
   /** The present values as a chunk form; the leaf starts over. */
-  take(): { kind: "dictionary"; entries: string[]; indexes: Int32Array } | { kind: "strings"; values: string[] };
+  take(): { kind: "dictionary"; entries: string[]; indexes: Int32Array } | ({ kind: "plain" } & PlainStrings);
 }
 
-/** Whether a sample of up to 1,000 strings is more than half distinct (the same bar as `stringLeaf`'s). */
-function mostlyDistinctStrings(values: readonly string[]): boolean {
-  const count = Math.min(values.length, DICTIONARY_TRIAL_ENTRIES);
-  if (count < 2) return false;
+/** Whether a sample of up to 1,000 values is more than half distinct (the same bar as `stringLeaf`'s). */
+function mostlyDistinctStrings(count: number, valueAt: (index: number) => string): boolean {
+  const samples = Math.min(count, DICTIONARY_TRIAL_ENTRIES);
+  if (samples < 2) return false;
   const seen = new Set<string>();
-  for (let sample = 0; sample < count; sample++) seen.add(values[Math.floor((sample * (values.length - 1)) / (count - 1))]!);
-  return seen.size * 2 > count;
+  for (let sample = 0; sample < samples; sample++) seen.add(valueAt(Math.floor((sample * (count - 1)) / (samples - 1))));
+  return seen.size * 2 > samples;
 }
 
-function stringLeaf(): StringLeaf {
+function stringLeaf(pool: ArrayPool): StringLeaf {
   let positions: Map<string, number> | undefined = new Map<string, number>();
   let entries: string[] = [];
-  let indexes = new Int32Array(1024);
+  let indexes = emptyArray("int32");
   let present = 0;
-  let plain: string[] | undefined;
+  let plain: PlainStringsBuilder | undefined;
   // A leaf that went plain in its last row group starts the next one plain: unique ids would
   // otherwise pay a Map insertion for the first thousand values of every row group (most of a small
   // group's, when a file spans many days; measured: 20 % of the conversion's CPU in these lookups).
-  let startPlain = false;
-  const goPlain = (): string[] => {
-    const strings = new Array<string>(present);
-    for (let at = 0; at < present; at++) strings[at] = entries[indexes[at]!]!;
+  // One builder for the leaf's life: its buffers are reused by every row group that goes plain.
+  let builder: PlainStringsBuilder | undefined;
+  const goPlain = (): PlainStringsBuilder => {
+    const strings = (builder ??= plainStringsBuilder(pool));
+    for (let at = 0; at < present; at++) strings.push(entries[indexes[at]!]!);
     positions = undefined;
+    entries = [];
     plain = strings;
     return strings;
   };
@@ -106,22 +119,19 @@ function stringLeaf(): StringLeaf {
         positions!.set(value, position);
         entries.push(value);
       }
-      if (present === indexes.length) {
-        const larger = new Int32Array(present * 2);
-        larger.set(indexes);
-        indexes = larger;
-      }
+      if (present === indexes.length) indexes = grown(pool, "int32", indexes, present);
       indexes[present++] = position;
     },
     take() {
-      const chunk = plain !== undefined ? { kind: "strings" as const, values: plain } : { kind: "dictionary" as const, entries, indexes: indexes.subarray(0, present) };
       // Back to a dictionary once a plain row group's values repeat again.
-      startPlain = plain !== undefined && mostlyDistinctStrings(plain);
+      const startPlain = plain !== undefined && mostlyDistinctStrings(plain.count, plain.valueAt);
+      const chunk = plain !== undefined ? { kind: "plain" as const, ...plain.take() } : { kind: "dictionary" as const, entries, indexes: indexes.subarray(0, present) };
+      pool.put("int32", indexes);
+      indexes = emptyArray("int32");
       positions = startPlain ? undefined : new Map<string, number>();
       entries = [];
-      indexes = new Int32Array(startPlain ? 0 : 1024);
       present = 0;
-      plain = startPlain ? [] : undefined;
+      if (!startPlain) plain = undefined;
       return chunk;
     },
   };
@@ -133,23 +143,20 @@ interface Definitions {
   take(): { rows: number; nulls: number; definitionLevels: Uint8Array };
 }
 
-function definitions(): Definitions {
-  let levels = new Uint8Array(1024);
+function definitions(pool: ArrayPool): Definitions {
+  let levels = emptyArray("uint8");
   let rows = 0;
   let nulls = 0;
   return {
     add(present) {
-      if (rows === levels.length) {
-        const larger = new Uint8Array(rows * 2);
-        larger.set(levels);
-        levels = larger;
-      }
+      if (rows === levels.length) levels = grown(pool, "uint8", levels, rows);
       levels[rows++] = present ? 1 : 0;
       if (!present) nulls += 1;
     },
     take() {
       const taken = { rows, nulls, definitionLevels: levels.subarray(0, rows) };
-      levels = new Uint8Array(1024);
+      pool.put("uint8", levels);
+      levels = emptyArray("uint8");
       rows = 0;
       nulls = 0;
       return taken;
@@ -167,48 +174,49 @@ function flatLevels(required: boolean, rows: number, optional: Definitions | und
 type FixedKind = "int32" | "int64" | "timestamp" | "double" | "boolean";
 type FixedValues = { int32: Int32Array; int64: BigInt64Array; timestamp: Float64Array; double: Float64Array; boolean: Uint8Array };
 
+/** The pooled array kind each fixed-width kind is stored in. */
+const POOLED_KIND = { int32: "int32", timestamp: "float64", double: "float64", int64: "bigint64", boolean: "uint8" } as const satisfies { readonly [K in FixedKind]: PooledKind };
+
 /**
- * How each fixed-width kind allocates and stores: one function literal per kind, so that each typed
- * array store site sees one array type (see the module header); the bookkeeping around it is shared.
+ * How each fixed-width kind stores: one function literal per kind, so that each typed array store
+ * site sees one array type (see the module header); the bookkeeping around it is shared.
  */
-const FIXED_KINDS: { readonly [K in FixedKind]: { create(length: number): FixedValues[K]; store(values: FixedValues[K], at: number, value: CoercedValue): void } } = {
-  int32: { create: (length) => new Int32Array(length), store: (values, at, value) => void (values[at] = value as number) },
+const FIXED_STORES: { readonly [K in FixedKind]: (values: FixedValues[K], at: number, value: CoercedValue) => void } = {
+  int32: (values, at, value) => void (values[at] = value as number),
   // Epoch milliseconds, written as INT64 by the encoder (no BigInt per value).
-  timestamp: { create: (length) => new Float64Array(length), store: (values, at, value) => void (values[at] = value as number) },
-  double: { create: (length) => new Float64Array(length), store: (values, at, value) => void (values[at] = value as number) },
-  int64: { create: (length) => new BigInt64Array(length), store: (values, at, value) => void (values[at] = typeof value === "bigint" ? value : BigInt(value as number)) },
-  boolean: { create: (length) => new Uint8Array(length), store: (values, at, value) => void (values[at] = value === true ? 1 : 0) },
+  timestamp: (values, at, value) => void (values[at] = value as number),
+  double: (values, at, value) => void (values[at] = value as number),
+  int64: (values, at, value) => void (values[at] = typeof value === "bigint" ? value : BigInt(value as number)),
+  boolean: (values, at, value) => void (values[at] = value === true ? 1 : 0),
 };
 
 /** A column of fixed-width values: the present values in a growable typed array, definitions when optional. */
-function fixedBuffer<K extends FixedKind>(kind: K, required: boolean): ColumnBuffer {
-  const { create, store } = FIXED_KINDS[kind];
-  const optional = required ? undefined : definitions();
-  let values = create(1024);
+function fixedBuffer<K extends FixedKind>(kind: K, required: boolean, pool: ArrayPool): ColumnBuffer {
+  const store = FIXED_STORES[kind];
+  const pooled: PooledKind = POOLED_KIND[kind];
+  const optional = required ? undefined : definitions(pool);
+  let values = emptyArray(pooled) as FixedValues[K];
   let count = 0;
   return {
     push(value) {
       optional?.add(value !== null);
       if (value === null) return;
-      if (count === values.length) {
-        const larger = create(count * 2);
-        (larger as Int32Array).set(values as Int32Array);
-        values = larger;
-      }
+      if (count === values.length) values = grown(pool, pooled, values, count) as FixedValues[K];
       store(values, count++, value);
     },
     take() {
       const chunk = { kind, values: values.subarray(0, count), ...flatLevels(required, count, optional) } as LeafChunk;
-      values = create(1024);
+      pool.put(pooled, values);
+      values = emptyArray(pooled) as FixedValues[K];
       count = 0;
       return [chunk];
     },
   };
 }
 
-function stringBuffer(required: boolean): ColumnBuffer {
-  const leaf = stringLeaf();
-  const optional = required ? undefined : definitions();
+function stringBuffer(required: boolean, pool: ArrayPool): ColumnBuffer {
+  const leaf = stringLeaf(pool);
+  const optional = required ? undefined : definitions(pool);
   let rows = 0;
   return {
     push(value) {
@@ -229,26 +237,20 @@ function stringBuffer(required: boolean): ColumnBuffer {
  * entry a key and a value slot; a null map (level 0) or an empty one (level 1) takes one empty slot.
  * Levels are 0–3, one byte each, grown by doubling.
  */
-function mapBuffer(): ColumnBuffer {
-  const keys = stringLeaf();
-  const values = stringLeaf();
-  let keyDefinitions = new Uint8Array(1024);
-  let valueDefinitions = new Uint8Array(1024);
-  let repetitions = new Uint8Array(1024);
+function mapBuffer(pool: ArrayPool): ColumnBuffer {
+  const keys = stringLeaf(pool);
+  const values = stringLeaf(pool);
+  let keyDefinitions = emptyArray("uint8");
+  let valueDefinitions = emptyArray("uint8");
+  let repetitions = emptyArray("uint8");
   let slots = 0;
   let rows = 0;
   let emptySlots = 0;
   let nullValues = 0;
   const grow = (): void => {
-    const capacity = keyDefinitions.length * 2;
-    const grown = (levels: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
-      const larger = new Uint8Array(capacity);
-      larger.set(levels);
-      return larger;
-    };
-    keyDefinitions = grown(keyDefinitions);
-    valueDefinitions = grown(valueDefinitions);
-    repetitions = grown(repetitions);
+    keyDefinitions = grown(pool, "uint8", keyDefinitions, slots);
+    valueDefinitions = grown(pool, "uint8", valueDefinitions, slots);
+    repetitions = grown(pool, "uint8", repetitions, slots);
   };
   return {
     push(value) {
@@ -287,9 +289,10 @@ function mapBuffer(): ColumnBuffer {
         { ...keys.take(), rows, slots, nulls: emptySlots, definitionLevels: keyDefinitions.subarray(0, slots), repetitionLevels },
         { ...values.take(), rows, slots, nulls: emptySlots + nullValues, definitionLevels: valueDefinitions.subarray(0, slots), repetitionLevels },
       ];
-      keyDefinitions = new Uint8Array(1024);
-      valueDefinitions = new Uint8Array(1024);
-      repetitions = new Uint8Array(1024);
+      for (const levels of [keyDefinitions, valueDefinitions, repetitions]) pool.put("uint8", levels);
+      keyDefinitions = emptyArray("uint8");
+      valueDefinitions = emptyArray("uint8");
+      repetitions = emptyArray("uint8");
       slots = 0;
       rows = 0;
       emptySlots = 0;
@@ -300,7 +303,7 @@ function mapBuffer(): ColumnBuffer {
 }
 
 /**
- * The buffer of one dataset column.
+ * The buffer of one dataset column, its arrays from `pool` (share one between the files of a conversion).
  *
  * @example
  * ```ts
@@ -309,22 +312,22 @@ function mapBuffer(): ColumnBuffer {
  * buffer.take(); // [{ kind: "int32", values: Int32Array [7], rows: 1, slots: 1, nulls: 0 }]
  * ```
  */
-export function columnBuffer(column: ColumnDefinition): ColumnBuffer {
+export function columnBuffer(column: ColumnDefinition, pool: ArrayPool = arrayPool()): ColumnBuffer {
   switch (column.type) {
     case "int":
     case "date":
-      return fixedBuffer("int32", column.required);
+      return fixedBuffer("int32", column.required, pool);
     case "timestamp":
-      return fixedBuffer("timestamp", column.required);
+      return fixedBuffer("timestamp", column.required, pool);
     case "double":
-      return fixedBuffer("double", column.required);
+      return fixedBuffer("double", column.required, pool);
     case "bigint":
-      return fixedBuffer("int64", column.required);
+      return fixedBuffer("int64", column.required, pool);
     case "boolean":
-      return fixedBuffer("boolean", column.required);
+      return fixedBuffer("boolean", column.required, pool);
     case "string":
-      return stringBuffer(column.required);
+      return stringBuffer(column.required, pool);
     case "map<string,string>":
-      return mapBuffer();
+      return mapBuffer(pool);
   }
 }

@@ -16,6 +16,7 @@
  * Layout (Apache Parquet, "File format"): `PAR1`, the row groups' column chunks, the FileMetaData in
  * thrift's compact protocol (handlers/thrift-compact.ts), its length, `PAR1`. Pages are DATA_PAGE_V2.
  */
+import { arrayPool, type ArrayPool } from "./array-pool";
 import { pathToFileURL } from "node:url";
 import type { DatasetDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
@@ -199,7 +200,8 @@ function footerPart(encoded: EncodedChunk): EncodedChunk {
 
 /**
  * Opens a Parquet file on a sink. (A closure rather than a class: Pulumi's closure serializer
- * drops class field initializers.)
+ * drops class field initializers.) Its column buffers take their arrays from `arrays`: pass one pool
+ * to every file of a conversion (handlers/array-pool.ts).
  *
  * @example
  * ```ts
@@ -208,10 +210,10 @@ function footerPart(encoded: EncodedChunk): EncodedChunk {
  * await file.finish();
  * ```
  */
-export function parquetFileWriter(dataset: DatasetDefinition, sink: ByteSink, codec: ParquetCodec, rowGroupRows: number = DEFAULT_ROW_GROUP_ROWS): ParquetFileWriter {
+export function parquetFileWriter(dataset: DatasetDefinition, sink: ByteSink, codec: ParquetCodec, rowGroupRows: number = DEFAULT_ROW_GROUP_ROWS, arrays: ArrayPool = arrayPool()): ParquetFileWriter {
   const leaves = leafColumns(dataset);
   const statistics = dataset.columns.map((column) => column.type !== "map<string,string>");
-  let buffers: ColumnBuffer[] = dataset.columns.map(columnBuffer);
+  let buffers: ColumnBuffer[] = dataset.columns.map((column) => columnBuffer(column, arrays));
   const rowGroups: RowGroupMeta[] = [];
   let bufferedRows = 0;
   let rowCount = 0;

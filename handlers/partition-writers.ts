@@ -12,6 +12,7 @@
  * Rows whose partition year is outside the Athena partition projection are refused here
  * (`out_of_range`): they would be written where no query sees them.
  */
+import { arrayPool } from "./array-pool";
 import type { CoercedValue, Rejection } from "./coerce";
 import type { DatasetDefinition } from "./datasets";
 import { parquetFileWriter, type ByteSink, type ParquetCodec, type ParquetFileWriter } from "./parquet";
@@ -144,6 +145,8 @@ function deferredSink(sink: StagingSink): ByteSink {
 export function partitionWriters(options: PartitionWritersOptions): PartitionWriters {
   const { dataset, codec, rowGroupRows, maxBufferedRows, partitionYears } = options;
   const maxOpenFiles = Math.max(1, options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
+  // One pool for every file's column buffers: memory follows the rows buffered across partitions.
+  const arrays = arrayPool();
   const partitionIndex = dataset.partitionColumn === undefined ? -1 : dataset.columns.findIndex((column) => column.name === dataset.partitionColumn);
   const byDay = new Map<number, Partition>();
   const open = new Set<Partition>();
@@ -221,7 +224,7 @@ export function partitionWriters(options: PartitionWritersOptions): PartitionWri
     partition.keys.push(key);
     sinks.set(partition, sink);
     const groupRows = partition.keys.length > 1 ? Math.min(rowGroupRows, ROLLED_FILE_ROW_GROUP_ROWS) : rowGroupRows;
-    const writer = parquetFileWriter(dataset, deferredSink(sink), codec, groupRows);
+    const writer = parquetFileWriter(dataset, deferredSink(sink), codec, groupRows, arrays);
     partition.open = { writer, lastUsed: tick };
     open.add(partition);
     return writer;

@@ -267,6 +267,42 @@ describe("convertRecords", () => {
     ]);
   });
 
+  test("each row group keeps its own values and statistics, though the column buffers reuse their arrays for the next one", async () => {
+    // Prepare: three row groups of 3 rows, each group's numbers, timestamps and ids above the previous group's
+    const GROUPS: DatasetDefinition = {
+      name: "groups",
+      description: "Test dataset",
+      columns: [
+        { name: "n", type: "int", required: true, description: "" },
+        { name: "t", type: "timestamp", required: true, description: "" },
+        { name: "id", type: "string", required: true, description: "" },
+      ],
+      formats: ["jsonl"],
+    };
+    const records = Array.from({ length: 9 }, (_, index) => ({ n: 100 * Math.floor(index / 3) + (index % 3), t: new Date(Date.UTC(2026, 10, 20, index)).toISOString(), id: `id-${index}` }));
+    const store = memoryStore();
+    // Act
+    await convertRecords(Readable.from([jsonLines(records)]), { dataset: GROUPS, encoding: { format: "jsonl", gzip: false }, name: "g", sourceKey: SOURCE_KEY, landedAt: LANDED_AT, openSink: store.openSink, codec, rowGroupRows: 3 });
+    // Assess
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const path = parquetScratchFile(store.objects.get("processed/groups/g.parquet")!);
+    const connection = await (await DuckDBInstance.create()).connect();
+    const rows = await (await connection.run(`SELECT n, id FROM read_parquet('${path}')`)).getRowObjectsJson();
+    expect(rows.map((row) => [Number(row.n), row.id])).toEqual(records.map((record) => [record.n, record.id]));
+    const statistics = await (await connection.run(`SELECT row_group_id AS rowGroup, path_in_schema AS column, stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${path}') ORDER BY row_group_id, column_id`)).getRowObjectsJson();
+    expect(statistics.filter((row) => row.column === "n").map((row) => [Number(row.rowGroup), row.min, row.max])).toEqual([
+      [0, "0", "2"],
+      [1, "100", "102"],
+      [2, "200", "202"],
+    ]);
+    expect(statistics.filter((row) => row.column === "id").map((row) => [row.min, row.max])).toEqual([
+      ["id-0", "id-2"],
+      ["id-3", "id-5"],
+      ["id-6", "id-8"],
+    ]);
+    expect(statistics.filter((row) => row.column === "t").map((row) => row.min)).toEqual(["2026-11-20 00:00:00+00", "2026-11-20 03:00:00+00", "2026-11-20 06:00:00+00"]);
+  });
+
   test("writes timestamps exactly whether they repeat (dictionary) or turn unique midway through a row group (plain)", async () => {
     // Prepare: one file of repeated instants (seconds precision, 3 distinct), one that turns unique after 1 500 rows
     const TIMES: DatasetDefinition = { name: "times", description: "Test dataset", columns: [{ name: "t", type: "timestamp", required: true, description: "" }], formats: ["jsonl"] };
