@@ -54,6 +54,16 @@ export function emptyArray<K extends PooledKind>(kind: K): PooledArrays[K] {
 }
 
 /**
+ * Gives `array` back to the pool and returns the empty array its holder starts its next row group with.
+ *
+ * @example values = released(pool, "int32", values);
+ */
+export function released<K extends PooledKind>(pool: ArrayPool, kind: K, array: PooledArrays[K]): PooledArrays[K] {
+  pool.put(kind, array);
+  return emptyArray(kind);
+}
+
+/**
  * A pool of typed arrays.
  *
  * @example

@@ -11,6 +11,7 @@
  */
 import { createInflateRaw, crc32 } from "node:zlib";
 import { PermanentError } from "./errors";
+import { asBuffer } from "./line-splitter";
 
 const ID1 = 0x1f;
 const ID2 = 0x8b;
@@ -49,8 +50,7 @@ function byteReader(source: AsyncIterator<Uint8Array | string>) {
       ended = true;
       return false;
     }
-    const value = next.value;
-    const chunk = typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const chunk = asBuffer(next.value);
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     return true;
   };

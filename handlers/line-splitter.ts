@@ -143,7 +143,8 @@ function* emitBlock(block: Buffer, maxLineBytes: number, crs = true): Generator<
   else yield* checkedLines(block, maxLineBytes, utf8);
 }
 
-function asBuffer(chunk: Uint8Array | string): Buffer {
+/** A chunk as a Buffer: a string encoded as UTF-8, bytes viewed without a copy. */
+export function asBuffer(chunk: Uint8Array | string): Buffer {
   if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }

@@ -23,8 +23,8 @@
  */
 import type { ColumnDefinition } from "./datasets";
 import type { CoercedValue } from "./coerce";
-import { plainStringsBuilder, type PlainStrings, type PlainStringsBuilder } from "./plain-strings";
-import { arrayPool, emptyArray, grown, type ArrayPool, type PooledKind } from "./array-pool";
+import { plainStringsBuilder, type PlainStrings } from "./plain-strings";
+import { arrayPool, emptyArray, grown, released, type ArrayPool, type PooledKind } from "./array-pool";
 
 /** The levels of one leaf in one row group. */
 export interface LeafLevels {
@@ -84,39 +84,38 @@ function mostlyDistinctStrings(count: number, valueAt: (index: number) => string
 }
 
 function stringLeaf(pool: ArrayPool): StringLeaf {
-  let positions: Map<string, number> | undefined = new Map<string, number>();
+  let positions = new Map<string, number>();
   let entries: string[] = [];
   let indexes = emptyArray("int32");
   let present = 0;
-  let plain: PlainStringsBuilder | undefined;
+  // One builder for the leaf's life: its buffers come from the pool for every row group that goes plain.
+  const strings = plainStringsBuilder(pool);
   // A leaf that went plain in its last row group starts the next one plain: unique ids would
   // otherwise pay a Map insertion for the first thousand values of every row group (most of a small
   // group's, when a file spans many days; measured: 20 % of the conversion's CPU in these lookups).
-  // One builder for the leaf's life: its buffers are reused by every row group that goes plain.
-  let builder: PlainStringsBuilder | undefined;
-  const goPlain = (): PlainStringsBuilder => {
-    const strings = (builder ??= plainStringsBuilder(pool));
+  let plain = false;
+  const goPlain = (): void => {
     for (let at = 0; at < present; at++) strings.push(entries[indexes[at]!]!);
-    positions = undefined;
+    positions = new Map<string, number>();
     entries = [];
-    plain = strings;
-    return strings;
+    plain = true;
   };
   return {
     push(value) {
       if (value === undefined) return;
-      if (plain !== undefined) {
-        plain.push(value);
+      if (plain) {
+        strings.push(value);
         return;
       }
-      let position = positions!.get(value);
+      let position = positions.get(value);
       if (position === undefined) {
         position = entries.length;
         if (position >= DICTIONARY_TRIAL_ENTRIES && position * 2 > present) {
-          goPlain().push(value);
+          goPlain();
+          strings.push(value);
           return;
         }
-        positions!.set(value, position);
+        positions.set(value, position);
         entries.push(value);
       }
       if (present === indexes.length) indexes = grown(pool, "int32", indexes, present);
@@ -124,14 +123,13 @@ function stringLeaf(pool: ArrayPool): StringLeaf {
     },
     take() {
       // Back to a dictionary once a plain row group's values repeat again.
-      const startPlain = plain !== undefined && mostlyDistinctStrings(plain.count, plain.valueAt);
-      const chunk = plain !== undefined ? { kind: "plain" as const, ...plain.take() } : { kind: "dictionary" as const, entries, indexes: indexes.subarray(0, present) };
-      pool.put("int32", indexes);
-      indexes = emptyArray("int32");
-      positions = startPlain ? undefined : new Map<string, number>();
+      const staysPlain = plain && mostlyDistinctStrings(strings.count, strings.valueAt);
+      const chunk = plain ? { kind: "plain" as const, ...strings.take() } : { kind: "dictionary" as const, entries, indexes: indexes.subarray(0, present) };
+      plain = staysPlain;
+      indexes = released(pool, "int32", indexes);
+      positions = new Map<string, number>();
       entries = [];
       present = 0;
-      if (!startPlain) plain = undefined;
       return chunk;
     },
   };
@@ -155,8 +153,7 @@ function definitions(pool: ArrayPool): Definitions {
     },
     take() {
       const taken = { rows, nulls, definitionLevels: levels.subarray(0, rows) };
-      pool.put("uint8", levels);
-      levels = emptyArray("uint8");
+      levels = released(pool, "uint8", levels);
       rows = 0;
       nulls = 0;
       return taken;
@@ -206,8 +203,7 @@ function fixedBuffer<K extends FixedKind>(kind: K, required: boolean, pool: Arra
     },
     take() {
       const chunk = { kind, values: values.subarray(0, count), ...flatLevels(required, count, optional) } as LeafChunk;
-      pool.put(pooled, values);
-      values = emptyArray(pooled) as FixedValues[K];
+      values = released(pool, pooled, values) as FixedValues[K];
       count = 0;
       return [chunk];
     },
@@ -289,10 +285,9 @@ function mapBuffer(pool: ArrayPool): ColumnBuffer {
         { ...keys.take(), rows, slots, nulls: emptySlots, definitionLevels: keyDefinitions.subarray(0, slots), repetitionLevels },
         { ...values.take(), rows, slots, nulls: emptySlots + nullValues, definitionLevels: valueDefinitions.subarray(0, slots), repetitionLevels },
       ];
-      for (const levels of [keyDefinitions, valueDefinitions, repetitions]) pool.put("uint8", levels);
-      keyDefinitions = emptyArray("uint8");
-      valueDefinitions = emptyArray("uint8");
-      repetitions = emptyArray("uint8");
+      keyDefinitions = released(pool, "uint8", keyDefinitions);
+      valueDefinitions = released(pool, "uint8", valueDefinitions);
+      repetitions = released(pool, "uint8", repetitions);
       slots = 0;
       rows = 0;
       emptySlots = 0;

@@ -13,7 +13,8 @@
  * JavaScript's `<` compares UTF-16 code units, the same order as UTF-8 bytes except between surrogate
  * pairs and U+E000–U+FFFF, so a leaf that saw a surrogate computes them from the bytes when taken.
  */
-import { emptyArray, grown, type ArrayPool } from "./array-pool";
+import { emptyArray, grown, released, type ArrayPool } from "./array-pool";
+import { asBuffer } from "./line-splitter";
 
 /** PLAIN BYTE_ARRAY values of one leaf in one row group. */
 export interface PlainStrings {
@@ -44,10 +45,6 @@ const MAX_UTF8_PER_UNIT = 3;
 
 function hasSurrogate(value: string): boolean {
   return /[\uD800-\uDFFF]/.test(value);
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Min and max by unsigned bytes, read from the PLAIN layout. */
@@ -124,10 +121,8 @@ export function plainStringsBuilder(pool: ArrayPool): PlainStringsBuilder {
     take() {
       const taken = { bytes: bytes.subarray(0, used), ends: ends.subarray(0, count) };
       const bounds = count === 0 ? {} : surrogates ? byteBounds(asBuffer(taken.bytes), taken.ends) : { min: Buffer.from(min, "utf8"), max: Buffer.from(max, "utf8") };
-      pool.put("uint8", bytes);
-      pool.put("int32", ends);
-      bytes = emptyArray("uint8");
-      ends = emptyArray("int32");
+      bytes = released(pool, "uint8", bytes);
+      ends = released(pool, "int32", ends);
       count = 0;
       used = 0;
       min = max = "";
